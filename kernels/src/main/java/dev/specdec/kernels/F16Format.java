@@ -1,0 +1,69 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/** IEEE half precision, stored little-endian. */
+public final class F16Format implements TensorFormat {
+    public static final F16Format INSTANCE = new F16Format();
+    private F16Format() {}
+
+    // as many shorts as float lanes, so one load widens into one float vector
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(Math.max(64, Vectors.F.vectorBitSize() / 2)));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, Vectors.F.vectorShape());
+    // 2^112 moves a half's exponent (bias 15) to a float's (bias 127); exact for normals and subnormals
+    private static final float EXP_ADJUST = 0x1p112f;
+
+    @Override public GgmlType type() { return GgmlType.F16; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return LE.f16(w, index * 2); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = LE.f16(w, offset + 2L * i);
+    }
+
+    /** Widens F.length() halves at byte {@code off} to floats, bit-exactly (Inf and NaN included). */
+    static FloatVector widen(MemorySegment w, long off) {
+        ShortVector h = ShortVector.fromMemorySegment(S, w, off, ByteOrder.LITTLE_ENDIAN);
+        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector em = bits.and(0x7FFF);
+        VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7C00);
+        FloatVector mag = em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(EXP_ADJUST);
+        IntVector magBits = mag.reinterpretAsInts();
+        // Inf/NaN: keep the mantissa, saturate the exponent
+        magBits = magBits.blend(em.lanewise(VectorOperators.LSHL, 13).or(0x7F800000), special);
+        return magBits.or(sign).reinterpretAsFloats();
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED || S.length() != Vectors.F.length()) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int step = F.length();
+        int upper = F.loopBound(n);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + step <= upper - step; i += 2 * step) {
+            acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+            acc1 = widen(w, offset + 2L * (i + step)).fma(FloatVector.fromArray(F, x, xOff + i + step), acc1);
+        }
+        for (; i < upper; i += step) {
+            acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += LE.f16(w, offset + 2L * i) * x[xOff + i];
+        return sum;
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        for (int i = 0; i < n; i++) LE.putF16(dst, dstOff + 2L * i, src[srcOff + i]);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.specdec.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** Row-wise operations of the forward pass. Each works on one row and never looks at others. */
+public final class Ops {
+    private Ops() {}
+
+    /** out = x / sqrt(mean(x^2) + eps) * w, for one row of n values. */
+    public static void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] w, int n, float eps) {
+        float ss = Vectors.dot(x, xOff, x, xOff, n);
+        float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+        if (Vectors.ENABLED) {
+            var F = Vectors.F;
+            int i = 0, upper = F.loopBound(n);
+            for (; i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, xOff + i).mul(scale).mul(FloatVector.fromArray(F, w, i)).intoArray(out, outOff + i);
+            }
+            for (; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
+        } else {
+            for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
+        }
+    }
+
+    /** In-place softmax of x[off..off+n). */
+    public static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) x[off + i] *= inv;
+    }
+
+    /** a[i] = silu(a[i]) * b[i]: the SwiGLU gate. */
+    public static void siluMul(float[] a, int aOff, float[] b, int bOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = a[aOff + i];
+            a[aOff + i] = g / (1f + (float) Math.exp(-g)) * b[bOff + i];
+        }
+    }
+
+    /** a[i] = gelu_tanh(a[i]) * b[i]: the GeGLU gate of Gemma. */
+    public static void geluMul(float[] a, int aOff, float[] b, int bOff, int n) {
+        for (int i = 0; i < n; i++) a[aOff + i] = gelu(a[aOff + i]) * b[bOff + i];
+    }
+
+    /** GELU, tanh approximation: 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))). */
+    public static float gelu(float x) {
+        return 0.5f * x * (1f + (float) Math.tanh(0.7978845608028654 * (x + 0.044715f * x * x * x)));
+    }
+
+    /** x[i] += y[i]. */
+    public static void add(float[] x, int xOff, float[] y, int yOff, int n) {
+        if (Vectors.ENABLED) {
+            var F = Vectors.F;
+            int i = 0, upper = F.loopBound(n);
+            for (; i < upper; i += F.length()) {
+                FloatVector.fromArray(F, x, xOff + i).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(x, xOff + i);
+            }
+            for (; i < n; i++) x[xOff + i] += y[yOff + i];
+        } else {
+            for (int i = 0; i < n; i++) x[xOff + i] += y[yOff + i];
+        }
+    }
+
+    /** x[i] *= s. */
+    public static void scale(float[] x, int off, int n, float s) {
+        for (int i = 0; i < n; i++) x[off + i] *= s;
+    }
+
+    /** x = cap * tanh(x / cap): Gemma 2's soft-capping. */
+    public static void softCap(float[] x, int off, int n, float cap) {
+        for (int i = 0; i < n; i++) x[off + i] = cap * (float) Math.tanh(x[off + i] / cap);
+    }
+
+    /** Index of the largest value (the first one on ties). */
+    public static int argmax(float[] x, int off, int n) {
+        int best = 0;
+        float bv = x[off];
+        for (int i = 1; i < n; i++) if (x[off + i] > bv) { bv = x[off + i]; best = i; }
+        return best;
+    }
+
+    /** The maximum of x[off..off+n). */
+    public static float max(float[] x, int off, int n) {
+        if (!Vectors.ENABLED || n < Vectors.F.length()) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) m = Math.max(m, x[off + i]);
+            return m;
+        }
+        var F = Vectors.F;
+        int i = 0, upper = F.loopBound(n);
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i < upper; i += F.length()) m = m.max(FloatVector.fromArray(F, x, off + i));
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) r = Math.max(r, x[off + i]);
+        return r;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q2_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 scales[16]; uint8 qs[64];
+ * f16 d; f16 dmin; }} (84 bytes). scales[s] holds a 4-bit scale (low) and 4-bit min (high);
+ * value = d * sc * q - dmin * m with a 2-bit q. Within each 128-value half, byte qs[32h + m]
+ * holds the 2-bit q of values 128h + 32j + m at bits 2j (j = 0..3).
+ */
+public final class Q2_K implements TensorFormat {
+    public static final Q2_K INSTANCE = new Q2_K();
+    private Q2_K() {}
+
+    static final int BLOCK = 256, BYTES = 84;
+
+    @Override public GgmlType type() { return GgmlType.Q2_K; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 80), dmin = LE.f16(w, offset + 82);
+            int y = dstOff + b, is = 0;
+            for (int half = 0; half < 2; half++) {
+                long q = offset + 16 + 32L * half;
+                for (int j = 0; j < 4; j++) {
+                    int shift = 2 * j;
+                    for (int g = 0; g < 2; g++) {
+                        int sc = LE.u8(w, offset + is++);
+                        float dl = d * (sc & 0xF), ml = dmin * (sc >>> 4);
+                        for (int l = 0; l < 16; l++) dst[y++] = dl * ((LE.u8(w, q + 16 * g + l) >>> shift) & 3) - ml;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        float[] scales = new float[16], mins = new float[16];
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            KScales.scalesAndMins(src, srcOff + b, 16, 16, 3, scales, mins);
+            LE.putF16(dst, dstOff + 80, KScales.max(scales) / 15f);
+            LE.putF16(dst, dstOff + 82, KScales.max(mins) / 15f);
+            float d = LE.f16(dst, dstOff + 80), dmin = LE.f16(dst, dstOff + 82);
+            int[] q = new int[256];
+            for (int s = 0; s < 16; s++) {
+                int ls = KScales.level(scales[s], d, 15), lm = KScales.level(mins[s], dmin, 15);
+                LE.put8(dst, dstOff + s, ls | (lm << 4));
+                for (int l = 0; l < 16; l++) {
+                    q[16 * s + l] = KScales.level(src[srcOff + b + 16 * s + l] + dmin * lm, d * ls, 3);
+                }
+            }
+            for (int half = 0; half < 2; half++) {
+                for (int m = 0; m < 32; m++) {
+                    int v = 0;
+                    for (int j = 0; j < 4; j++) v |= q[128 * half + 32 * j + m] << (2 * j);
+                    LE.put8(dst, dstOff + 16 + 32L * half + m, v);
+                }
+            }
+        }
+    }
+}

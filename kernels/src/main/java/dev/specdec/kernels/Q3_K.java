@@ -1,0 +1,96 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q3_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 hmask[32]; uint8 qs[64];
+ * uint8 scales[12]; f16 d; }} (110 bytes). value = d * (sc - 32) * q with a signed 3-bit q: two low
+ * bits in qs (laid out as in Q2_K), and the high bit in hmask (bit 4h + j of hmask[m] for value
+ * 128h + 32j + m); a clear high bit means q = low - 4. The sixteen 6-bit scales are packed into
+ * 12 bytes: low nibbles in bytes 0..7 (sub-blocks 0..7 low, 8..15 high nibble), the top two bits
+ * in bytes 8..11.
+ */
+public final class Q3_K implements TensorFormat {
+    public static final Q3_K INSTANCE = new Q3_K();
+    private Q3_K() {}
+
+    static final int BLOCK = 256, BYTES = 110;
+
+    @Override public GgmlType type() { return GgmlType.Q3_K; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    /** The signed scale of sub-block s (0..15) of the block at {@code offset}. */
+    static int scale(MemorySegment w, long offset, int s) {
+        long sc = offset + 96;
+        int low = s < 8 ? LE.u8(w, sc + s) & 0xF : LE.u8(w, sc + s - 8) >>> 4;
+        int high = (LE.u8(w, sc + 8 + (s & 3)) >>> (2 * (s >>> 2))) & 3;
+        return (low | (high << 4)) - 32;
+    }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 108);
+            int y = dstOff + b, is = 0;
+            for (int half = 0; half < 2; half++) {
+                long q = offset + 32 + 32L * half;
+                for (int j = 0; j < 4; j++) {
+                    int shift = 2 * j, m = 1 << (4 * half + j);
+                    for (int g = 0; g < 2; g++) {
+                        float dl = d * scale(w, offset, is++);
+                        for (int l = 0; l < 16; l++) {
+                            int lo = (LE.u8(w, q + 16 * g + l) >>> shift) & 3;
+                            int hi = (LE.u8(w, offset + 16 * g + l) & m) != 0 ? 0 : 4;
+                            dst[y++] = dl * (lo - hi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        float[] scales = new float[16];
+        int[] q = new int[256];
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            for (int s = 0; s < 16; s++) {
+                float amax = 0f;
+                for (int l = 0; l < 16; l++) amax = Math.max(amax, Math.abs(src[srcOff + b + 16 * s + l]));
+                scales[s] = amax / 4f;
+            }
+            LE.putF16(dst, dstOff + 108, KScales.max(scales) / 31f);
+            float d = LE.f16(dst, dstOff + 108);
+            byte[] packed = new byte[12];
+            for (int s = 0; s < 16; s++) {
+                int ls = KScales.level(scales[s], d, 31);
+                int v = ls + 32;
+                if (s < 8) packed[s] |= (byte) (v & 0xF); else packed[s - 8] |= (byte) ((v & 0xF) << 4);
+                packed[8 + (s & 3)] |= (byte) (((v >>> 4) & 3) << (2 * (s >>> 2)));
+                float unit = d * ls;
+                for (int l = 0; l < 16; l++) {
+                    float x = src[srcOff + b + 16 * s + l];
+                    q[16 * s + l] = unit > 0f ? Math.max(-4, Math.min(3, Math.round(x / unit))) : 0;
+                }
+            }
+            for (int j = 0; j < 12; j++) LE.put8(dst, dstOff + 96 + j, packed[j]);
+            for (int m = 0; m < 32; m++) {
+                int hmask = 0;
+                for (int half = 0; half < 2; half++) {
+                    int v = 0;
+                    for (int j = 0; j < 4; j++) {
+                        int qi = q[128 * half + 32 * j + m];
+                        v |= ((qi + 4) & 3) << (2 * j);
+                        if (qi >= 0) hmask |= 1 << (4 * half + j);
+                    }
+                    LE.put8(dst, dstOff + 32 + 32L * half + m, v);
+                }
+                LE.put8(dst, dstOff + m, hmask);
+            }
+        }
+    }
+}

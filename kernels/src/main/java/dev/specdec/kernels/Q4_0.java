@@ -1,0 +1,82 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_0: blocks of 32 values, {@code { f16 d; uint8 qs[16]; }} (18 bytes). Value j (j < 16) is
+ * {@code ((qs[j] & 15) - 8) * d}, value j + 16 is {@code ((qs[j] >> 4) - 8) * d}.
+ */
+public final class Q4_0 implements TensorFormat {
+    public static final Q4_0 INSTANCE = new Q4_0();
+    private Q4_0() {}
+
+    static final int BLOCK = 32, BYTES = 18;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    @Override public GgmlType type() { return GgmlType.Q4_0; }
+
+    @Override public float getFloat(MemorySegment w, long index) {
+        long off = (index / BLOCK) * BYTES;
+        int j = (int) (index % BLOCK);
+        int q = LE.u8(w, off + 2 + (j & 15));
+        int nib = j < 16 ? q & 15 : q >>> 4;
+        return (nib - 8) * LE.f16(w, off);
+    }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset);
+            for (int j = 0; j < 16; j++) {
+                int q = LE.u8(w, offset + 2 + j);
+                dst[dstOff + b + j] = ((q & 15) - 8) * d;
+                dst[dstOff + b + j + 16] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length();
+        int parts = 16 / L;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset);
+            ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 15).sub((byte) 8);
+            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
+            FloatVector sum = FloatVector.zero(F);
+            for (int p = 0; p < parts; p++) {
+                sum = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p))
+                        .fma(FloatVector.fromArray(F, x, xOff + b + p * L), sum);
+                sum = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p))
+                        .fma(FloatVector.fromArray(F, x, xOff + b + 16 + p * L), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            float amax = 0f, max = 0f;
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[srcOff + b + j];
+                if (Math.abs(v) > amax) { amax = Math.abs(v); max = v; }
+            }
+            float d = max / -8f;
+            float id = d != 0f ? 1f / d : 0f;
+            LE.putF16(dst, dstOff, d);
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(15, (int) (src[srcOff + b + j] * id + 8.5f));
+                int q1 = Math.min(15, (int) (src[srcOff + b + 16 + j] * id + 8.5f));
+                LE.put8(dst, dstOff + 2 + j, q0 | (q1 << 4));
+            }
+        }
+    }
+}

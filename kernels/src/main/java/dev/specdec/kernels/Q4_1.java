@@ -1,0 +1,50 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_1: blocks of 32, {@code { f16 d; f16 m; uint8 qs[16]; }} (20 bytes); value = q * d + m with
+ * the nibble order of Q4_0 (low nibbles are values 0..15, high nibbles 16..31).
+ */
+public final class Q4_1 implements TensorFormat {
+    public static final Q4_1 INSTANCE = new Q4_1();
+    private Q4_1() {}
+
+    static final int BLOCK = 32, BYTES = 20;
+
+    @Override public GgmlType type() { return GgmlType.Q4_1; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), m = LE.f16(w, offset + 2);
+            for (int j = 0; j < 16; j++) {
+                int q = LE.u8(w, offset + 4 + j);
+                dst[dstOff + b + j] = (q & 15) * d + m;
+                dst[dstOff + b + j + 16] = (q >>> 4) * d + m;
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < BLOCK; j++) { float v = src[srcOff + b + j]; min = Math.min(min, v); max = Math.max(max, v); }
+            float d = (max - min) / 15f;
+            float id = d != 0f ? 1f / d : 0f;
+            LE.putF16(dst, dstOff, d);
+            LE.putF16(dst, dstOff + 2, min);
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(15, (int) ((src[srcOff + b + j] - min) * id + 0.5f));
+                int q1 = Math.min(15, (int) ((src[srcOff + b + 16 + j] - min) * id + 0.5f));
+                LE.put8(dst, dstOff + 4 + j, q0 | (q1 << 4));
+            }
+        }
+    }
+}

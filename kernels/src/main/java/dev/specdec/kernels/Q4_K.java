@@ -1,0 +1,68 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
+ * uint8 qs[128]; }} (144 bytes). Sub-block j has 6-bit scale sc and min m ({@link KScales});
+ * value = d * sc * q - dmin * m. Each 32-byte group of qs holds two sub-blocks: low nibbles, then
+ * high nibbles.
+ */
+public final class Q4_K implements TensorFormat {
+    public static final Q4_K INSTANCE = new Q4_K();
+    private Q4_K() {}
+
+    static final int BLOCK = 256, BYTES = 144;
+
+    @Override public GgmlType type() { return GgmlType.Q4_K; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
+            long sc = offset + 4, q = offset + 16;
+            int y = dstOff + b;
+            for (int j = 0; j < 8; j += 2, q += 32) {
+                float d1 = d * KScales.scale(w, sc, j), m1 = dmin * KScales.min(w, sc, j);
+                float d2 = d * KScales.scale(w, sc, j + 1), m2 = dmin * KScales.min(w, sc, j + 1);
+                for (int l = 0; l < 32; l++) dst[y++] = d1 * (LE.u8(w, q + l) & 0xF) - m1;
+                for (int l = 0; l < 32; l++) dst[y++] = d2 * (LE.u8(w, q + l) >>> 4) - m2;
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        float[] scales = new float[8], mins = new float[8];
+        int[] ls = new int[8], lm = new int[8];
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            KScales.scalesAndMins(src, srcOff + b, 8, 32, 15, scales, mins);
+            float d = KScales.max(scales) / 63f, dmin = KScales.max(mins) / 63f;
+            LE.putF16(dst, dstOff, d);
+            LE.putF16(dst, dstOff + 2, dmin);
+            d = LE.f16(dst, dstOff);
+            dmin = LE.f16(dst, dstOff + 2);
+            for (int s = 0; s < 8; s++) {
+                ls[s] = KScales.level(scales[s], d, 63);
+                lm[s] = KScales.level(mins[s], dmin, 63);
+            }
+            KScales.pack(ls, lm, dst, dstOff + 4);
+            for (int j = 0; j < 8; j += 2) {
+                for (int l = 0; l < 32; l++) {
+                    int lo = quant(src[srcOff + b + j * 32 + l], d * ls[j], dmin * lm[j]);
+                    int hi = quant(src[srcOff + b + (j + 1) * 32 + l], d * ls[j + 1], dmin * lm[j + 1]);
+                    LE.put8(dst, dstOff + 16 + (j / 2) * 32 + l, lo | (hi << 4));
+                }
+            }
+        }
+    }
+
+    private static int quant(float v, float scale, float min) {
+        return KScales.level(v + min, scale, 15);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q5_1: blocks of 32, {@code { f16 d; f16 m; uint32 qh; uint8 qs[16]; }} (24 bytes); five-bit q
+ * assembled as in Q5_0; value = q * d + m.
+ */
+public final class Q5_1 implements TensorFormat {
+    public static final Q5_1 INSTANCE = new Q5_1();
+    private Q5_1() {}
+
+    static final int BLOCK = 32, BYTES = 24;
+
+    @Override public GgmlType type() { return GgmlType.Q5_1; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), m = LE.f16(w, offset + 2);
+            int qh = LE.i32(w, offset + 4);
+            for (int j = 0; j < 16; j++) {
+                int q = LE.u8(w, offset + 8 + j);
+                int x0 = (q & 15) | (((qh >>> j) << 4) & 0x10);
+                int x1 = (q >>> 4) | ((qh >>> (j + 12)) & 0x10);
+                dst[dstOff + b + j] = x0 * d + m;
+                dst[dstOff + b + j + 16] = x1 * d + m;
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+            for (int j = 0; j < BLOCK; j++) { float v = src[srcOff + b + j]; min = Math.min(min, v); max = Math.max(max, v); }
+            float d = (max - min) / 31f;
+            float id = d != 0f ? 1f / d : 0f;
+            LE.putF16(dst, dstOff, d);
+            LE.putF16(dst, dstOff + 2, min);
+            int qh = 0;
+            for (int j = 0; j < 16; j++) {
+                int q0 = Math.min(31, (int) ((src[srcOff + b + j] - min) * id + 0.5f));
+                int q1 = Math.min(31, (int) ((src[srcOff + b + 16 + j] - min) * id + 0.5f));
+                LE.put8(dst, dstOff + 8 + j, (q0 & 15) | ((q1 & 15) << 4));
+                qh |= ((q0 & 0x10) >>> 4) << j;
+                qh |= ((q1 & 0x10) >>> 4) << (j + 16);
+            }
+            LE.put32(dst, dstOff + 4, qh);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q5_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
+ * uint8 qh[32]; uint8 qs[128]; }} (176 bytes). As Q4_K with a fifth bit per value in qh: for
+ * sub-block pair p (0..3), bit 2p of qh[l] belongs to the low-nibble value l and bit 2p+1 to the
+ * high-nibble one.
+ */
+public final class Q5_K implements TensorFormat {
+    public static final Q5_K INSTANCE = new Q5_K();
+    private Q5_K() {}
+
+    static final int BLOCK = 256, BYTES = 176;
+
+    @Override public GgmlType type() { return GgmlType.Q5_K; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
+            long sc = offset + 4, qh = offset + 16, ql = offset + 48;
+            int y = dstOff + b;
+            int u1 = 1, u2 = 2;
+            for (int j = 0; j < 8; j += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
+                float d1 = d * KScales.scale(w, sc, j), m1 = dmin * KScales.min(w, sc, j);
+                float d2 = d * KScales.scale(w, sc, j + 1), m2 = dmin * KScales.min(w, sc, j + 1);
+                for (int l = 0; l < 32; l++) {
+                    dst[y++] = d1 * ((LE.u8(w, ql + l) & 0xF) + ((LE.u8(w, qh + l) & u1) != 0 ? 16 : 0)) - m1;
+                }
+                for (int l = 0; l < 32; l++) {
+                    dst[y++] = d2 * ((LE.u8(w, ql + l) >>> 4) + ((LE.u8(w, qh + l) & u2) != 0 ? 16 : 0)) - m2;
+                }
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        float[] scales = new float[8], mins = new float[8];
+        int[] ls = new int[8], lm = new int[8];
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            KScales.scalesAndMins(src, srcOff + b, 8, 32, 31, scales, mins);
+            LE.putF16(dst, dstOff, KScales.max(scales) / 63f);
+            LE.putF16(dst, dstOff + 2, KScales.max(mins) / 63f);
+            float d = LE.f16(dst, dstOff), dmin = LE.f16(dst, dstOff + 2);
+            for (int s = 0; s < 8; s++) {
+                ls[s] = KScales.level(scales[s], d, 63);
+                lm[s] = KScales.level(mins[s], dmin, 63);
+            }
+            KScales.pack(ls, lm, dst, dstOff + 4);
+            int[] qh = new int[32];
+            for (int j = 0; j < 8; j += 2) {
+                for (int l = 0; l < 32; l++) {
+                    int lo = KScales.level(src[srcOff + b + j * 32 + l] + dmin * lm[j], d * ls[j], 31);
+                    int hi = KScales.level(src[srcOff + b + (j + 1) * 32 + l] + dmin * lm[j + 1], d * ls[j + 1], 31);
+                    LE.put8(dst, dstOff + 48 + (j / 2) * 32 + l, (lo & 0xF) | ((hi & 0xF) << 4));
+                    if (lo >= 16) qh[l] |= 1 << j;
+                    if (hi >= 16) qh[l] |= 1 << (j + 1);
+                }
+            }
+            for (int l = 0; l < 32; l++) LE.put8(dst, dstOff + 16 + l, qh[l]);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q6_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 ql[128]; uint8 qh[64];
+ * int8 scales[16]; f16 d; }} (210 bytes); value = d * scales[e / 16] * (q - 32) with a 6-bit q
+ * whose low 4 bits are in ql and high 2 bits in qh. Within each half (128 values) value l, l+32,
+ * l+64, l+96 share qh[l] (bits 0-1, 2-3, 4-5, 6-7) and ql[l] / ql[l+32] (low, low, high, high nibble).
+ */
+public final class Q6_K implements TensorFormat {
+    public static final Q6_K INSTANCE = new Q6_K();
+    private Q6_K() {}
+
+    static final int BLOCK = 256, BYTES = 210;
+
+    @Override public GgmlType type() { return GgmlType.Q6_K; }
+
+    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = offset + 64L * half, qh = offset + 128 + 32L * half, sc = offset + 192 + 8L * half;
+                int y = dstOff + b + 128 * half;
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16;
+                    int h = LE.u8(w, qh + l);
+                    int q1 = ((LE.u8(w, ql + l) & 0xF) | ((h & 3) << 4)) - 32;
+                    int q2 = ((LE.u8(w, ql + l + 32) & 0xF) | (((h >>> 2) & 3) << 4)) - 32;
+                    int q3 = ((LE.u8(w, ql + l) >>> 4) | (((h >>> 4) & 3) << 4)) - 32;
+                    int q4 = ((LE.u8(w, ql + l + 32) >>> 4) | (((h >>> 6) & 3) << 4)) - 32;
+                    dst[y + l] = d * LE.s8(w, sc + is) * q1;
+                    dst[y + l + 32] = d * LE.s8(w, sc + is + 2) * q2;
+                    dst[y + l + 64] = d * LE.s8(w, sc + is + 4) * q3;
+                    dst[y + l + 96] = d * LE.s8(w, sc + is + 6) * q4;
+                }
+            }
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        return BlockScratch.dot(this, w, offset, x, xOff, n);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        float[] scales = new float[16];
+        int[] sc = new int[16];
+        int[] q = new int[256];
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            float maxScale = 0f;
+            for (int s = 0; s < 16; s++) {
+                float amax = 0f;
+                for (int l = 0; l < 16; l++) amax = Math.max(amax, Math.abs(src[srcOff + b + 16 * s + l]));
+                scales[s] = amax / 31f;
+                maxScale = Math.max(maxScale, scales[s]);
+            }
+            LE.putF16(dst, dstOff + 208, maxScale / 127f);
+            float d = LE.f16(dst, dstOff + 208);
+            for (int s = 0; s < 16; s++) {
+                sc[s] = d > 0f ? Math.min(127, Math.round(scales[s] / d)) : 0;
+                LE.put8(dst, dstOff + 192 + s, sc[s]);
+                float unit = d * sc[s];
+                for (int l = 0; l < 16; l++) {
+                    float v = src[srcOff + b + 16 * s + l];
+                    int qi = unit > 0f ? Math.max(-32, Math.min(31, Math.round(v / unit))) : 0;
+                    q[16 * s + l] = qi + 32;
+                }
+            }
+            for (int half = 0; half < 2; half++) {
+                for (int l = 0; l < 32; l++) {
+                    int base = 128 * half + l;
+                    int l0 = q[base], l1 = q[base + 32], l2 = q[base + 64], l3 = q[base + 96];
+                    LE.put8(dst, dstOff + 64L * half + l, (l0 & 0xF) | ((l2 & 0xF) << 4));
+                    LE.put8(dst, dstOff + 64L * half + l + 32, (l1 & 0xF) | ((l3 & 0xF) << 4));
+                    LE.put8(dst, dstOff + 128 + 32L * half + l, (l0 >>> 4) | ((l1 >>> 4) << 2) | ((l2 >>> 4) << 4) | ((l3 >>> 4) << 6));
+                }
+            }
+        }
+    }
+}

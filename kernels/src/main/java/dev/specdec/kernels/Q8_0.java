@@ -1,0 +1,65 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0: blocks of 32 values, {@code { f16 d; int8 qs[32]; }} (34 bytes); value = qs[i] * d.
+ */
+public final class Q8_0 implements TensorFormat {
+    public static final Q8_0 INSTANCE = new Q8_0();
+    private Q8_0() {}
+
+    static final int BLOCK = 32, BYTES = 34;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+
+    @Override public GgmlType type() { return GgmlType.Q8_0; }
+
+    @Override public float getFloat(MemorySegment w, long index) {
+        long off = (index / BLOCK) * BYTES;
+        return LE.f16(w, off) * LE.s8(w, off + 2 + index % BLOCK);
+    }
+
+    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset);
+            for (int j = 0; j < BLOCK; j++) dst[dstOff + b + j] = LE.s8(w, offset + 2 + j) * d;
+        }
+    }
+
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length();
+        int parts = 16 / L;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset);
+            FloatVector sum = FloatVector.zero(F);
+            for (int h = 0; h < 2; h++) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2 + 16L * h, ByteOrder.LITTLE_ENDIAN);
+                for (int p = 0; p < parts; p++) {
+                    FloatVector wq = (FloatVector) q.convertShape(VectorOperators.B2F, F, p);
+                    sum = wq.fma(FloatVector.fromArray(F, x, xOff + b + 16 * h + p * L), sum);
+                }
+            }
+            acc = sum.fma(FloatVector.broadcast(F, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
+            float amax = 0f;
+            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[srcOff + b + j]));
+            float d = amax / 127f;
+            float id = d != 0f ? 1f / d : 0f;
+            LE.putF16(dst, dstOff, d);
+            for (int j = 0; j < BLOCK; j++) LE.put8(dst, dstOff + 2 + j, Math.round(src[srcOff + b + j] * id));
+        }
+    }
+}

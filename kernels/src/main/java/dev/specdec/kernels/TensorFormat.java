@@ -1,0 +1,51 @@
+package dev.specdec.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The arithmetic of one tensor type: its block layout is private to the implementing class, which
+ * offers a scalar reference ({@link #getFloat}), block dequantization, a vectorized dot product
+ * against float activations, and quantization from floats (for the writer and tests).
+ *
+ * <p>All offsets address the weight segment in bytes at a block boundary; {@code n} is a multiple
+ * of the type's block size.
+ */
+public sealed interface TensorFormat
+        permits F32Format, F16Format, BF16Format, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K {
+
+    GgmlType type();
+
+    /** Scalar reference: element {@code index} of a tensor that starts at byte 0 of {@code w}. */
+    float getFloat(MemorySegment w, long index);
+
+    /** Dequantizes {@code n} values starting at byte {@code offset} into {@code dst[dstOff..]}. */
+    void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n);
+
+    /**
+     * Dot product of {@code n} weights starting at byte {@code offset} with {@code x[xOff..xOff+n)}.
+     * The result depends only on the data and n, never on which thread or batch asks: that keeps
+     * batched logits bitwise equal to single-row logits.
+     */
+    float dot(MemorySegment w, long offset, float[] x, int xOff, int n);
+
+    /** Quantizes {@code n} floats of {@code src[srcOff..]} into {@code dst} at byte {@code dstOff}. */
+    void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff);
+
+    /** Scalar reference dot: dequantize, then multiply in order. Used by tests and the scalar mode. */
+    default float dotReference(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        float[] tmp = new float[n];
+        dequantize(w, offset, tmp, 0, n);
+        return Vectors.scalarDot(tmp, 0, x, xOff, n);
+    }
+
+    /** Quantizes a float array into a fresh heap segment. */
+    default MemorySegment quantize(float[] src) {
+        GgmlType t = type();
+        if (src.length % t.blockSize() != 0) {
+            throw new IllegalArgumentException(t + " needs a multiple of " + t.blockSize() + " values, got " + src.length);
+        }
+        MemorySegment dst = MemorySegment.ofArray(new byte[(int) t.bytesFor(src.length)]);
+        quantize(src, 0, src.length, dst, 0);
+        return dst;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.specdec.target;
+
+/**
+ * A causal language model with its own KV cache: one instance per generation (the weights behind
+ * it are shared). {@link #forward} appends {@code count} tokens at {@code position} (which must be
+ * {@link #cachedLength()}) in ONE batched pass and returns the logits of every row asked for.
+ */
+public interface LanguageModel extends AutoCloseable {
+
+    ModelConfig config();
+
+    int vocabularySize();
+
+    Tokenizer tokenizer();
+
+    /** Tokens the KV cache can hold. */
+    int contextLength();
+
+    /**
+     * Runs {@code tokens[0..count)} at positions {@code position..position+count)}.
+     *
+     * @param logitsOut row t receives the logits after token t; a null array or null row skips it
+     */
+    void forward(int[] tokens, int count, int position, float[][] logitsOut);
+
+    /** Tokens in the KV cache. */
+    int cachedLength();
+
+    /** Rolls the KV cache back to its first {@code length} tokens. */
+    void truncate(int length);
+
+    @Override void close();
+}

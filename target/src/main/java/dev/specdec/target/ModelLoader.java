@@ -1,0 +1,210 @@
+package dev.specdec.target;
+
+import dev.specdec.kernels.GgmlType;
+import dev.specdec.kernels.Rope;
+import dev.specdec.kernels.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Turns a model file into {@link ModelWeights}: GGUF (any supported architecture) or a llama2.c
+ * checkpoint (told apart by the GGUF magic). Every hyper-parameter comes from the file; a
+ * combination we cannot run exactly is refused here, at load, with the key that caused it.
+ */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    /** Loads a model; {@code tokenizerFile} is only used for llama2.c checkpoints (may be null). */
+    public static ModelWeights load(Path file, Path tokenizerFile) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(file, -1, null, Files.exists(file) ? "not a regular file" : "file not found");
+        }
+        boolean gguf;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            var head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(head, 0);
+            gguf = head.position() == 4 && head.getInt(0) == GgufFile.MAGIC;
+        } catch (IOException e) {
+            throw new ModelFormatException(file, -1, null, "cannot read: " + e.getMessage());
+        }
+        if (gguf) {
+            GgufFile f = GgufFile.open(file);
+            try {
+                return fromGguf(f);
+            } catch (RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        }
+        return Llama2cCheckpoint.load(file, tokenizerFile);
+    }
+
+    public static ModelWeights load(Path file) {
+        return load(file, null);
+    }
+
+    /** Builds the model of an open GGUF file; the weights take ownership of the file. */
+    public static ModelWeights fromGguf(GgufFile f) {
+        String archName = f.getString("general.architecture", null);
+        if (archName == null) throw new ModelFormatException(f.path(), -1, "metadata 'general.architecture'", "missing: is this a vocabulary-only file?");
+        Architecture arch = Architecture.byName(archName);
+        if (arch == null) {
+            throw new ModelFormatException(f.path(), -1, "metadata 'general.architecture'", "unsupported architecture '" + archName
+                    + "' (supported: " + Arrays.stream(Architecture.values()).map(Architecture::ggufName).toList() + ")");
+        }
+        String p = archName + ".";
+        int dim = positive(f, p + "embedding_length", f.requireInt(p + "embedding_length"));
+        int layers = positive(f, p + "block_count", f.requireInt(p + "block_count"));
+        int heads = positive(f, p + "attention.head_count", f.requireInt(p + "attention.head_count"));
+        int kvHeads = positive(f, p + "attention.head_count_kv", f.getInt(p + "attention.head_count_kv", heads));
+        int ffn = positive(f, p + "feed_forward_length", f.requireInt(p + "feed_forward_length"));
+        if (heads % kvHeads != 0) {
+            throw new ModelFormatException(f.path(), -1, "metadata '" + p + "attention.head_count_kv'",
+                    "head_count " + heads + " is not a multiple of head_count_kv " + kvHeads);
+        }
+        int headDim = positive(f, p + "attention.key_length", f.getInt(p + "attention.key_length", dim / heads));
+        int valueDim = f.getInt(p + "attention.value_length", headDim);
+        if (valueDim != headDim) {
+            throw new ModelFormatException(f.path(), -1, "metadata '" + p + "attention.value_length'",
+                    "value length " + valueDim + " != key length " + headDim + " is not supported");
+        }
+        Tensor embd = f.requireTensor("token_embd.weight");
+        if (embd.shape().length != 2 || embd.shape()[0] != dim) {
+            throw new ModelFormatException(f.path(), -1, "tensor 'token_embd.weight'", "expected shape [" + dim + ", n_vocab], found " + Arrays.toString(embd.shape()));
+        }
+        int vocab = Math.toIntExact(embd.shape()[1]);
+        int ctx = positive(f, p + "context_length", f.getInt(p + "context_length", 2048));
+        float eps = (float) f.getDouble(p + "attention.layer_norm_rms_epsilon", 1e-5);
+        double ropeBase = f.getDouble(p + "rope.freq_base", 10000.0);
+        int ropeDims = f.getInt(p + "rope.dimension_count", headDim);
+        if (ropeDims <= 0 || ropeDims > headDim || ropeDims % 2 != 0) {
+            throw new ModelFormatException(f.path(), -1, "metadata '" + p + "rope.dimension_count'",
+                    "expected an even number in 2.." + headDim + ", found " + ropeDims);
+        }
+        String scaling = f.getString(p + "rope.scaling.type", "none");
+        float linearScale = 1f;
+        switch (scaling) {
+            case "none" -> { }
+            case "linear" -> linearScale = (float) f.getDouble(p + "rope.scaling.factor", 1.0);
+            default -> throw new ModelFormatException(f.path(), -1, "metadata '" + p + "rope.scaling.type'",
+                    "RoPE scaling '" + scaling + "' is not supported (supported: none, linear, rope_freqs factors)");
+        }
+        if (f.tensor("rope_factors_long.weight") != null || f.tensor("rope_factors_short.weight") != null) {
+            throw new ModelFormatException(f.path(), -1, "tensor 'rope_factors_long.weight'",
+                    "long-context (LongRoPE) factors are not supported yet");
+        }
+        boolean gemma = arch == Architecture.GEMMA || arch == Architecture.GEMMA2;
+        boolean gemma2 = arch == Architecture.GEMMA2;
+        float queryScale = (float) (1.0 / Math.sqrt(headDim));
+        if (gemma2 && layers == 46) queryScale = (float) (1.0 / Math.sqrt((double) dim / heads)); // the 27B model
+        int window = 0;
+        if (gemma2) window = f.getInt(p + "attention.sliding_window", 4096);
+        if (arch == Architecture.PHI3) window = f.getInt(p + "attention.sliding_window", 0);
+        ModelConfig config = new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, eps,
+                ropeBase, ropeDims, arch == Architecture.LLAMA ? Rope.Layout.NORMAL : Rope.Layout.NEOX,
+                gemma ? (float) Math.sqrt(dim) : 1f, gemma,
+                gemma2 ? (float) f.getDouble(p + "attn_logit_softcapping", 50.0) : 0f,
+                gemma2 ? (float) f.getDouble(p + "final_logit_softcapping", 30.0) : 0f,
+                window, gemma2, queryScale, gemma2);
+
+        Shapes s = new Shapes(f);
+        List<LayerWeights> blocks = new ArrayList<>(layers);
+        int qDim = config.qDim(), kvDim = config.kvDim();
+        for (int l = 0; l < layers; l++) {
+            String b = "blk." + l + ".";
+            boolean fusedQkv = f.tensor(b + "attn_qkv.weight") != null;
+            boolean fusedUp = f.tensor(b + "ffn_gate.weight") == null;
+            blocks.add(new LayerWeights(
+                    s.vector(b + "attn_norm.weight", dim),
+                    fusedQkv ? null : s.matrix(b + "attn_q.weight", dim, qDim),
+                    fusedQkv ? null : s.matrix(b + "attn_k.weight", dim, kvDim),
+                    fusedQkv ? null : s.matrix(b + "attn_v.weight", dim, kvDim),
+                    fusedQkv ? s.matrix(b + "attn_qkv.weight", dim, qDim + 2 * kvDim) : null,
+                    s.optionalVector(b + "attn_q.bias", qDim),
+                    s.optionalVector(b + "attn_k.bias", kvDim),
+                    s.optionalVector(b + "attn_v.bias", kvDim),
+                    s.matrix(b + "attn_output.weight", qDim, dim),
+                    gemma2 ? s.vector(b + "post_attention_norm.weight", dim) : null,
+                    s.vector(b + "ffn_norm.weight", dim),
+                    fusedUp ? null : s.matrix(b + "ffn_gate.weight", dim, ffn),
+                    s.matrix(b + "ffn_up.weight", dim, fusedUp ? 2 * ffn : ffn),
+                    s.matrix(b + "ffn_down.weight", ffn, dim),
+                    gemma2 ? s.vector(b + "post_ffw_norm.weight", dim) : null));
+        }
+        float[] outNorm = s.vector("output_norm.weight", dim);
+        Tensor output = f.tensor("output.weight") != null ? s.matrix("output.weight", dim, vocab) : embd;
+        float[] freqFactors = s.optionalVector("rope_freqs.weight", ropeDims / 2);
+        if (linearScale != 1f) {
+            float[] ff = freqFactors != null ? freqFactors : filled(ropeDims / 2, 1f);
+            for (int i = 0; i < ff.length; i++) ff[i] *= linearScale;
+            freqFactors = ff;
+        }
+        Tokenizer tokenizer = f.has("tokenizer.ggml.tokens") ? GgufVocabulary.tokenizer(f) : null;
+        if (tokenizer != null && tokenizer.vocabularySize() > vocab) {
+            throw new ModelFormatException(f.path(), -1, "metadata 'tokenizer.ggml.tokens'", "vocabulary has "
+                    + tokenizer.vocabularySize() + " tokens but token_embd.weight has " + vocab + " rows");
+        }
+        return new ModelWeights(f.path(), config, tokenizer, embd, List.copyOf(blocks), outNorm, output, freqFactors, f);
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        Arrays.fill(a, v);
+        return a;
+    }
+
+    private static int positive(GgufFile f, String key, int v) {
+        if (v <= 0) throw new ModelFormatException(f.path(), -1, "metadata '" + key + "'", "expected a positive value, found " + v);
+        return v;
+    }
+
+    /** Tensor lookups that check shapes against the configuration. */
+    private record Shapes(GgufFile f) {
+        Tensor matrix(String name, int in, int out) {
+            Tensor t = f.requireTensor(name);
+            long[] sh = t.shape();
+            if (sh.length != 2 || sh[0] != in || sh[1] != out) {
+                throw new ModelFormatException(f.path(), -1, "tensor '" + name + "'", "expected shape [" + in + ", " + out
+                        + "], found " + Arrays.toString(sh));
+            }
+            return t;
+        }
+
+        float[] vector(String name, int n) {
+            Tensor t = f.requireTensor(name);
+            if (t.elements() != n) {
+                throw new ModelFormatException(f.path(), -1, "tensor '" + name + "'", "expected " + n + " values, found " + Arrays.toString(t.shape()));
+            }
+            return t.toFloats();
+        }
+
+        float[] optionalVector(String name, int n) {
+            return f.tensor(name) == null ? null : vector(name, n);
+        }
+    }
+
+    /** An F32 tensor view of {@code rows x cols} floats at byte {@code offset} of a segment. */
+    static Tensor f32(String name, MemorySegment seg, long offset, int cols, int rows) {
+        long[] shape = rows == 1 ? new long[] {cols} : new long[] {cols, rows};
+        return new Tensor(name, GgmlType.F32, shape, seg.asSlice(offset, 4L * cols * rows));
+    }
+
+    static MemorySegment map(Path file, Arena arena) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(file, -1, null, "file not found");
+        } catch (IOException e) {
+            throw new ModelFormatException(file, -1, null, "cannot read: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.specdec.target;
+
+import dev.specdec.kernels.ComputePool;
+import dev.specdec.kernels.Rope;
+import dev.specdec.kernels.Tensor;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A loaded model: configuration, memory-mapped weights and vocabulary, shared by every generation
+ * that uses it (thread-safe: nothing here changes after loading). {@link #newSession} gives a
+ * {@link LanguageModel} with its own KV cache and buffers. Closing the weights unmaps the file.
+ *
+ * @param tokenEmbedding [dim, vocab]
+ * @param output         [dim, vocab]; the embedding itself when the model ties them
+ */
+public record ModelWeights(
+        Path source,
+        ModelConfig config,
+        Tokenizer tokenizer,
+        Tensor tokenEmbedding,
+        List<LayerWeights> layers,
+        float[] outputNorm,
+        Tensor output,
+        float[] ropeFreqFactors,
+        AutoCloseable owner) implements AutoCloseable {
+
+    /** A session with its own KV cache of {@code contextLength} tokens and a pool of {@code threads}. */
+    public Transformer newSession(int contextLength, int threads, KvCache.Type kvType) {
+        return new Transformer(this, contextLength, new ComputePool(threads), true, kvType);
+    }
+
+    public Transformer newSession(int contextLength, ComputePool pool) {
+        return new Transformer(this, contextLength, pool, false, KvCache.Type.F32);
+    }
+
+    public Rope rope() {
+        return new Rope(config.ropeLayout(), config.ropeDims(), config.ropeBase(), ropeFreqFactors);
+    }
+
+    /** Bytes of all weight tensors (what one decode step reads). */
+    public long weightBytes() {
+        long b = tokenEmbedding.data().byteSize();
+        if (output != tokenEmbedding) b += output.data().byteSize();
+        for (LayerWeights l : layers) {
+            for (Tensor t : new Tensor[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
+                if (t != null) b += t.data().byteSize();
+            }
+        }
+        return b;
+    }
+
+    /** Bytes read per decoded token: every matrix once, plus one embedding row. */
+    public long bytesPerToken() {
+        long b = weightBytes() - tokenEmbedding.data().byteSize() + tokenEmbedding.rowBytes();
+        if (output == tokenEmbedding) b += output.data().byteSize();
+        return b;
+    }
+
+    @Override public void close() {
+        try {
+            if (owner != null) owner.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + source, e);
+        }
+    }
+}

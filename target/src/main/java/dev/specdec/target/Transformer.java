@@ -1,0 +1,215 @@
+package dev.specdec.target;
+
+import dev.specdec.kernels.ComputePool;
+import dev.specdec.kernels.Matmul;
+import dev.specdec.kernels.Ops;
+import dev.specdec.kernels.Rope;
+import dev.specdec.kernels.Tensor;
+
+/**
+ * The forward pass of every supported architecture, batched over T tokens, reading top to bottom
+ * like the papers. Architecture differences are {@link ModelConfig} fields checked at a few named
+ * switch points. One instance per generation: it owns the KV cache and every buffer, sized once,
+ * so decoding allocates nothing per token.
+ *
+ * <p>Batch invariance: every per-row computation (matmul rows, norms, attention) depends only on
+ * that row's inputs and the cache, never on how many rows share the pass.
+ */
+public final class Transformer implements LanguageModel {
+    /** Rows per internal pass; longer inputs (prompts) are processed in chunks of this many. */
+    public static final int MAX_BATCH = 64;
+    private static final int LOGIT_ROWS = 8;
+
+    private final ModelWeights w;
+    private final ModelConfig c;
+    private final ComputePool pool;
+    private final boolean ownsPool;
+    private final KvCache cache;
+    private final Rope rope;
+    private final int context;
+
+    // activations, T rows each, row-major
+    private final float[] x, xb, q, k, v, qkv, att, ao, gate, up, gateUp, down;
+    private final float[] logitBuf;   // [LOGIT_ROWS * vocab]
+    private final float[] outRows;    // [LOGIT_ROWS * dim]
+    private final int[] rows = new int[LOGIT_ROWS];
+    private final ThreadLocal<float[]> scores;
+
+    Transformer(ModelWeights weights, int contextLength, ComputePool pool, boolean ownsPool, KvCache.Type kvType) {
+        this.w = weights;
+        this.c = weights.config();
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+        if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
+        this.context = contextLength;
+        this.cache = new KvCache(kvType, c.layers(), contextLength, c.kvDim());
+        this.rope = weights.rope();
+        int B = MAX_BATCH;
+        x = new float[B * c.dim()];
+        xb = new float[B * c.dim()];
+        q = new float[B * c.qDim()];
+        k = new float[B * c.kvDim()];
+        v = new float[B * c.kvDim()];
+        boolean fusedQkv = weights.layers().getFirst().wqkv() != null;
+        qkv = fusedQkv ? new float[B * (c.qDim() + 2 * c.kvDim())] : null;
+        att = new float[B * c.qDim()];
+        ao = new float[B * c.dim()];
+        gate = new float[B * c.ffn()];
+        up = new float[B * c.ffn()];
+        boolean fusedGateUp = weights.layers().getFirst().wGate() == null;
+        gateUp = fusedGateUp ? new float[B * 2 * c.ffn()] : null;
+        down = new float[B * c.dim()];
+        logitBuf = new float[LOGIT_ROWS * c.vocabSize()];
+        outRows = new float[LOGIT_ROWS * c.dim()];
+        int ctx = contextLength;
+        scores = ThreadLocal.withInitial(() -> new float[ctx]);
+    }
+
+    @Override public ModelConfig config() { return c; }
+    @Override public int vocabularySize() { return c.vocabSize(); }
+    @Override public Tokenizer tokenizer() { return w.tokenizer(); }
+    @Override public int contextLength() { return context; }
+    @Override public int cachedLength() { return cache.length(); }
+    @Override public void truncate(int length) { cache.truncate(length); }
+    public ModelWeights weights() { return w; }
+    public KvCache cache() { return cache; }
+
+    @Override
+    public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
+        if (position != cache.length()) {
+            throw new IllegalArgumentException("forward at position " + position + " but the cache holds " + cache.length()
+                    + " tokens; truncate first");
+        }
+        if (count < 0 || count > tokens.length) throw new IllegalArgumentException("count " + count + " out of range");
+        if ((long) position + count > context) {
+            throw new IllegalArgumentException("context is full: " + position + " + " + count + " tokens exceed the context length " + context);
+        }
+        for (int i = 0; i < count; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " out of range [0, " + c.vocabSize() + ")");
+            }
+        }
+        for (int start = 0; start < count; start += MAX_BATCH) {
+            int n = Math.min(MAX_BATCH, count - start);
+            pass(tokens, start, n, position + start, logitsOut);
+        }
+    }
+
+    /** One batched pass over tokens[start..start+T) at positions pos..pos+T. */
+    private void pass(int[] tokens, int start, int T, int pos, float[][] logitsOut) {
+        final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffn();
+        for (int t = 0; t < T; t++) {
+            w.tokenEmbedding().row(tokens[start + t], x, t * dim);
+            if (c.embedScale() != 1f) Ops.scale(x, t * dim, dim, c.embedScale());
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights L = w.layers().get(l);
+            // attention
+            for (int t = 0; t < T; t++) Ops.rmsNorm(xb, t * dim, x, t * dim, L.attnNorm(), dim, c.rmsEps());
+            if (L.wqkv() != null) {
+                Matmul.matmul(pool, L.wqkv(), xb, qkv, T);
+                int stride = qDim + 2 * kvDim;
+                for (int t = 0; t < T; t++) {
+                    System.arraycopy(qkv, t * stride, q, t * qDim, qDim);
+                    System.arraycopy(qkv, t * stride + qDim, k, t * kvDim, kvDim);
+                    System.arraycopy(qkv, t * stride + qDim + kvDim, v, t * kvDim, kvDim);
+                }
+            } else {
+                Matmul.matmul(pool, L.wq(), xb, q, T);
+                Matmul.matmul(pool, L.wk(), xb, k, T);
+                Matmul.matmul(pool, L.wv(), xb, v, T);
+            }
+            for (int t = 0; t < T; t++) {
+                if (L.bq() != null) Ops.add(q, t * qDim, L.bq(), 0, qDim);
+                if (L.bk() != null) Ops.add(k, t * kvDim, L.bk(), 0, kvDim);
+                if (L.bv() != null) Ops.add(v, t * kvDim, L.bv(), 0, kvDim);
+                rope.apply(q, t * qDim, c.heads(), c.headDim(), pos + t);
+                rope.apply(k, t * kvDim, c.kvHeads(), c.headDim(), pos + t);
+                cache.store(l, pos + t, k, t * kvDim, v, t * kvDim);
+            }
+            attention(l, T, pos);
+            Matmul.matmul(pool, L.wo(), att, ao, T);
+            for (int t = 0; t < T; t++) {
+                if (L.postAttnNorm() != null) Ops.rmsNorm(ao, t * dim, ao, t * dim, L.postAttnNorm(), dim, c.rmsEps());
+                Ops.add(x, t * dim, ao, t * dim, dim);
+            }
+            // feed-forward
+            for (int t = 0; t < T; t++) Ops.rmsNorm(xb, t * dim, x, t * dim, L.ffnNorm(), dim, c.rmsEps());
+            if (L.wGate() == null) {
+                Matmul.matmul(pool, L.wUp(), xb, gateUp, T);
+                for (int t = 0; t < T; t++) {
+                    System.arraycopy(gateUp, t * 2 * ffn, gate, t * ffn, ffn);
+                    System.arraycopy(gateUp, t * 2 * ffn + ffn, up, t * ffn, ffn);
+                }
+            } else {
+                Matmul.matmul(pool, L.wGate(), xb, gate, T);
+                Matmul.matmul(pool, L.wUp(), xb, up, T);
+            }
+            for (int t = 0; t < T; t++) {
+                if (c.gelu()) Ops.geluMul(gate, t * ffn, up, t * ffn, ffn);
+                else Ops.siluMul(gate, t * ffn, up, t * ffn, ffn);
+            }
+            Matmul.matmul(pool, L.wDown(), gate, down, T);
+            for (int t = 0; t < T; t++) {
+                if (L.postFfnNorm() != null) Ops.rmsNorm(down, t * dim, down, t * dim, L.postFfnNorm(), dim, c.rmsEps());
+                Ops.add(x, t * dim, down, t * dim, dim);
+            }
+        }
+        cache.setLength(pos + T);
+        logits(start, T, logitsOut);
+    }
+
+    /** Causal attention of T query rows over the cache, split across threads by (row, head). */
+    private void attention(int layer, int T, int pos) {
+        final int heads = c.heads(), hd = c.headDim(), group = c.heads() / c.kvHeads();
+        final boolean windowed = c.windowed(layer);
+        pool.parallelFor(T * heads, (from, to) -> {
+            float[] s = scores.get();
+            for (int i = from; i < to; i++) {
+                int t = i / heads, h = i % heads;
+                int p = pos + t;
+                int lo = windowed ? Math.max(0, p - c.slidingWindow() + 1) : 0;
+                int qOff = t * c.qDim() + h * hd;
+                int kvOff = (h / group) * hd;
+                for (int j = lo; j <= p; j++) {
+                    float score = cache.dotKey(layer, j, kvOff, q, qOff, hd) * c.queryScale();
+                    if (c.attnSoftCap() > 0f) score = c.attnSoftCap() * (float) Math.tanh(score / c.attnSoftCap());
+                    s[j - lo] = score;
+                }
+                Ops.softmax(s, 0, p - lo + 1);
+                java.util.Arrays.fill(att, qOff, qOff + hd, 0f);
+                for (int j = lo; j <= p; j++) cache.addValue(layer, j, kvOff, s[j - lo], att, qOff, hd);
+            }
+        });
+    }
+
+    /** Final norm and output projection for the rows that asked for logits, LOGIT_ROWS at a time. */
+    private void logits(int start, int T, float[][] logitsOut) {
+        if (logitsOut == null) return;
+        final int dim = c.dim(), vocab = c.vocabSize();
+        int t = 0;
+        while (t < T) {
+            int n = 0;
+            for (; t < T && n < LOGIT_ROWS; t++) {
+                if (start + t < logitsOut.length && logitsOut[start + t] != null) {
+                    Ops.rmsNorm(outRows, n * dim, x, t * dim, w.outputNorm(), dim, c.rmsEps());
+                    rows[n++] = start + t;
+                }
+            }
+            if (n == 0) continue;
+            Matmul.matmul(pool, w.output(), outRows, logitBuf, n);
+            for (int i = 0; i < n; i++) {
+                float[] dst = logitsOut[rows[i]];
+                System.arraycopy(logitBuf, i * vocab, dst, 0, vocab);
+                if (c.finalSoftCap() > 0f) Ops.softCap(dst, 0, vocab, c.finalSoftCap());
+            }
+        }
+    }
+
+    @Override public void close() {
+        if (ownsPool) pool.close();
+    }
+
+    /** The output tensor, for benchmarks. */
+    Tensor output() { return w.output(); }
+}
