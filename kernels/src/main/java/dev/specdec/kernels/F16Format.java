@@ -58,7 +58,7 @@ public final class F16Format implements TensorFormat {
         for (; i < upper; i += step) {
             acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         for (; i < n; i++) sum += LE.f16(w, offset + 2L * i) * x[xOff + i];
         return sum;
     }

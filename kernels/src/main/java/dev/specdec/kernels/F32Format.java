@@ -35,7 +35,7 @@ public final class F32Format implements TensorFormat {
             acc0 = FloatVector.fromMemorySegment(F, w, offset + i * 4L, ByteOrder.LITTLE_ENDIAN)
                     .fma(FloatVector.fromArray(F, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         for (; i < n; i++) sum += LE.f32(w, offset + i * 4L) * x[xOff + i];
         return sum;
     }

@@ -52,7 +52,7 @@ public final class Ops {
 
     /** GELU, tanh approximation: 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))). */
     public static float gelu(float x) {
-        return 0.5f * x * (1f + (float) Math.tanh(0.7978845608028654 * (x + 0.044715f * x * x * x)));
+        return 0.5f * x * (1f + (float) StrictMath.tanh(0.7978845608028654 * (x + 0.044715f * x * x * x)));
     }
 
     /** x[i] += y[i]. */
@@ -76,7 +76,7 @@ public final class Ops {
 
     /** x = cap * tanh(x / cap): Gemma 2's soft-capping. */
     public static void softCap(float[] x, int off, int n, float cap) {
-        for (int i = 0; i < n; i++) x[off + i] = cap * (float) Math.tanh(x[off + i] / cap);
+        for (int i = 0; i < n; i++) x[off + i] = cap * (float) StrictMath.tanh(x[off + i] / cap);
     }
 
     /** Index of the largest value (the first one on ties). */

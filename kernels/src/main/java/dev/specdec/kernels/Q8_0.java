@@ -49,7 +49,7 @@ public final class Q8_0 implements TensorFormat {
             }
             acc = sum.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Vectors.sum(acc);
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -46,9 +46,20 @@ public final class Vectors {
         for (; i < upper; i += step) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Vectors.sum(acc0.add(acc1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
+    }
+
+    /**
+     * Sum of the lanes, first to last. Not {@code reduceLanes(ADD)}: its order is unspecified and
+     * differs between the interpreter and C2, which would make a row's logits depend on when its
+     * code was compiled, and so break batch invariance.
+     */
+    public static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
     }
 
     static float scalarDot(float[] a, int aOff, float[] b, int bOff, int n) {

@@ -173,7 +173,7 @@ public final class Transformer implements LanguageModel {
                 int kvOff = (h / group) * hd;
                 for (int j = lo; j <= p; j++) {
                     float score = cache.dotKey(layer, j, kvOff, q, qOff, hd) * c.queryScale();
-                    if (c.attnSoftCap() > 0f) score = c.attnSoftCap() * (float) Math.tanh(score / c.attnSoftCap());
+                    if (c.attnSoftCap() > 0f) score = c.attnSoftCap() * (float) StrictMath.tanh(score / c.attnSoftCap());
                     s[j - lo] = score;
                 }
                 Ops.softmax(s, 0, p - lo + 1);

@@ -1,0 +1,143 @@
+package dev.specdec.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every format's vector dot against its scalar reference, and the batched matmul against
+ * per-row dots, for many sizes (tails included) and batch sizes. The build runs this class once
+ * per vector width (128, 256, 512 bits and the platform default), see kernels/pom.xml.
+ */
+class KernelEqualityTest {
+
+    static Stream<Arguments> formatsAndSizes() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (GgmlType t : GgmlType.values()) {
+            if (t.format() == null) continue;
+            int bs = t.blockSize();
+            for (int blocks : new int[] {1, 2, 3, 7, 8, 33}) {
+                int n = bs == 1 ? blocks * 37 + 5 : blocks * bs;   // odd lengths for the element formats
+                b.add(Arguments.of(t, n));
+            }
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("formatsAndSizes")
+    void vectorDotEqualsScalarReference(GgmlType type, int n) {
+        Random r = new Random(n * 31L + type.id());
+        float[] w = new float[n], x = new float[n + 3];
+        for (int i = 0; i < n; i++) w[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        TensorFormat f = type.format();
+        MemorySegment q = f.quantize(w);
+        for (int xOff : new int[] {0, 3}) {
+            float ref = f.dotReference(q, 0, x, xOff, n);
+            float got = f.dot(q, 0, x, xOff, n);
+            double scale = 0;
+            float[] deq = new float[n];
+            f.dequantize(q, 0, deq, 0, n);
+            for (int i = 0; i < n; i++) scale += Math.abs(deq[i] * x[xOff + i]);
+            // float sums in a different order differ by a few ulps of the sum of magnitudes
+            assertEquals(ref, got, 1e-5 * scale + 1e-6, type + " n=" + n + " xOff=" + xOff + " (" + Vectors.describe() + ")");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("formatsAndSizes")
+    void getFloatAgreesWithDequantize(GgmlType type, int n) {
+        Random r = new Random(n);
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) w[i] = (float) r.nextGaussian();
+        TensorFormat f = type.format();
+        MemorySegment q = f.quantize(w);
+        float[] deq = new float[n];
+        f.dequantize(q, 0, deq, 0, n);
+        for (int i = 0; i < n; i += Math.max(1, n / 50)) assertEquals(deq[i], f.getFloat(q, i), 0f, type + " element " + i);
+    }
+
+    @Test
+    void batchedMatmulIsBitwiseTheSameForEveryBatchSize() {
+        Random r = new Random(7);
+        int in = 512, out = 67;
+        for (GgmlType type : GgmlType.values()) {
+            if (type.format() == null) continue;
+            float[] w = new float[in * out];
+            for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+            Tensor t = new Tensor("w", type, new long[] {in, out}, type.format().quantize(w));
+            float[] x = new float[33 * in];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            try (ComputePool pool = new ComputePool(3)) {
+                float[] single = new float[out];
+                for (int T : new int[] {1, 2, 5, 17, 33}) {
+                    float[] y = new float[T * out];
+                    Matmul.matmul(pool, t, x, y, T);
+                    for (int row = 0; row < T; row++) {
+                        float[] xr = java.util.Arrays.copyOfRange(x, row * in, (row + 1) * in);
+                        try (ComputePool one = new ComputePool(1)) {
+                            Matmul.matmul(one, t, xr, single, 1);
+                        }
+                        for (int o = 0; o < out; o++) {
+                            assertEquals(Float.floatToIntBits(single[o]), Float.floatToIntBits(y[row * out + o]),
+                                    type + " T=" + T + " row " + row + " out " + o);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizationErrorIsBounded() {
+        Random r = new Random(3);
+        int n = 4096;
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) w[i] = (float) r.nextGaussian();
+        // relative RMS error bounds of our quantizers on Gaussian data (bits per weight in brackets)
+        Object[][] bounds = {
+                {GgmlType.F32, 0.0}, {GgmlType.F16, 1e-3}, {GgmlType.BF16, 5e-3}, {GgmlType.Q8_0, 0.01},
+                {GgmlType.Q6_K, 0.04}, {GgmlType.Q5_0, 0.06}, {GgmlType.Q5_1, 0.06}, {GgmlType.Q5_K, 0.06},
+                {GgmlType.Q4_0, 0.12}, {GgmlType.Q4_1, 0.12}, {GgmlType.Q4_K, 0.12}, {GgmlType.Q3_K, 0.3},
+                {GgmlType.Q2_K, 0.5}};
+        for (Object[] bd : bounds) {
+            GgmlType t = (GgmlType) bd[0];
+            float[] d = new float[n];
+            t.format().dequantize(t.format().quantize(w), 0, d, 0, n);
+            double err = 0, norm = 0;
+            for (int i = 0; i < n; i++) { err += (d[i] - w[i]) * (d[i] - w[i]); norm += w[i] * w[i]; }
+            double rel = Math.sqrt(err / norm);
+            assertTrue(rel <= (double) bd[1], t + " relative RMS error " + rel + " > " + bd[1]);
+        }
+    }
+
+    @Test
+    void f16WideningIsExactForEveryHalf() {
+        if (!Vectors.ENABLED) return;
+        // all 65536 halves, through the vector path: one dot per lane-sized chunk with a one-hot x
+        int n = 65536;
+        MemorySegment seg = MemorySegment.ofArray(new byte[2 * n]);
+        for (int i = 0; i < n; i++) seg.set(LE.SHORT, 2L * i, (short) i);
+        int L = Vectors.F.length();
+        float[] x = new float[L];
+        for (int i = 0; i < n; i += L) {
+            for (int lane = 0; lane < L; lane++) {
+                java.util.Arrays.fill(x, 0f);
+                x[lane] = 1f;
+                float expected = Float.float16ToFloat((short) (i + lane));
+                float got = F16Format.INSTANCE.dot(seg, 2L * i, x, 0, L);
+                if (Float.isNaN(expected)) assertTrue(Float.isNaN(got), "half " + (i + lane));
+                else if (!Float.isInfinite(expected)) assertEquals(expected, got, 0f, "half " + (i + lane));
+            }
+            if (i > 4096) i += 997 * L;   // all small values, then a stride through the rest
+        }
+    }
+}
