@@ -1,0 +1,51 @@
+package dev.specdec.draft;
+
+/**
+ * Chooses the k that maximizes expected tokens per unit of time: it estimates the acceptance rate
+ * online (per-token Bernoulli counts with exponential forgetting, starting from a weak prior of
+ * 0.6) and weighs it against a {@link CostModel} of this machine, whose draft cost it refines from
+ * the measured times.
+ */
+public final class AdaptivePolicy implements DraftLengthPolicy {
+    private static final double DECAY = 0.95;
+
+    private final int maxK;
+    private final double[] pass;
+    private double draftPerToken;
+    private double accepted = 3, trials = 5;    // prior: alpha ~ 0.6 worth 5 observations
+    private double singlePassNanos = -1;
+    private int k;
+
+    public AdaptivePolicy(int maxK, CostModel costs) {
+        DraftLengthPolicy.checkK(maxK);
+        this.maxK = maxK;
+        CostModel c = costs != null ? costs : CostModel.assumed();
+        this.pass = new double[maxK + 2];
+        for (int b = 1; b <= maxK + 1; b++) pass[b] = c.passCost(b);
+        this.draftPerToken = c.draftPerToken();
+        this.k = choose();
+    }
+
+    public double alpha() { return accepted / trials; }
+
+    @Override public int nextK() { return k; }
+
+    @Override public void update(int proposed, int accepted, long draftNanos, long targetNanos) {
+        if (proposed <= 0) return;
+        // a rejection at position i means i acceptances in i+1 Bernoulli trials
+        int trialsNow = accepted == proposed ? proposed : accepted + 1;
+        this.accepted = this.accepted * DECAY + accepted;
+        this.trials = this.trials * DECAY + trialsNow;
+        // learn this run's real cost of a draft token relative to a single-row target pass
+        double est = targetNanos / pass[Math.min(proposed + 1, pass.length - 1)];
+        singlePassNanos = singlePassNanos < 0 ? est : 0.8 * singlePassNanos + 0.2 * est;
+        if (singlePassNanos > 0) draftPerToken = 0.8 * draftPerToken + 0.2 * (draftNanos / (double) proposed / singlePassNanos);
+        k = choose();
+    }
+
+    private int choose() {
+        return new CostModel(pass, draftPerToken).bestK(Math.min(alpha(), 0.999), maxK);
+    }
+
+    @Override public String name() { return "adaptive"; }
+}

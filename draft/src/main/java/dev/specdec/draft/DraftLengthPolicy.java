@@ -1,0 +1,43 @@
+package dev.specdec.draft;
+
+/**
+ * Chooses how many tokens to draft next, learning from what the verifier accepted. One instance
+ * per generation (policies keep state).
+ */
+public sealed interface DraftLengthPolicy permits FixedPolicy, HeuristicPolicy, ConfidencePolicy, AdaptivePolicy {
+
+    /** The most tokens to draft in the next step (>= 1). */
+    int nextK();
+
+    /** Drafting stops early when the draft's top probability falls below this; 0 = never. */
+    default float minConfidence() { return 0f; }
+
+    /**
+     * What happened in the last step.
+     *
+     * @param proposed     draft tokens verified
+     * @param accepted     how many of them were accepted
+     * @param draftNanos   time the drafter took
+     * @param targetNanos  time of the target's verification pass over proposed + 1 rows
+     */
+    void update(int proposed, int accepted, long draftNanos, long targetNanos);
+
+    String name();
+
+    static void checkK(int k) {
+        if (k < 1 || k > DraftProposal.MAX_TOKENS) {
+            throw new IllegalArgumentException("k must be in 1.." + DraftProposal.MAX_TOKENS + ", got " + k);
+        }
+    }
+
+    /** A policy by its CLI name: fixed, heuristic, confidence, adaptive. */
+    static DraftLengthPolicy named(String name, int k, CostModel costs) {
+        return switch (name) {
+            case "fixed" -> new FixedPolicy(k);
+            case "heuristic" -> new HeuristicPolicy(k, 1, Math.max(k, 16));
+            case "confidence" -> new ConfidencePolicy(k, 0.4f);
+            case "adaptive" -> new AdaptivePolicy(k, costs);
+            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (fixed, heuristic, confidence, adaptive)");
+        };
+    }
+}

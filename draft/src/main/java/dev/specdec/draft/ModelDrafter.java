@@ -1,0 +1,150 @@
+package dev.specdec.draft;
+
+import dev.specdec.sampling.Distribution;
+import dev.specdec.sampling.SamplingParams;
+import dev.specdec.target.LanguageModel;
+import dev.specdec.target.Tokenizer;
+import java.util.random.RandomGenerator;
+
+/**
+ * A smaller language model as the drafter: it keeps its own KV cache in step with the context,
+ * samples k tokens with the request's parameters (recording the q it drew from), and rolls its
+ * cache back to the common prefix when the verifier rejects. Any {@link LanguageModel} whose
+ * vocabulary matches the target's works, including the target's own file in a cheaper type.
+ */
+public final class ModelDrafter implements Drafter {
+    /** How a draft token is chosen. */
+    public enum Mode {
+        /** Sample from the draft's own q (exact rejection sampling keeps more: the default). */
+        SAMPLED,
+        /** Propose the draft's top token (q one-hot): cheaper, accepted less often when sampling. */
+        TOP_TOKEN
+    }
+
+    private final LanguageModel model;
+    private final String name;
+    private final Mode mode;
+    private final int vocab;
+    private final Distribution dist;
+    private final DraftProposal proposal;
+    private final int[] cached;          // tokens in the draft's KV cache
+    private final int[] history;         // context + draft tokens, for penalties
+    private final float[][] logits;
+    private final float[] scratch;
+
+    private ModelDrafter(LanguageModel model, String name, Mode mode) {
+        this.model = model;
+        this.name = name;
+        this.mode = mode;
+        this.vocab = model.vocabularySize();
+        this.dist = new Distribution(vocab);
+        this.proposal = new DraftProposal(vocab, mode == Mode.SAMPLED);
+        this.cached = new int[model.contextLength()];
+        this.history = new int[model.contextLength() + DraftProposal.MAX_TOKENS];
+        this.logits = new float[1][vocab];
+        this.scratch = new float[vocab];
+    }
+
+    /**
+     * Wraps a draft model after checking its vocabulary against the target's: same token strings,
+     * id for id; the draft may stop early (a prefix of the target's vocabulary).
+     *
+     * @throws IncompatibleVocabularyException naming the first id that differs
+     */
+    public static ModelDrafter create(LanguageModel draft, Tokenizer targetTokens, int targetVocab, String name, Mode mode) {
+        int dv = draft.vocabularySize();
+        if (dv > targetVocab) {
+            throw new IncompatibleVocabularyException("draft " + name + " has " + dv + " tokens, more than the target's " + targetVocab
+                    + ": the first extra id is " + targetVocab);
+        }
+        Tokenizer dt = draft.tokenizer();
+        if (dt != null && targetTokens != null) {
+            int n = Math.min(dt.vocabularySize(), targetTokens.vocabularySize());
+            for (int id = 0; id < n; id++) {
+                if (!dt.tokenText(id).equals(targetTokens.tokenText(id))) {
+                    throw new IncompatibleVocabularyException("draft " + name + " and the target disagree at token id " + id
+                            + ": draft '" + dt.tokenText(id) + "' vs target '" + targetTokens.tokenText(id) + "'");
+                }
+            }
+        }
+        return new ModelDrafter(draft, name, mode);
+    }
+
+    public LanguageModel model() { return model; }
+    @Override public String name() { return name; }
+
+    @Override
+    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, RandomGenerator rng, float minConfidence) {
+        proposal.clear();
+        if (maxTokens <= 0) return proposal;
+        int room = model.contextLength() - length;
+        maxTokens = Math.min(Math.min(maxTokens, DraftProposal.MAX_TOKENS), room);
+        if (maxTokens <= 0) return proposal;
+        // keep the common prefix of what the cache holds and the context; the last context token is
+        // always run again so that its logits are available
+        int keep = 0, have = model.cachedLength();
+        int bound = Math.min(have, length - 1);
+        while (keep < bound && cached[keep] == context[keep]) keep++;
+        model.truncate(keep);
+        int n = length - keep;
+        System.arraycopy(context, keep, cached, keep, n);
+        System.arraycopy(context, 0, history, 0, length);
+        float[][] rows = rowsForLast(n);
+        model.forward(sliceFrom(context, keep, n), n, keep, rows);
+        float[] last = rows[n - 1];
+        int hist = length;
+        for (int i = 0; i < maxTokens; i++) {
+            int token;
+            float conf = minConfidence > 0 ? topProbability(last) : 1f;
+            if (i > 0 && conf < minConfidence) break;
+            if (mode == Mode.SAMPLED && !params.isGreedy()) {
+                float[] q = proposal.nextRow();
+                dist.compute(last, params, history, hist, q);
+                token = dist.sample(q, rng.nextDouble());
+                proposal.add(token, true, conf);
+            } else {
+                dist.compute(last, params.isGreedy() ? params : params.withTemperature(0f), history, hist, scratch);
+                token = dist.argmaxOf(scratch);
+                proposal.add(token, false, conf);
+            }
+            history[hist++] = token;
+            if (i + 1 < maxTokens && model.cachedLength() < model.contextLength()) {
+                cached[model.cachedLength()] = token;
+                single[0] = token;
+                model.forward(single, 1, model.cachedLength(), logits);
+                last = logits[0];
+            } else {
+                break;
+            }
+        }
+        return proposal;
+    }
+
+    private final int[] single = new int[1];
+    private float[][] catchUp = new float[1][];
+    private int[] slice = new int[64];
+
+    private float[][] rowsForLast(int n) {
+        if (catchUp.length < n) catchUp = new float[Math.max(n, 2 * catchUp.length)][];
+        java.util.Arrays.fill(catchUp, null);
+        catchUp[n - 1] = logits[0];
+        return catchUp;
+    }
+
+    private int[] sliceFrom(int[] src, int from, int n) {
+        if (slice.length < n) slice = new int[Math.max(n, 2 * slice.length)];
+        System.arraycopy(src, from, slice, 0, n);
+        return slice;
+    }
+
+    /** The top probability of softmax(logits) at temperature 1. */
+    private float topProbability(float[] l) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, l[i]);
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) sum += Math.exp(l[i] - max);
+        return (float) (1.0 / sum);
+    }
+
+    @Override public void close() { model.close(); }
+}

@@ -1,0 +1,214 @@
+package dev.specdec.verifier;
+
+import dev.specdec.draft.DraftLengthPolicy;
+import dev.specdec.draft.DraftProposal;
+import dev.specdec.draft.Drafter;
+import dev.specdec.draft.FixedPolicy;
+import dev.specdec.sampling.Distribution;
+import dev.specdec.sampling.SamplingParams;
+import dev.specdec.target.LanguageModel;
+import dev.specdec.target.StreamingDetokenizer;
+import dev.specdec.target.Tokenizer;
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+
+/**
+ * The speculative decoding loop for one generation: draft k tokens, run the target ONCE over the
+ * last token and the k drafts, verify, commit the accepted tokens and the correction, roll both KV
+ * caches back, and stream the new tokens. Without a drafter it is plain decoding through the very
+ * same sampling code: the baseline.
+ *
+ * <p>One instance per request: it owns the target session (and the drafter's). All buffers are sized
+ * at construction; the per-step loop allocates nothing.
+ */
+public final class SpeculativeDecoder {
+    private final LanguageModel target;
+    private final Drafter drafter;
+    private final DraftLengthPolicy policy;
+    private final int vocab;
+    private final Distribution dist;
+    private final RejectionSampler sampler;
+    private final float[][] logits;      // [k+1][vocab]
+    private final float[][] p;           // target distributions per row
+    private final float[][] q;           // draft q rows for the verifier
+    private final int[] argmax;
+    private final int[] batch;
+    private final int[] draft;
+    private final Verification verification = new Verification();
+
+    /**
+     * @param drafter null for plain decoding
+     * @param policy  draft length policy (ignored without a drafter)
+     */
+    public SpeculativeDecoder(LanguageModel target, Drafter drafter, DraftLengthPolicy policy) {
+        this.target = target;
+        this.drafter = drafter;
+        this.policy = policy != null ? policy : new FixedPolicy(4);
+        this.vocab = target.vocabularySize();
+        this.dist = new Distribution(vocab);
+        this.sampler = new RejectionSampler(vocab);
+        int rows = DraftProposal.MAX_TOKENS + 1;
+        this.logits = new float[rows][];
+        this.p = new float[rows][];
+        int maxK = drafter == null ? 0 : DraftProposal.MAX_TOKENS;
+        for (int i = 0; i <= maxK; i++) {
+            logits[i] = new float[vocab];
+            p[i] = new float[vocab];
+        }
+        this.q = new float[rows][];
+        this.argmax = new int[rows];
+        this.batch = new int[rows];
+        this.draft = new int[rows];
+    }
+
+    public GenerationResult generate(GenerationRequest req, TokenListener listener) {
+        long t0 = System.nanoTime();
+        SamplingParams sp = req.params();
+        int[] prompt = req.prompt();
+        int ctx = target.contextLength();
+        if (prompt.length >= ctx) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds " + ctx
+                    + " (prompt plus at least one generated token must fit)");
+        }
+        for (int t : prompt) {
+            if (t < 0 || t >= vocab) throw new IllegalArgumentException("prompt token id " + t + " out of range [0, " + vocab + ")");
+        }
+        RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(sp.seed());
+        Tokenizer tok = target.tokenizer();
+        StreamingDetokenizer detok = tok != null ? new StreamingDetokenizer(tok, false) : null;
+        StopStrings stops = new StopStrings(req.stopStrings());
+        DecodeStats stats = new DecodeStats();
+
+        int[] context = new int[ctx + DraftProposal.MAX_TOKENS + 1];
+        System.arraycopy(prompt, 0, context, 0, prompt.length);
+        int len = prompt.length;
+        target.truncate(0);
+        if (len > 1) target.forward(prompt, len - 1, 0, null);
+        stats.prompt(len, System.nanoTime() - t0);
+
+        int generated = 0;
+        StopReason reason = StopReason.MAX_TOKENS;
+        int[] out = new int[Math.max(1, req.maxTokens())];
+        loop:
+        while (generated < req.maxTokens()) {
+            int cached = target.cachedLength();          // = len - 1: the last token is not in the cache yet
+            int room = ctx - cached - 1;
+            if (room < 0) { reason = StopReason.CONTEXT_FULL; break; }
+            int k = 0;
+            long ts = System.nanoTime();
+            DraftProposal prop = null;
+            if (drafter != null) {
+                k = Math.min(Math.min(policy.nextK(), req.maxTokens() - generated - 1), room);
+                if (k > 0) {
+                    prop = drafter.propose(context, len, k, sp, rng, policy.minConfidence());
+                    k = Math.min(prop.count(), k);
+                }
+            }
+            long td = System.nanoTime();
+            batch[0] = context[len - 1];
+            for (int i = 0; i < k; i++) {
+                draft[i] = prop.token(i);
+                batch[i + 1] = draft[i];
+                q[i] = prop.q(i);
+            }
+            for (int i = 0; i <= k; i++) logitRows[i] = logits[i];
+            for (int i = k + 1; i < logitRows.length && logitRows[i] != null; i++) logitRows[i] = null;
+            target.forward(batch, k + 1, cached, logitRows);
+            long tt = System.nanoTime();
+            // the distributions see the draft tokens before each position, as plain decoding would
+            System.arraycopy(draft, 0, context, len, k);
+            for (int i = 0; i <= k; i++) dist.compute(logits[i], sp, context, len + i, p[i]);
+            if (sp.isGreedy()) {
+                for (int i = 0; i <= k; i++) argmax[i] = dist.argmaxOf(p[i]);
+                GreedyVerifier.verify(draft, k, argmax, verification);
+            } else {
+                sampler.verify(draft, k, q, p, rng::nextDouble, verification);
+            }
+            int a = verification.accepted();
+            target.truncate(cached + 1 + a);
+            long tv = System.nanoTime();
+            stats.addDraftNanos(td - ts);
+            stats.addTargetNanos(tt - td);
+            stats.addVerifyNanos(tv - tt);
+            stats.step(k, a);
+            if (drafter != null && k > 0) policy.update(k, a, td - ts, tt - td);
+            // commit: a accepted drafts (already in context) and the correction / bonus token
+            context[len + a] = verification.next();
+            for (int i = 0; i <= a; i++) {
+                int token = context[len];
+                if (req.stopAtEndOfGeneration() && tok != null && tok.isEndOfGeneration(token)) {
+                    reason = StopReason.END_OF_GENERATION;
+                    target.truncate(Math.min(target.cachedLength(), len));
+                    break loop;
+                }
+                len++;
+                out[generated++] = token;
+                stats.generated(1);
+                stats.firstToken(System.nanoTime() - t0);
+                String text = detok != null ? detok.accept(token) : "";
+                String emit = stops.offer(text);
+                listener.onToken(token, emit);
+                if (stops.stopped()) { reason = StopReason.STOP_STRING; break loop; }
+                if (generated == req.maxTokens()) break loop;
+            }
+        }
+        if (detok != null && !stops.stopped()) listener.onToken(-1, stops.offer(detok.flush()) + stops.drain());
+        stats.total(System.nanoTime() - t0);
+        return new GenerationResult(Arrays.copyOf(out, generated), stops.text(), reason, stats);
+    }
+
+    private final float[][] logitRows = new float[DraftProposal.MAX_TOKENS + 1][];
+
+    /** Text held back while it could still become a stop string. */
+    private static final class StopStrings {
+        private final java.util.List<String> stops;
+        private final StringBuilder all = new StringBuilder();
+        private int emitted;
+        private boolean stopped;
+
+        StopStrings(java.util.List<String> stops) { this.stops = stops; }
+
+        /** Adds text; returns what can be shown now. */
+        String offer(String s) {
+            if (stopped) return "";
+            all.append(s);
+            if (stops.isEmpty()) return flushTo(all.length());
+            int earliest = -1;
+            for (String st : stops) {
+                int at = all.indexOf(st, Math.max(0, emitted - st.length()));
+                if (at >= 0 && (earliest < 0 || at < earliest)) earliest = at;
+            }
+            if (earliest >= 0) {
+                stopped = true;
+                all.setLength(earliest);
+                return flushTo(earliest);
+            }
+            int hold = 0;
+            for (String st : stops) {
+                for (int l = Math.min(st.length() - 1, all.length()); l > hold; l--) {
+                    if (endsWithPrefix(all, st, l)) { hold = l; break; }
+                }
+            }
+            return flushTo(all.length() - hold);
+        }
+
+        private static boolean endsWithPrefix(StringBuilder sb, String st, int l) {
+            int base = sb.length() - l;
+            for (int i = 0; i < l; i++) if (sb.charAt(base + i) != st.charAt(i)) return false;
+            return true;
+        }
+
+        String drain() { return stopped ? "" : flushTo(all.length()); }
+
+        private String flushTo(int end) {
+            if (end <= emitted) return "";
+            String r = all.substring(emitted, end);
+            emitted = end;
+            return r;
+        }
+
+        boolean stopped() { return stopped; }
+        String text() { return all.toString(); }
+    }
+}
