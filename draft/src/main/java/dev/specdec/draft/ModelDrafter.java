@@ -146,5 +146,22 @@ public final class ModelDrafter implements Drafter {
         return (float) (1.0 / sum);
     }
 
-    @Override public void close() { model.close(); }
+    private AutoCloseable owned;
+
+    /** Also closes {@code resource} (the draft's weights) when this drafter is closed. */
+    public ModelDrafter owning(AutoCloseable resource) {
+        this.owned = resource;
+        return this;
+    }
+
+    @Override public void close() {
+        model.close();
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the draft model", e);
+            }
+        }
+    }
 }

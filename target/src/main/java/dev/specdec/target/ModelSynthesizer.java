@@ -53,6 +53,18 @@ public final class ModelSynthesizer {
      */
     public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, Path vocabFrom, boolean overwrite)
             throws IOException {
+        write(arch, shape, type, seed, out, vocabFrom, overwrite, shape.layers(), 1.0);
+    }
+
+    /**
+     * As {@link #write(Architecture, Shape, GgmlType, long, Path, Path, boolean)}, with the residual
+     * outputs (attn_output, ffn_down) of layers {@code >= shallow} scaled by {@code deepScale}. Tensor
+     * values depend only on the seed and the tensor's name, so a model with {@code shallow} layers and
+     * the same seed is that model's first layers: a synthetic draft/target pair whose agreement
+     * {@code deepScale} controls (used by {@code specdec demo}).
+     */
+    public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, Path vocabFrom, boolean overwrite,
+                             int shallow, double deepScale) throws IOException {
         GgufWriter w = new GgufWriter();
         String a = arch.ggufName();
         int vocab = shape.vocab;
@@ -91,54 +103,54 @@ public final class ModelSynthesizer {
         int dim = shape.dim, q = shape.heads * headDim, kv = shape.kvHeads * headDim, ffn = shape.ffn;
         boolean tied = arch == Architecture.GEMMA || arch == Architecture.GEMMA2;
         GgmlType embType = dim % type.blockSize() == 0 ? type : GgmlType.F32;
-        long[] s = {seed};
-        w.addTensor("token_embd.weight", embType, new long[] {dim, vocab}, gaussian(++s[0], dim, tied ? 1.0 : 1.0));
+        w.addTensor("token_embd.weight", embType, new long[] {dim, vocab}, gaussian(seed, "token_embd.weight", dim, 1.0));
         for (int l = 0; l < shape.layers; l++) {
             String b = "blk." + l + ".";
-            w.addTensor(b + "attn_norm.weight", GgmlType.F32, new long[] {dim}, norm(++s[0]));
+            w.addTensor(b + "attn_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "attn_norm.weight"));
             if (arch == Architecture.PHI3) {
-                w.addTensor(b + "attn_qkv.weight", type, new long[] {dim, q + 2 * kv}, gaussian(++s[0], dim, 1));
+                w.addTensor(b + "attn_qkv.weight", type, new long[] {dim, q + 2 * kv}, gaussian(seed, b + "attn_qkv.weight", dim, 1));
             } else {
-                w.addTensor(b + "attn_q.weight", type, new long[] {dim, q}, gaussian(++s[0], dim, 1));
-                w.addTensor(b + "attn_k.weight", type, new long[] {dim, kv}, gaussian(++s[0], dim, 1));
-                w.addTensor(b + "attn_v.weight", type, new long[] {dim, kv}, gaussian(++s[0], dim, 1));
+                w.addTensor(b + "attn_q.weight", type, new long[] {dim, q}, gaussian(seed, b + "attn_q.weight", dim, 1));
+                w.addTensor(b + "attn_k.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_k.weight", dim, 1));
+                w.addTensor(b + "attn_v.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_v.weight", dim, 1));
             }
             if (arch == Architecture.QWEN2) {
-                w.addTensor(b + "attn_q.bias", GgmlType.F32, new long[] {q}, gaussian(++s[0], 25, 1));
-                w.addTensor(b + "attn_k.bias", GgmlType.F32, new long[] {kv}, gaussian(++s[0], 25, 1));
-                w.addTensor(b + "attn_v.bias", GgmlType.F32, new long[] {kv}, gaussian(++s[0], 25, 1));
+                w.addTensor(b + "attn_q.bias", GgmlType.F32, new long[] {q}, gaussian(seed, b + "attn_q.bias", 25, 1));
+                w.addTensor(b + "attn_k.bias", GgmlType.F32, new long[] {kv}, gaussian(seed, b + "attn_k.bias", 25, 1));
+                w.addTensor(b + "attn_v.bias", GgmlType.F32, new long[] {kv}, gaussian(seed, b + "attn_v.bias", 25, 1));
             }
-            w.addTensor(b + "attn_output.weight", type, new long[] {q, dim}, gaussian(++s[0], q, 1));
-            if (arch == Architecture.GEMMA2) w.addTensor(b + "post_attention_norm.weight", GgmlType.F32, new long[] {dim}, norm(++s[0]));
-            w.addTensor(b + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, norm(++s[0]));
+            w.addTensor(b + "attn_output.weight", type, new long[] {q, dim}, gaussian(seed, b + "attn_output.weight", q, l < shallow ? 1 : deepScale));
+            if (arch == Architecture.GEMMA2) w.addTensor(b + "post_attention_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_attention_norm.weight"));
+            w.addTensor(b + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "ffn_norm.weight"));
             if (arch == Architecture.PHI3) {
-                w.addTensor(b + "ffn_up.weight", type, new long[] {dim, 2 * ffn}, gaussian(++s[0], dim, 1));
+                w.addTensor(b + "ffn_up.weight", type, new long[] {dim, 2 * ffn}, gaussian(seed, b + "ffn_up.weight", dim, 1));
             } else {
-                w.addTensor(b + "ffn_gate.weight", type, new long[] {dim, ffn}, gaussian(++s[0], dim, 1));
-                w.addTensor(b + "ffn_up.weight", type, new long[] {dim, ffn}, gaussian(++s[0], dim, 1));
+                w.addTensor(b + "ffn_gate.weight", type, new long[] {dim, ffn}, gaussian(seed, b + "ffn_gate.weight", dim, 1));
+                w.addTensor(b + "ffn_up.weight", type, new long[] {dim, ffn}, gaussian(seed, b + "ffn_up.weight", dim, 1));
             }
             GgmlType downType = ffn % type.blockSize() == 0 ? type : GgmlType.F32;
-            w.addTensor(b + "ffn_down.weight", downType, new long[] {ffn, dim}, gaussian(++s[0], ffn, 1));
-            if (arch == Architecture.GEMMA2) w.addTensor(b + "post_ffw_norm.weight", GgmlType.F32, new long[] {dim}, norm(++s[0]));
+            w.addTensor(b + "ffn_down.weight", downType, new long[] {ffn, dim}, gaussian(seed, b + "ffn_down.weight", ffn, l < shallow ? 1 : deepScale));
+            if (arch == Architecture.GEMMA2) w.addTensor(b + "post_ffw_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_ffw_norm.weight"));
         }
-        w.addTensor("output_norm.weight", GgmlType.F32, new long[] {dim}, norm(++s[0]));
+        w.addTensor("output_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, "output_norm.weight"));
         // logits with a spread like a trained model's (std ~3), so sampling is not uniform noise
-        if (!tied) w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(++s[0], dim, 3.0));
+        if (!tied) w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(seed, "output.weight", dim, 3.0));
         w.write(out, overwrite);
     }
 
     /** Row r of a [fanIn x rows] matrix with entries N(0, (scale / sqrt(fanIn))^2), reproducible per row. */
-    private static GgufWriter.RowSource gaussian(long seed, int fanIn, double scale) {
+    private static GgufWriter.RowSource gaussian(long seed, String name, int fanIn, double scale) {
         double sd = scale / Math.sqrt(fanIn);
+        long base = seed * 0x9E3779B97F4A7C15L + name.hashCode() * 0xBF58476D1CE4E5B9L;
         return (r, dst) -> {
-            SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + r);
+            SplittableRandom rnd = new SplittableRandom(base + r);
             for (int i = 0; i < dst.length; i++) dst[i] = (float) (rnd.nextGaussian() * sd);
         };
     }
 
-    private static GgufWriter.RowSource norm(long seed) {
+    private static GgufWriter.RowSource norm(long seed, String name) {
         return (r, dst) -> {
-            SplittableRandom rnd = new SplittableRandom(seed);
+            SplittableRandom rnd = new SplittableRandom(seed * 31 + name.hashCode());
             for (int i = 0; i < dst.length; i++) dst[i] = (float) (1 + 0.1 * rnd.nextGaussian());
         };
     }

@@ -51,11 +51,7 @@ public final class SpeculativeDecoder {
         int rows = DraftProposal.MAX_TOKENS + 1;
         this.logits = new float[rows][];
         this.p = new float[rows][];
-        int maxK = drafter == null ? 0 : DraftProposal.MAX_TOKENS;
-        for (int i = 0; i <= maxK; i++) {
-            logits[i] = new float[vocab];
-            p[i] = new float[vocab];
-        }
+        // rows are allocated on first use: a request with k drafts pays for k + 1 rows, once
         this.q = new float[rows][];
         this.argmax = new int[rows];
         this.batch = new int[rows];
@@ -112,7 +108,10 @@ public final class SpeculativeDecoder {
                 batch[i + 1] = draft[i];
                 q[i] = prop.q(i);
             }
-            for (int i = 0; i <= k; i++) logitRows[i] = logits[i];
+            for (int i = 0; i <= k; i++) {
+                if (logits[i] == null) { logits[i] = new float[vocab]; p[i] = new float[vocab]; }
+                logitRows[i] = logits[i];
+            }
             for (int i = k + 1; i < logitRows.length && logitRows[i] != null; i++) logitRows[i] = null;
             target.forward(batch, k + 1, cached, logitRows);
             long tt = System.nanoTime();

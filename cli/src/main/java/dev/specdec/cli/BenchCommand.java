@@ -1,0 +1,147 @@
+package dev.specdec.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.specdec.bench.MemoryBandwidth;
+import dev.specdec.bench.ModelBenchmark;
+import dev.specdec.target.ModelWeights;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** llama-bench for specdec. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure decode (tg) and prompt (pp) speed, the cost of a b-row verification pass for b = 1..17, and "
+                + "achieved memory bandwidth against the machine's (measured in the same run). Saves a cost profile per model "
+                + "for the adaptive draft-length policy.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Parameters(arity = "1..*", description = "Model files.") List<Path> models;
+    @Option(names = "--output", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE}).") String output;
+    @Option(names = "--reps", defaultValue = "3", description = "Repetitions (default: ${DEFAULT-VALUE}).") int reps;
+    @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens per decode repetition (default: ${DEFAULT-VALUE}).") int decodeTokens;
+    @Option(names = "--max-b", defaultValue = "17", description = "Largest pass size b (default: ${DEFAULT-VALUE}).") int maxB;
+    @Option(names = "--pp", defaultValue = "64,512", split = ",", description = "Prompt sizes (default: ${DEFAULT-VALUE}).") int[] pp;
+    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "Array size of the bandwidth probe (default: ${DEFAULT-VALUE} MiB).") int bandwidthMib;
+    @Option(names = "--compare-to", description = "An earlier JSON result: print ratios against it.") Path compareTo;
+    @Option(names = "--out", description = "Also write the result to this file.") Path outFile;
+    @Mixin ModelOptions mo;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
+        if (maxB < 1 || maxB > 64) throw new IllegalArgumentException("--max-b must be in 1..64");
+        for (Path m : models) if (!Files.isRegularFile(m)) throw new IllegalArgumentException(m + ": file not found");
+        int threads = mo.threads();
+        err.printf("measuring memory bandwidth (%d MiB, %d threads) ...%n", bandwidthMib, threads);
+        double bw = MemoryBandwidth.measure(threads, (long) bandwidthMib << 20, 5);
+        List<ModelBenchmark.Result> results = new ArrayList<>();
+        for (Path m : models) {
+            err.printf("benchmarking %s ...%n", m.getFileName());
+            try (ModelWeights w = mo.load(m)) {
+                ModelBenchmark.Result r = new ModelBenchmark(w, threads, reps, decodeTokens, maxB).run(bw, pp);
+                results.add(r);
+                CostProfiles.save(m, r);
+            }
+        }
+        ArrayNode json = toJson(results);
+        String text = switch (output) {
+            case "json" -> StatsJson.JSON.writeValueAsString(json);
+            case "csv" -> csv(results);
+            case "md" -> markdown(results);
+            default -> throw new IllegalArgumentException("--output must be md, csv or json");
+        };
+        out.println(text);
+        if (outFile != null) Files.writeString(outFile, text);
+        if (compareTo != null) compare(out, json, StatsJson.JSON.readTree(compareTo.toFile()));
+        out.flush();
+        return 0;
+    }
+
+    static ArrayNode toJson(List<ModelBenchmark.Result> rs) {
+        ArrayNode arr = StatsJson.JSON.createArrayNode();
+        for (var r : rs) {
+            ObjectNode n = arr.addObject();
+            n.put("model", r.model());
+            n.put("type", r.type());
+            n.put("threads", r.threads());
+            n.put("bandwidth_gbps", r.bandwidthGbps());
+            n.put("decode_tokens_per_s", r.decodeTokensPerSecond());
+            n.put("decode_tokens_per_s_sd", r.decodeSd());
+            n.put("decode_gbps", r.decodeGbps());
+            n.put("decode_fraction_of_bandwidth", r.decodeGbps() / r.bandwidthGbps());
+            ObjectNode pm = n.putObject("pass_ms");
+            r.passMs().forEach((b, v) -> pm.put(String.valueOf(b), v));
+            ObjectNode pc = n.putObject("pass_cost_ratio");
+            r.passCostRatio().forEach((b, v) -> pc.put(String.valueOf(b), v));
+            ObjectNode pp = n.putObject("prompt_tokens_per_s");
+            r.promptTokensPerSecond().forEach((b, v) -> pp.put(String.valueOf(b), v));
+            n.put("resident_bytes", r.residentBytes());
+            n.put("bytes_per_token", r.bytesPerToken());
+            n.put("latency_p50_ms", r.p50Ms());
+            n.put("latency_p90_ms", r.p90Ms());
+            n.put("latency_p99_ms", r.p99Ms());
+        }
+        return arr;
+    }
+
+    static String markdown(List<ModelBenchmark.Result> rs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| model | type | threads | tg tok/s | GB/s (% of ").append(rs.isEmpty() ? "" : String.format("%.1f", rs.get(0).bandwidthGbps()))
+                .append(" measured) | pp tok/s | p50/p99 ms | b=2 | b=3 | b=5 | b=9 | b=17 | RSS MiB |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (var r : rs) {
+            sb.append(String.format("| %s | %s | %d | %.2f ± %.2f | %.1f (%.0f%%) | %s | %.1f/%.1f | %s | %s | %s | %s | %s | %d |%n",
+                    r.model(), r.type(), r.threads(), r.decodeTokensPerSecond(), r.decodeSd(), r.decodeGbps(),
+                    100 * r.decodeGbps() / r.bandwidthGbps(), pp(r), r.p50Ms(), r.p99Ms(),
+                    ratio(r, 2), ratio(r, 3), ratio(r, 5), ratio(r, 9), ratio(r, 17), r.residentBytes() >> 20));
+        }
+        return sb.toString();
+    }
+
+    private static String pp(ModelBenchmark.Result r) {
+        StringBuilder sb = new StringBuilder();
+        r.promptTokensPerSecond().forEach((n, v) -> sb.append(sb.isEmpty() ? "" : ", ").append("pp").append(n).append(' ').append(String.format("%.0f", v)));
+        return sb.toString();
+    }
+
+    private static String ratio(ModelBenchmark.Result r, int b) {
+        Double v = r.passCostRatio().get(b);
+        return v == null ? "-" : String.format("%.2f", v);
+    }
+
+    static String csv(List<ModelBenchmark.Result> rs) {
+        StringBuilder sb = new StringBuilder("model,type,threads,bandwidth_gbps,decode_tokens_per_s,decode_sd,decode_gbps");
+        int maxB = rs.stream().mapToInt(r -> r.passMs().size()).max().orElse(0);
+        for (int b = 1; b <= maxB; b++) sb.append(",pass_cost_b").append(b);
+        sb.append(",resident_bytes\n");
+        for (var r : rs) {
+            sb.append(String.format("%s,%s,%d,%.3f,%.3f,%.3f,%.3f", r.model(), r.type(), r.threads(), r.bandwidthGbps(),
+                    r.decodeTokensPerSecond(), r.decodeSd(), r.decodeGbps()));
+            for (int b = 1; b <= maxB; b++) sb.append(',').append(String.format("%.4f", r.passCostRatio().getOrDefault(b, Double.NaN)));
+            sb.append(',').append(r.residentBytes()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void compare(PrintWriter out, ArrayNode now, JsonNode before) {
+        out.println("\nratios against the earlier result (now / before):");
+        for (JsonNode n : now) {
+            for (JsonNode b : before) {
+                if (!b.path("model").asText().equals(n.get("model").asText())) continue;
+                out.printf("  %s: decode %.2fx, b=5 pass cost %.2fx%n", n.get("model").asText(),
+                        n.get("decode_tokens_per_s").asDouble() / b.path("decode_tokens_per_s").asDouble(Double.NaN),
+                        n.path("pass_cost_ratio").path("5").asDouble(Double.NaN) / b.path("pass_cost_ratio").path("5").asDouble(Double.NaN));
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.specdec.cli;
+
+import dev.specdec.draft.CostModel;
+import dev.specdec.draft.DraftLengthPolicy;
+import dev.specdec.draft.Drafter;
+import dev.specdec.draft.ModelDrafter;
+import dev.specdec.draft.PromptLookupDrafter;
+import dev.specdec.target.ModelWeights;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Which draft, how many tokens, which policy. Without --draft: plain decoding. */
+final class DraftOptions {
+    @Option(names = "--draft", description = "Draft model file (GGUF or llama2.c .bin), or 'ngram' for prompt lookup. Omit for plain decoding.")
+    String draft;
+
+    @Option(names = "-k", description = "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).", defaultValue = "4")
+    int k;
+
+    @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
+    String policy;
+
+    @Option(names = "--draft-mode", description = "sampled (draw from the draft's q) or top (propose its top token) (default: ${DEFAULT-VALUE}).", defaultValue = "sampled")
+    String mode;
+
+    @Option(names = "--ngram-min", defaultValue = "1", description = "Shortest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
+    int ngramMin;
+
+    @Option(names = "--ngram-max", defaultValue = "3", description = "Longest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
+    int ngramMax;
+
+    boolean enabled() { return draft != null; }
+
+    /** The policy; the adaptive one uses the cost profiles `specdec bench` saved for these files. */
+    DraftLengthPolicy policy(Path target, ModelOptions mo) {
+        Path draftFile = draft == null || draft.equals("ngram") ? null : Path.of(draft);
+        CostModel costs = policy.equals("adaptive") ? CostProfiles.load(target, draftFile, mo.threads()) : CostModel.assumed();
+        if (draftFile == null && policy.equals("adaptive")) costs = new CostModel(costs.pass(), 0.01);   // lookup is nearly free
+        return DraftLengthPolicy.named(policy, k, costs);
+    }
+
+    /** The drafter for this target; the caller closes it (which closes a draft model's weights too). */
+    Drafter create(ModelWeights target, ModelOptions mo) {
+        DraftLengthPolicy.checkK(k);
+        if (draft.equals("ngram")) return new PromptLookupDrafter(ngramMin, ngramMax, Math.max(k, 1));
+        ModelDrafter.Mode m = switch (mode) {
+            case "sampled" -> ModelDrafter.Mode.SAMPLED;
+            case "top" -> ModelDrafter.Mode.TOP_TOKEN;
+            default -> throw new IllegalArgumentException("--draft-mode must be sampled or top, not '" + mode + "'");
+        };
+        ModelWeights dw = mo.load(Path.of(draft));
+        try {
+            var session = mo.session(dw);
+            ModelDrafter d = ModelDrafter.create(session, target.tokenizer(), target.config().vocabSize(), Path.of(draft).getFileName().toString(), m);
+            return d.owning(dw);
+        } catch (RuntimeException e) {
+            dw.close();
+            throw e;
+        }
+    }
+}

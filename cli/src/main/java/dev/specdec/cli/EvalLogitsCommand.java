@@ -1,0 +1,52 @@
+package dev.specdec.cli;
+
+import dev.specdec.target.ModelWeights;
+import dev.specdec.target.Transformer;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Logits of every position, for comparing engines. */
+@Command(name = "eval-logits", mixinStandardHelpOptions = true,
+        description = "Run the tokens in one batched pass and write the logits of EVERY position as little-endian float32 [T x vocab].")
+final class EvalLogitsCommand implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Option(names = {"-m", "--model"}, required = true, description = "Model file.") Path model;
+    @Option(names = "--tokens", required = true, description = "Token ids, e.g. 1,2,3.") String tokens;
+    @Option(names = "--out", required = true, description = "Output file (.f32).") Path out;
+    @Option(names = "--force", description = "Overwrite the output file if it exists.") boolean force;
+    @Mixin ModelOptions mo;
+
+    @Override public Integer call() throws IOException {
+        int[] ids = Ids.parse(tokens, "--tokens");
+        if (ids.length == 0) throw new IllegalArgumentException("--tokens is empty");
+        if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; use --force to overwrite it");
+        try (ModelWeights w = mo.load(model); Transformer t = w.newSession(Math.max(ids.length, 1), mo.threads(), mo.kv())) {
+            int vocab = w.config().vocabSize();
+            float[][] logits = new float[ids.length][vocab];
+            t.forward(ids, ids.length, 0, logits);
+            Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), out.getFileName().toString(), ".partial");
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                ByteBuffer bb = ByteBuffer.allocate(4 * vocab).order(ByteOrder.LITTLE_ENDIAN);
+                for (float[] row : logits) {
+                    bb.clear();
+                    bb.asFloatBuffer().put(row);
+                    os.write(bb.array());
+                }
+            }
+            Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            spec.commandLine().getErr().println("wrote " + ids.length + " x " + vocab + " logits to " + out);
+        }
+        return 0;
+    }
+}

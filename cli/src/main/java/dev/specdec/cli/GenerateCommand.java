@@ -1,0 +1,99 @@
+package dev.specdec.cli;
+
+import dev.specdec.draft.Drafter;
+import dev.specdec.target.ModelWeights;
+import dev.specdec.target.Tokenizer;
+import dev.specdec.target.Transformer;
+import dev.specdec.verifier.GenerationRequest;
+import dev.specdec.verifier.GenerationResult;
+import dev.specdec.verifier.SpeculativeDecoder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Generates text; with --draft, speculatively. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text from a prompt, streaming it as it is produced. With --draft, speculative decoding "
+                + "(same output distribution as the target alone); the statistics follow the text on stderr.")
+final class GenerateCommand implements Callable<Integer> {
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "Target model (GGUF or llama2.c .bin).")
+    Path model;
+
+    static final class PromptGroup {
+        @Option(names = {"-p", "--prompt"}, description = "Prompt text.") String text;
+        @Option(names = "--prompt-tokens", description = "Prompt as token ids, e.g. 1,2,3.") String tokens;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1") PromptGroup prompt;
+
+    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--stop", description = "Stop when this text appears (repeatable).")
+    List<String> stops;
+
+    @Option(names = "--ignore-eos", description = "Keep generating past end-of-generation tokens.")
+    boolean ignoreEos;
+
+    @Option(names = "--no-bos", description = "Do not add BOS to a text prompt.")
+    boolean noBos;
+
+    @Option(names = "--print-token-ids", description = "Print the generated token ids (one line, space separated) instead of text.")
+    boolean printIds;
+
+    @Option(names = "--stats-json", description = "Write the decoding statistics as JSON to this file.")
+    Path statsJson;
+
+    @Option(names = "--quiet-stats", description = "Do not print the statistics.")
+    boolean quietStats;
+
+    @Mixin ModelOptions mo;
+    @Mixin SamplingOptions so;
+    @Mixin DraftOptions dro;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        var params = so.params();
+        try (ModelWeights w = mo.load(model); Transformer t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+            int[] ids = promptIds(w, prompt.text, prompt.tokens, !noBos);
+            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
+            GenerationRequest req = new GenerationRequest(ids, maxTokens, params, stops, !ignoreEos);
+            GenerationResult r = dec.generate(req, (tok, text) -> {
+                if (!printIds) { out.print(text); out.flush(); }
+            });
+            if (printIds) out.println(Ids.join(r.tokens()));
+            else out.println();
+            out.flush();
+            if (!quietStats) {
+                err.println();
+                err.println("[" + (d == null ? "plain decoding" : "speculative, draft " + d.name() + ", " + dro.policy + " k=" + dro.k)
+                        + "; seed " + params.seed() + "; stop: " + r.stopReason().name().toLowerCase() + "]");
+                err.println(r.stats());
+            }
+            if (statsJson != null) {
+                var node = StatsJson.of(r.stats());
+                node.put("seed", params.seed());
+                node.put("stop_reason", r.stopReason().name().toLowerCase());
+                StatsJson.write(statsJson, node);
+            }
+        }
+        return 0;
+    }
+
+    static int[] promptIds(ModelWeights w, String text, String tokens, boolean addBos) {
+        if (tokens != null) return Ids.parse(tokens, "--prompt-tokens");
+        Tokenizer tok = w.tokenizer();
+        if (tok == null) {
+            throw new IllegalArgumentException(w.source() + " has no vocabulary: give --tokenizer tokenizer.bin or use --prompt-tokens");
+        }
+        return tok.encode(text, addBos, false);
+    }
+}
