@@ -15,9 +15,19 @@ public final class BF16Format implements TensorFormat {
         for (int i = 0; i < n; i++) dst[dstOff + i] = LE.bf16(w, offset + 2L * i);
     }
 
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        return BlockScratch.dot(this, w, offset, x, xOff, n);
+
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        var S = jdk.incubator.vector.VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 2)));
+        if (S.length() != F.length()) { dequantize(w, offset, dst, 0, n); return; }
+        var I = jdk.incubator.vector.VectorSpecies.of(int.class, F.vectorShape());
+        int L = F.length(), i = 0;
+        for (; i + L <= n; i += L) {
+            var h = jdk.incubator.vector.ShortVector.fromMemorySegment(S, w, offset + 2L * i, java.nio.ByteOrder.LITTLE_ENDIAN);
+            ((jdk.incubator.vector.IntVector) h.convertShape(jdk.incubator.vector.VectorOperators.S2I, I, 0))
+                    .lanewise(jdk.incubator.vector.VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+        }
+        for (; i < n; i++) dst[i] = LE.bf16(w, offset + 2L * i);
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -44,23 +44,28 @@ public final class F16Format implements TensorFormat {
         return magBits.or(sign).reinterpretAsFloats();
     }
 
+
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        if (S.length() != Vectors.F.length()) { dequantize(w, offset, dst, 0, n); return; }
+        int L = Vectors.F.length(), i = 0;
+        for (; i + L <= n; i += L) widen(w, offset + 2L * i).intoArray(dst, i);
+        for (; i < n; i++) dst[i] = LE.f16(w, offset + 2L * i);
+    }
+
+    /** Fused single-row dot; the same products and accumulation order as {@link Matmul}'s batched path. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED || S.length() != Vectors.F.length()) return dotReference(w, offset, x, xOff, n);
+        if (!Vectors.ENABLED || S.length() != Vectors.F.length()) return TensorFormat.super.dot(w, offset, x, xOff, n);
         var F = Vectors.F;
-        int step = F.length();
-        int upper = F.loopBound(n);
-        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + step <= upper - step; i += 2 * step) {
-            acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = widen(w, offset + 2L * (i + step)).fma(FloatVector.fromArray(F, x, xOff + i + step), acc1);
+        int L = F.length(), upper = F.loopBound(n), i = 0;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        for (; i + 2 * L <= upper; i += 2 * L) {
+            a0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = widen(w, offset + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
-        for (; i < upper; i += step) {
-            acc0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-        }
-        float sum = Vectors.sum(acc0.add(acc1));
-        for (; i < n; i++) sum += LE.f16(w, offset + 2L * i) * x[xOff + i];
-        return sum;
+        if (i < upper) a0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        float tail = 0f;
+        for (i = upper; i < n; i++) tail += LE.f16(w, offset + 2L * i) * x[xOff + i];
+        return Vectors.sum(a0.add(a1)) + tail;
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

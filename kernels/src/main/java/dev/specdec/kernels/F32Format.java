@@ -18,26 +18,21 @@ public final class F32Format implements TensorFormat {
         MemorySegment.copy(w, LE.FLOAT, offset, dst, dstOff, n);
     }
 
+
+    /** Fused single-row dot; the same products and accumulation order as {@link Matmul}'s batched path. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
         var F = Vectors.F;
-        int step = F.length();
-        int upper = F.loopBound(n);
-        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + step <= upper - step; i += 2 * step) {
-            acc0 = FloatVector.fromMemorySegment(F, w, offset + i * 4L, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = FloatVector.fromMemorySegment(F, w, offset + (i + step) * 4L, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromArray(F, x, xOff + i + step), acc1);
+        int L = F.length(), upper = F.loopBound(n), i = 0;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        for (; i + 2 * L <= upper; i += 2 * L) {
+            a0 = FloatVector.fromMemorySegment(F, w, offset + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = FloatVector.fromMemorySegment(F, w, offset + 4L * (i + L), ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
-        for (; i < upper; i += step) {
-            acc0 = FloatVector.fromMemorySegment(F, w, offset + i * 4L, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-        }
-        float sum = Vectors.sum(acc0.add(acc1));
-        for (; i < n; i++) sum += LE.f32(w, offset + i * 4L) * x[xOff + i];
-        return sum;
+        if (i < upper) a0 = FloatVector.fromMemorySegment(F, w, offset + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        float tail = 0f;
+        for (i = upper; i < n; i++) tail += LE.f32(w, offset + 4L * i) * x[xOff + i];
+        return Vectors.sum(a0.add(a1)) + tail;
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

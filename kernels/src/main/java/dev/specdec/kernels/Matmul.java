@@ -1,13 +1,41 @@
 package dev.specdec.kernels;
 
+import jdk.incubator.vector.FloatVector;
+
 /**
  * The batched matrix product of the forward pass: {@code Y[t] = W · X[t]} for T activation rows.
- * Each weight row is read from memory once and used for all T rows while it is in cache; work is
- * split across threads by output rows. Row t's results depend only on W and X[t], never on T:
- * this is what makes batched verification bitwise equal to one-token decoding.
+ * For T = 1 each format's fused dot decodes weights in registers. For T > 1 each weight row is
+ * decoded ONCE per 256-value chunk into a small float buffer and that chunk is multiplied into
+ * all T rows while it sits in L1, four rows at a time sharing each decoded vector: the weight bytes
+ * are read from memory once and decoded once however many rows are verified. Work is split across
+ * threads by output rows.
+ *
+ * <p>Bitwise batch invariance: every path computes, for each row, the same products (decoded lane
+ * times activation lane, decoded by the same code) into two accumulators alternating by lane chunk
+ * in memory order, then {@link Vectors#sum} and a scalar tail. So a row's result never depends on T.
  */
 public final class Matmul {
     private Matmul() {}
+
+    /** Values decoded at a time: a multiple of every block size (1, 32, 256). */
+    static final int CHUNK = 256;
+
+    /** Weight rows decoded and multiplied together, so each activation chunk is loaded once for all of them. */
+    static final int ROW_BLOCK = 4;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Per-thread buffers: decoded chunks of a block of weight rows; two accumulators and a tail per (row, t). */
+    private static final class Scratch {
+        final float[][] dec = new float[ROW_BLOCK][CHUNK];
+        float[] acc = new float[ROW_BLOCK * 64 * 2 * 16];
+        float[] tail = new float[ROW_BLOCK * 64];
+
+        void ensure(int rows, int lanes) {
+            if (acc.length < ROW_BLOCK * rows * 2 * lanes) acc = new float[ROW_BLOCK * rows * 2 * lanes];
+            if (tail.length < ROW_BLOCK * rows) tail = new float[ROW_BLOCK * rows];
+        }
+    }
 
     /**
      * @param w    weights, ggml shape [in, out] (out rows of in values)
@@ -16,22 +44,139 @@ public final class Matmul {
      * @param rows T
      */
     public static void matmul(ComputePool pool, Tensor w, float[] x, float[] y, int rows) {
-        matmul(pool, w, x, y, rows, 0, w.rows());
-    }
-
-    /** As {@link #matmul(ComputePool, Tensor, float[], float[], int)} for output rows [from, to) only. */
-    public static void matmul(ComputePool pool, Tensor w, float[] x, float[] y, int rows, int from, int to) {
         int in = w.cols(), out = w.rows();
         TensorFormat f = w.format();
         long rowBytes = w.rowBytes();
         var data = w.data();
-        pool.parallelFor(to - from, (start, end) -> {
-            for (int r = from + start; r < from + end; r++) {
-                long off = r * rowBytes;
-                for (int t = 0; t < rows; t++) {
-                    y[t * out + r] = f.dot(data, off, x, t * in, in);
-                }
+        if (rows == 1) {
+            pool.parallelFor(out, (start, end) -> {
+                for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
+            });
+            return;
+        }
+        pool.parallelFor(out, (start, end) -> {
+            for (int r = start; r < end; r += ROW_BLOCK) {
+                block(f, data, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, rows, y, out);
             }
         });
+    }
+
+    /** Single row times n activation rows (the default dot of formats without a fused kernel). */
+    static void rowTimesRows(TensorFormat f, java.lang.foreign.MemorySegment w, long off, int in,
+                             float[] x, int xOff, int n, float[] y, int yOff, int yStride) {
+        if (!Vectors.ENABLED) {
+            for (int t = 0; t < n; t++) y[yOff + t * yStride] = f.dotReference(w, off, x, xOff + t * in, in);
+            return;
+        }
+        float[] xs = xOff == 0 ? x : java.util.Arrays.copyOfRange(x, xOff, xOff + n * in);
+        float[] ys = new float[n];
+        block(f, w.asSlice(off), 0, 1, 0, in, xs, n, ys, 1);
+        for (int t = 0; t < n; t++) y[yOff + t * yStride] = ys[t];
+    }
+
+    /**
+     * Weight rows [r0, r0 + nr) times all T activation rows: per 256-value chunk, decode each weight
+     * row once, then multiply every activation row's chunk (loaded once) into all nr rows.
+     */
+    private static void block(TensorFormat f, java.lang.foreign.MemorySegment w, int r0, int nr, long rowBytes, int in,
+                              float[] x, int T, float[] y, int out) {
+        if (!Vectors.ENABLED) {
+            for (int r = r0; r < r0 + nr; r++) {
+                for (int t = 0; t < T; t++) y[t * out + r] = f.dotReference(w, r * rowBytes, x, t * in, in);
+            }
+            return;
+        }
+        var F = Vectors.F;
+        int L = F.length();
+        Scratch s = SCRATCH.get();
+        s.ensure(T, L);
+        float[][] dec = s.dec;
+        float[] acc = s.acc, tail = s.tail;
+        java.util.Arrays.fill(acc, 0, nr * T * 2 * L, 0f);
+        java.util.Arrays.fill(tail, 0, nr * T, 0f);
+        long bytesPerChunk = f.type().bytesFor(CHUNK);
+        for (int c = 0; c < in; c += CHUNK) {
+            int len = Math.min(CHUNK, in - c);
+            long chunkOff = (long) (c / CHUNK) * bytesPerChunk;
+            for (int r = 0; r < nr; r++) f.decode(w, (r0 + r) * rowBytes + chunkOff, dec[r], len);
+            int upper = F.loopBound(len);
+            for (int t = 0; t < T; t++) {
+                int xb = t * in + c;
+                if (nr == ROW_BLOCK) {
+                    fourWeightRows(dec, upper, x, xb, acc, t * 2 * L, T * 2 * L);
+                } else {
+                    for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xb, acc, (r * T + t) * 2 * L);
+                }
+                if (upper < len) {
+                    for (int r = 0; r < nr; r++) {
+                        float sum = tail[r * T + t];
+                        for (int i = upper; i < len; i++) sum += dec[r][i] * x[xb + i];
+                        tail[r * T + t] = sum;
+                    }
+                }
+            }
+        }
+        for (int r = 0; r < nr; r++) {
+            for (int t = 0; t < T; t++) {
+                int a = (r * T + t) * 2 * L;
+                FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
+                y[t * out + r0 + r] = Vectors.sum(a0.add(a1)) + tail[r * T + t];
+            }
+        }
+    }
+
+    private static void oneRow(float[] dec, int upper, float[] x, int xb, float[] acc, int a) {
+        var F = Vectors.F;
+        int L = F.length();
+        FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
+        int i = 0;
+        for (; i + 2 * L <= upper; i += 2 * L) {
+            a0 = FloatVector.fromArray(F, dec, i).fma(FloatVector.fromArray(F, x, xb + i), a0);
+            a1 = FloatVector.fromArray(F, dec, i + L).fma(FloatVector.fromArray(F, x, xb + i + L), a1);
+        }
+        if (i < upper) a0 = FloatVector.fromArray(F, dec, i).fma(FloatVector.fromArray(F, x, xb + i), a0);
+        a0.intoArray(acc, a);
+        a1.intoArray(acc, a + L);
+    }
+
+    /**
+     * Four weight rows times one activation chunk: each activation vector is loaded once for four
+     * rows; per (row, t) the arithmetic is exactly {@link #oneRow}'s.
+     *
+     * @param a      accumulator index of (weight row 0, this t)
+     * @param rowGap distance between the accumulators of consecutive weight rows
+     */
+    private static void fourWeightRows(float[][] dec, int upper, float[] x, int xb, float[] acc, int a, int rowGap) {
+        var F = Vectors.F;
+        int L = F.length();
+        float[] d0 = dec[0], d1 = dec[1], d2 = dec[2], d3 = dec[3];
+        int b0 = a, b1 = a + rowGap, b2 = a + 2 * rowGap, b3 = a + 3 * rowGap;
+        FloatVector p0 = FloatVector.fromArray(F, acc, b0), q0 = FloatVector.fromArray(F, acc, b0 + L);
+        FloatVector p1 = FloatVector.fromArray(F, acc, b1), q1 = FloatVector.fromArray(F, acc, b1 + L);
+        FloatVector p2 = FloatVector.fromArray(F, acc, b2), q2 = FloatVector.fromArray(F, acc, b2 + L);
+        FloatVector p3 = FloatVector.fromArray(F, acc, b3), q3 = FloatVector.fromArray(F, acc, b3 + L);
+        int i = 0;
+        for (; i + 2 * L <= upper; i += 2 * L) {
+            FloatVector xa = FloatVector.fromArray(F, x, xb + i), xc = FloatVector.fromArray(F, x, xb + i + L);
+            p0 = FloatVector.fromArray(F, d0, i).fma(xa, p0);
+            q0 = FloatVector.fromArray(F, d0, i + L).fma(xc, q0);
+            p1 = FloatVector.fromArray(F, d1, i).fma(xa, p1);
+            q1 = FloatVector.fromArray(F, d1, i + L).fma(xc, q1);
+            p2 = FloatVector.fromArray(F, d2, i).fma(xa, p2);
+            q2 = FloatVector.fromArray(F, d2, i + L).fma(xc, q2);
+            p3 = FloatVector.fromArray(F, d3, i).fma(xa, p3);
+            q3 = FloatVector.fromArray(F, d3, i + L).fma(xc, q3);
+        }
+        if (i < upper) {
+            FloatVector xa = FloatVector.fromArray(F, x, xb + i);
+            p0 = FloatVector.fromArray(F, d0, i).fma(xa, p0);
+            p1 = FloatVector.fromArray(F, d1, i).fma(xa, p1);
+            p2 = FloatVector.fromArray(F, d2, i).fma(xa, p2);
+            p3 = FloatVector.fromArray(F, d3, i).fma(xa, p3);
+        }
+        p0.intoArray(acc, b0); q0.intoArray(acc, b0 + L);
+        p1.intoArray(acc, b1); q1.intoArray(acc, b1 + L);
+        p2.intoArray(acc, b2); q2.intoArray(acc, b2 + L);
+        p3.intoArray(acc, b3); q3.intoArray(acc, b3 + L);
     }
 }

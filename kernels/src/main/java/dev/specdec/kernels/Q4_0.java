@@ -39,27 +39,42 @@ public final class Q4_0 implements TensorFormat {
         }
     }
 
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+
+    /** Vectorized: the 16 bytes of a block split into low and high nibbles, widened and scaled. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length();
-        int parts = 16 / L;
-        FloatVector acc = FloatVector.zero(F);
+        int L = F.length(), parts = 16 / L;
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
             ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 15).sub((byte) 8);
             ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
-            FloatVector sum = FloatVector.zero(F);
             for (int p = 0; p < parts; p++) {
-                sum = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p))
-                        .fma(FloatVector.fromArray(F, x, xOff + b + p * L), sum);
-                sum = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p))
-                        .fma(FloatVector.fromArray(F, x, xOff + b + 16 + p * L), sum);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + 16 + p * L);
             }
-            acc = sum.fma(FloatVector.broadcast(F, d), acc);
         }
-        return Vectors.sum(acc);
+    }
+
+    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 15).sub((byte) 8);
+            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
+            for (int k = 0; k < 2 * parts; k++) {
+                ByteVector src = k < parts ? lo : hi;
+                FloatVector v = ((FloatVector) src.convertShape(VectorOperators.B2F, F, k % parts)).mul(d);
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + k * L);
+                if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
+            }
+        }
+        return Vectors.sum(a0.add(a1));
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -27,10 +27,6 @@ public final class Q4_1 implements TensorFormat {
         }
     }
 
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        return BlockScratch.dot(this, w, offset, x, xOff, n);
-    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {

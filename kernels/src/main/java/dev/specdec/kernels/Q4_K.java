@@ -1,6 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q4_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
@@ -32,9 +36,59 @@ public final class Q4_K implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: per sub-block, nibbles widened to floats, then d * sc * q - dmin * m. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
+            long sc = offset + 4, q = offset + 16;
+            int y = b;
+            for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
+                for (int h = 0; h < 2; h++) {
+                    ByteVector qb = ByteVector.fromMemorySegment(B, w, q + 16L * h, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector lo = qb.and((byte) 15), hi = qb.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+                    for (int p = 0; p < parts; p++) {
+                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
+                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        return BlockScratch.dot(this, w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
+            long sc = offset + 4, q = offset + 16;
+            int y = xOff + b;
+            for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
+                ByteVector b0 = ByteVector.fromMemorySegment(B, w, q, ByteOrder.LITTLE_ENDIAN);
+                ByteVector b1 = ByteVector.fromMemorySegment(B, w, q + 16, ByteOrder.LITTLE_ENDIAN);
+                // memory order of the 64 values: low nibbles of b0, b1, then high nibbles of b0, b1
+                for (int k = 0; k < 4 * parts; k++) {
+                    int group = k / parts, p = k % parts;
+                    ByteVector src = (group & 1) == 0 ? b0 : b1;
+                    ByteVector nib = group < 2 ? src.and((byte) 15) : src.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+                    FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, p)).mul(group < 2 ? d1 : d2).sub(group < 2 ? m1 : m2);
+                    FloatVector xv = FloatVector.fromArray(F, x, y + k * L);
+                    if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
+                }
+            }
+        }
+        return Vectors.sum(a0.add(a1));
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

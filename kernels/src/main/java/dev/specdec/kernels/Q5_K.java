@@ -37,10 +37,6 @@ public final class Q5_K implements TensorFormat {
         }
     }
 
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        return BlockScratch.dot(this, w, offset, x, xOff, n);
-    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[8], mins = new float[8];

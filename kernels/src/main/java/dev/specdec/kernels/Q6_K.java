@@ -1,6 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q6_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 ql[128]; uint8 qh[64];
@@ -40,9 +44,72 @@ public final class Q6_K implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: 16 values at a time share one scale; 6-bit q assembled from ql and qh lanes. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = offset + 64L * half, qh = offset + 128 + 32L * half, sc = offset + 192 + 8L * half;
+                int y = b + 128 * half;
+                for (int l = 0; l < 32; l += 16) {
+                    int is = l / 16;
+                    ByteVector a = ByteVector.fromMemorySegment(B, w, ql + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector c = ByteVector.fromMemorySegment(B, w, ql + l + 32, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector q1 = a.and((byte) 15).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q2 = c.and((byte) 15).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).and((byte) 15).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).and((byte) 15).or(h.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    FloatVector s1 = FloatVector.broadcast(F, d * LE.s8(w, sc + is)), s2 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 2));
+                    FloatVector s3 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 4)), s4 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 6));
+                    for (int p = 0; p < parts; p++) {
+                        int o = y + l + p * L;
+                        ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(s1).intoArray(dst, o);
+                        ((FloatVector) q2.convertShape(VectorOperators.B2F, F, p)).mul(s2).intoArray(dst, o + 32);
+                        ((FloatVector) q3.convertShape(VectorOperators.B2F, F, p)).mul(s3).intoArray(dst, o + 64);
+                        ((FloatVector) q4.convertShape(VectorOperators.B2F, F, p)).mul(s4).intoArray(dst, o + 96);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        return BlockScratch.dot(this, w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = offset + 64L * half, qh = offset + 128 + 32L * half, sc = offset + 192 + 8L * half;
+                int y = xOff + b + 128 * half;
+                // memory order: for each of the four 32-value groups, l = 0 then l = 16
+                for (int g = 0; g < 4; g++) {
+                    for (int l = 0; l < 32; l += 16) {
+                        ByteVector lowBits = ByteVector.fromMemorySegment(B, w, ql + l + (g & 1) * 32L, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
+                        ByteVector lo4 = g < 2 ? lowBits.and((byte) 15) : lowBits.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+                        ByteVector hi2 = (g == 0 ? h : h.lanewise(VectorOperators.LSHR, 2 * g)).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                        ByteVector q = lo4.or(hi2).sub((byte) 32);
+                        FloatVector s = FloatVector.broadcast(F, d * LE.s8(w, sc + l / 16 + 2 * g));
+                        for (int p = 0; p < parts; p++) {
+                            int k = (g * 2 + l / 16) * parts + p;
+                            FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(s);
+                            FloatVector xv = FloatVector.fromArray(F, x, y + 32 * g + l + p * L);
+                            if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
+                        }
+                    }
+                }
+            }
+        }
+        return Vectors.sum(a0.add(a1));
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

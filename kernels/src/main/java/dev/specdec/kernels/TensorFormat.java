@@ -22,11 +22,23 @@ public sealed interface TensorFormat
     void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n);
 
     /**
-     * Dot product of {@code n} weights starting at byte {@code offset} with {@code x[xOff..xOff+n)}.
-     * The result depends only on the data and n, never on which thread or batch asks: that keeps
-     * batched logits bitwise equal to single-row logits.
+     * Vectorized dequantization of {@code n} values (n <= 256, a multiple of the block size) at
+     * byte {@code offset} into {@code dst[0..n)}: the batched matmul decodes each chunk of a weight
+     * row once with this and uses it for every activation row. The default is the scalar path.
      */
-    float dot(MemorySegment w, long offset, float[] x, int xOff, int n);
+    default void decode(MemorySegment w, long offset, float[] dst, int n) {
+        dequantize(w, offset, dst, 0, n);
+    }
+
+    /**
+     * Dot product of {@code n} weights starting at byte {@code offset} with {@code x[xOff..xOff+n)},
+     * through the same code as the batched matmul (so a single dot equals a batched row bitwise).
+     */
+    default float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        float[] y = new float[1];
+        Matmul.rowTimesRows(this, w, offset, n, x, xOff, 1, y, 0, 1);
+        return y[0];
+    }
 
     /** Quantizes {@code n} floats of {@code src[srcOff..]} into {@code dst} at byte {@code dstOff}. */
     void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff);
