@@ -22,6 +22,8 @@ public final class F16Format implements TensorFormat {
     // 2^112 moves a half's exponent (bias 15) to a float's (bias 127); exact for normals and subnormals
     private static final float EXP_ADJUST = 0x1p112f;
 
+    @Override public boolean fusedDot() { return true; }
+
     @Override public GgmlType type() { return GgmlType.F16; }
 
     @Override public float getFloat(MemorySegment w, long index) { return LE.f16(w, index * 2); }

@@ -10,6 +10,8 @@ public final class F32Format implements TensorFormat {
     public static final F32Format INSTANCE = new F32Format();
     private F32Format() {}
 
+    @Override public boolean fusedDot() { return true; }
+
     @Override public GgmlType type() { return GgmlType.F32; }
 
     @Override public float getFloat(MemorySegment w, long index) { return LE.f32(w, index * 4); }

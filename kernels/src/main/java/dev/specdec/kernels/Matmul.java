@@ -4,11 +4,10 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The batched matrix product of the forward pass: {@code Y[t] = W · X[t]} for T activation rows.
- * For T = 1 each format's fused dot decodes weights in registers. For T > 1 each weight row is
- * decoded ONCE per 256-value chunk into a small float buffer and that chunk is multiplied into
- * all T rows while it sits in L1, four rows at a time sharing each decoded vector: the weight bytes
- * are read from memory once and decoded once however many rows are verified. Work is split across
- * threads by output rows.
+ * Every weight row is read from memory once for all T rows. Formats with a fused dot (decode in
+ * registers) run it for each activation row while the weight row sits in L1; the others decode
+ * each 256-value chunk ONCE into a small buffer and multiply it into all T rows, four weight rows
+ * at a time sharing each activation vector. Work is split across threads by output rows.
  *
  * <p>Bitwise batch invariance: every path computes, for each row, the same products (decoded lane
  * times activation lane, decoded by the same code) into two accumulators alternating by lane chunk
@@ -48,9 +47,14 @@ public final class Matmul {
         TensorFormat f = w.format();
         long rowBytes = w.rowBytes();
         var data = w.data();
-        if (rows == 1) {
+        if (f.fusedDot()) {
+            // the weight row comes from memory once; the T - 1 further dots read it from L1
             pool.parallelFor(out, (start, end) -> {
-                for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
+                for (int r = start; r < end; r++) {
+                    int t = 0;
+                    if (Vectors.ENABLED) for (; t + 4 <= rows; t += 4) f.dot4(data, r * rowBytes, x, t * in, in, in, y, t * out + r, out);
+                    for (; t < rows; t++) y[t * out + r] = f.dot(data, r * rowBytes, x, t * in, in);
+                }
             });
             return;
         }

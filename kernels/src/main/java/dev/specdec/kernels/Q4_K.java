@@ -18,6 +18,8 @@ public final class Q4_K implements TensorFormat {
 
     static final int BLOCK = 256, BYTES = 144;
 
+    @Override public boolean fusedDot() { return true; }
+
     @Override public GgmlType type() { return GgmlType.Q4_K; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
