@@ -28,6 +28,9 @@ import picocli.CommandLine.Spec;
         description = "Run plain and speculative decoding side by side and print a table. Without --target it builds (once, "
                 + "cached) a synthetic RANDOM-WEIGHT target/draft pair: the text is meaningless, the speeds are real.")
 final class DemoCommand implements Callable<Integer> {
+    /** Residual scale of the target's layers past the draft's two: how closely the pair agrees. */
+    static final double DEEP_SCALE = Double.parseDouble(System.getProperty("specdec.demo.deepScale", "0.01"));
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Option(names = "--target", description = "Target model (default: the cached synthetic target).") Path target;
     @Option(names = "--draft", description = "Draft model or 'ngram' (default: the cached synthetic draft).") String draft;
@@ -49,17 +52,20 @@ final class DemoCommand implements Callable<Integer> {
             Files.createDirectories(dir);
             target = dir.resolve("synthetic-target-1b-q4_0.gguf");
             Path d = dir.resolve("synthetic-draft-2layer-q4_0.gguf");
+            String tag = "-s" + DEEP_SCALE;
+            target = dir.resolve("synthetic-target-1b-q4_0" + tag + ".gguf");
+            d = dir.resolve("synthetic-draft-2layer-q4_0" + tag + ".gguf");
             var shape = ModelSynthesizer.shape("1b");
             // the deep layers of the target add small residual updates, so its first 2 layers (the
             // draft) agree with it often: a stand-in for a trained pair, clearly not one
             if (!Files.exists(target)) {
                 err.println("synthesizing a random-weight 1B-shape target (once, ~0.6 GB) in " + dir + " ...");
-                ModelSynthesizer.write(Architecture.LLAMA, shape, GgmlType.Q4_0, 7, target, null, false, 2, 0.15);
+                ModelSynthesizer.write(Architecture.LLAMA, shape, GgmlType.Q4_0, 7, target, null, false, 2, DEEP_SCALE);
             }
             if (!Files.exists(d)) {
                 err.println("synthesizing its 2-layer draft ...");
                 var ds = new ModelSynthesizer.Shape("1b-2layer", shape.dim(), 2, shape.heads(), shape.kvHeads(), shape.ffn(), shape.vocab(), shape.context());
-                ModelSynthesizer.write(Architecture.LLAMA, ds, GgmlType.Q4_0, 7, d, null, false, 2, 0.15);
+                ModelSynthesizer.write(Architecture.LLAMA, ds, GgmlType.Q4_0, 7, d, null, false, 2, DEEP_SCALE);
             }
             if (draft == null) draft = d.toString();
         }
