@@ -98,8 +98,12 @@ final class TokenizeCommand implements Callable<Integer> {
             }
         }
 
-        @Override public void close() throws Exception {
-            if (owner != null) owner.close();
+        @Override public void close() {
+            try {
+                if (owner != null) owner.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the vocabulary", e);
+            }
         }
     }
 }

@@ -1,0 +1,140 @@
+package dev.specdec.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.specdec.target.TestData;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end, in process. */
+class CliTest {
+    record Run(int rc, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    static String model(String name) { return TestData.model(name).toString(); }
+
+    @Test
+    void helpListsEveryCommand() {
+        Run r = run("--help");
+        assertEquals(0, r.rc);
+        for (String c : new String[] {"generate", "sample", "demo", "bench", "eval-logits", "tokenize", "detokenize", "inspect", "synth"}) {
+            assertTrue(r.out.contains(c), "help lacks " + c);
+        }
+    }
+
+    @Test
+    void userErrorsAreOneClearLine(@TempDir Path dir) throws IOException {
+        Run missing = run("generate", "-m", dir.resolve("nope.gguf").toString(), "--prompt-tokens", "1,2");
+        assertEquals(1, missing.rc);
+        assertEquals(1, missing.err.strip().lines().count(), missing.err);
+        assertTrue(missing.err.contains("nope.gguf") && missing.err.contains("not found"), missing.err);
+
+        Path text = Files.writeString(dir.resolve("notes.txt"), "this is not a model, just some text in a file");
+        Run notModel = run("inspect", text.toString());
+        assertEquals(1, notModel.rc);
+        assertTrue(notModel.err.contains("notes.txt"), notModel.err);
+        assertEquals(1, notModel.err.strip().lines().count(), notModel.err);
+
+        Run badFlag = run("generate", "-m", model("stories260K.gguf"), "--prompt-tokens", "1", "--bogus");
+        assertEquals(2, badFlag.rc);
+        assertTrue(badFlag.err.contains("--bogus"), badFlag.err);
+
+        Run badK = run("generate", "-m", model("stories260K.gguf"), "--prompt-tokens", "1", "--draft", "ngram", "-k", "0");
+        assertEquals(1, badK.rc);
+        assertTrue(badK.err.contains("k must be"), badK.err);
+
+        Run badToken = run("generate", "-m", model("stories260K.gguf"), "--prompt-tokens", "1,99999");
+        assertEquals(1, badToken.rc);
+        assertTrue(badToken.err.contains("99999"), badToken.err);
+    }
+
+    @Test
+    void generateReproducesTheReferenceGreedyContinuation(@TempDir Path dir) throws IOException {
+        JsonNode ref = TestData.json(TestData.ref("stories260K.json"));
+        int[] input = TestData.ints(ref.get("input_tokens"));
+        int[] expected = Arrays.copyOf(TestData.ints(ref.get("greedy").get("tokens")), 20);
+        String prompt = String.join(",", Arrays.stream(input).mapToObj(String::valueOf).toList());
+        for (String[] extra : new String[][] {{}, {"--draft", "ngram", "-k", "3"}, {"--draft", model("stories260K.bin"), "--policy", "adaptive"}}) {
+            String[] args = concat(new String[] {"generate", "-m", model("stories260K.gguf"), "--prompt-tokens", prompt, "-n", "20",
+                    "--temperature", "0", "--print-token-ids", "--ignore-eos", "--stats-json", dir.resolve("s.json").toString()}, extra);
+            Run r = run(args);
+            assertEquals(0, r.rc, r.err);
+            int[] got = Arrays.stream(r.out.strip().split(" ")).mapToInt(Integer::parseInt).toArray();
+            assertArrayEquals(expected, got, String.join(" ", extra));
+            JsonNode stats = TestData.json(dir.resolve("s.json"));
+            for (String f : new String[] {"acceptance_rate", "mean_accepted_length", "tokens_per_target_call", "per_position_acceptance",
+                    "target_calls", "draft_tokens", "accepted_tokens", "tokens_per_second"}) {
+                assertTrue(stats.has(f), "stats JSON lacks " + f);
+            }
+            assertEquals(20, stats.get("generated_tokens").asInt());
+        }
+    }
+
+    @Test
+    void evalLogitsWritesEveryPosition(@TempDir Path dir) {
+        JsonNode ref = TestData.json(TestData.ref("llama2-spm-tiny.json"));
+        int[] input = TestData.ints(ref.get("input_tokens"));
+        Path out = dir.resolve("l.f32");
+        Run r = run("eval-logits", "-m", model("llama2-spm-tiny.gguf"), "--tokens",
+                String.join(",", Arrays.stream(input).mapToObj(String::valueOf).toList()), "--out", out.toString());
+        assertEquals(0, r.rc, r.err);
+        float[] got = TestData.floats(out), want = TestData.floats(TestData.ref("llama2-spm-tiny.logits.f32"));
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 1e-4, "logit " + i);
+        assertEquals(1, run("eval-logits", "-m", model("llama2-spm-tiny.gguf"), "--tokens", "1", "--out", out.toString()).rc, "must not overwrite");
+    }
+
+    @Test
+    void tokenizeAndDetokenize(@TempDir Path dir) throws IOException {
+        String vocab = TestData.root().resolve("tokenizer").resolve("ggml-vocab-llama-spm.gguf").toString();
+        Run r = run("tokenize", "-m", vocab, "--text", "Hello world");
+        assertEquals(0, r.rc, r.err);
+        assertEquals("1 15043 3186", r.out.strip());
+        assertEquals("15043 3186", run("tokenize", "-m", vocab, "--text", "Hello world", "--no-bos").out.strip());
+        Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"text\": \"Hello world\"}\n{\"text\": \"<s>\"}\n");
+        Run j = run("tokenize", "-m", vocab, "--input", in.toString(), "--no-bos", "--parse-special");
+        assertEquals("{\"ids\":[15043,3186]}\n{\"ids\":[1]}", j.out.strip());
+        assertEquals("Hello world", run("detokenize", "-m", vocab, "--ids", "15043,3186").out.strip());
+    }
+
+    @Test
+    void synthInspectAndSample(@TempDir Path dir) {
+        Path m = dir.resolve("tiny.gguf");
+        assertEquals(0, run("synth", "--shape", "tiny", "--type", "Q8_0", "--out", m.toString()).rc);
+        assertEquals(1, run("synth", "--shape", "tiny", "--type", "Q8_0", "--out", m.toString()).rc, "must not overwrite");
+        Run i = run("inspect", m.toString());
+        assertEquals(0, i.rc, i.err);
+        assertTrue(i.out.contains("architecture  llama") && i.out.contains("blk.0.attn_q.weight") && i.out.contains("Q8_0"), i.out);
+        Run s = run("sample", "-m", m.toString(), "--prompt-tokens", "1,5,7", "-n", "4", "--count", "5", "--seed", "3", "--draft", "ngram");
+        assertEquals(0, s.rc, s.err);
+        assertEquals(5, s.out.strip().lines().count());
+        Run again = run("sample", "-m", m.toString(), "--prompt-tokens", "1,5,7", "-n", "4", "--count", "5", "--seed", "3", "--draft", "ngram");
+        assertEquals(s.out, again.out, "same seeds and inputs, same samples");
+        for (String arch : new String[] {"qwen2", "gemma", "gemma2", "phi3"}) {
+            Path a = dir.resolve(arch + ".gguf");
+            assertEquals(0, run("synth", "--arch", arch, "--shape", "tiny", "--type", "F32", "--out", a.toString()).rc, arch);
+            Run g = run("generate", "-m", a.toString(), "-p", "hello", "-n", "5", "--temperature", "0", "--quiet-stats");
+            assertEquals(0, g.rc, arch + ": " + g.err);
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
