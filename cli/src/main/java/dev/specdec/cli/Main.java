@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 + "k tokens in one batched pass, and the output stays exactly the target's.",
         subcommands = {GenerateCommand.class, SampleCommand.class, DemoCommand.class, BenchCommand.class,
                 EvalLogitsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, InspectCommand.class,
-                SynthCommand.class, CommandLine.HelpCommand.class})
+                SynthCommand.class, RenderTemplateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 
