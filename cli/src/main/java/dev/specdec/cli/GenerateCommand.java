@@ -46,6 +46,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not add BOS to a text prompt.")
     boolean noBos;
 
+    @Option(names = "--chat", description = "Treat --prompt as one user message and render it with the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", description = "System message (with --chat).")
+    String system;
+
     @Option(names = "--print-token-ids", description = "Print the generated token ids (one line, space separated) instead of text.")
     boolean printIds;
 
@@ -63,7 +69,17 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
         try (ModelWeights w = mo.load(model); Transformer t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
-            int[] ids = promptIds(w, prompt.text, prompt.tokens, !noBos);
+            int[] ids;
+            if (chat) {
+                if (prompt.text == null) throw new IllegalArgumentException("--chat needs --prompt TEXT");
+                var messages = new java.util.ArrayList<java.util.Map<String, Object>>();
+                if (system != null) messages.add(java.util.Map.of("role", "system", "content", system));
+                messages.add(java.util.Map.of("role", "user", "content", prompt.text));
+                if (w.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
+                ids = Chat.promptIds(w.tokenizer(), messages);
+            } else {
+                ids = promptIds(w, prompt.text, prompt.tokens, !noBos);
+            }
             SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
             GenerationRequest req = new GenerationRequest(ids, maxTokens, params, stops, !ignoreEos);
             GenerationResult r = dec.generate(req, (tok, text) -> {

@@ -52,7 +52,8 @@ public final class GgufVocabulary {
         boolean addSpace = f.getBool("tokenizer.ggml.add_space_prefix", kind == Vocabulary.Kind.SPM);
         try {
             return new Vocabulary(kind, f.getString("tokenizer.ggml.pre", null), text, scores, types, merges,
-                    bos, eos, unk, eot, addBos, addSpace, f.getString("general.name", null));
+                    bos, eos, unk, eot, addBos, addSpace, f.getString("general.name", null))
+                    .withChatTemplate(f.getString("tokenizer.chat_template", null));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(f.path(), -1, "metadata 'tokenizer.ggml.pre'", e.getMessage());
         }

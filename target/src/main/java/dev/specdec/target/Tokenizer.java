@@ -27,6 +27,9 @@ public interface Tokenizer {
     /** Whether generation stops at this token (EOS, EOT, end-of-turn, ...). */
     boolean isEndOfGeneration(int id);
 
+    /** The model's chat template (GGUF tokenizer.chat_template, Jinja), or null. */
+    default String chatTemplate() { return null; }
+
     /** Decodes ids to text the way llama.cpp's detokenizer does (special tokens omitted). */
     default String decode(int[] ids) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

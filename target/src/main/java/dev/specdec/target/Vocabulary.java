@@ -39,6 +39,7 @@ public final class Vocabulary implements Tokenizer {
     private final int[] specials;             // control, user-defined and unknown tokens, longest first
     private final Pattern preTokenizer;      // BPE only
     private final byte[][] bytes;             // what each token decodes to
+    private String chatTemplate;
 
     Vocabulary(Kind kind, String pre, String[] text, float[] scores, int[] types, List<String> merges,
                int bos, int eos, int unk, int eot, Boolean addBosFlag, boolean addSpacePrefix, String modelName) {
@@ -114,6 +115,12 @@ public final class Vocabulary implements Tokenizer {
     private static int utf8Length(String s) { return s.getBytes(StandardCharsets.UTF_8).length; }
 
     public Kind kind() { return kind; }
+    @Override public String chatTemplate() { return chatTemplate; }
+
+    Vocabulary withChatTemplate(String template) {
+        this.chatTemplate = template;
+        return this;
+    }
     @Override public int vocabularySize() { return text.length; }
     @Override public String tokenText(int id) { return text[id]; }
     @Override public int bos() { return bos; }
