@@ -1,6 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q2_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 scales[16]; uint8 qs[64];
@@ -36,6 +40,31 @@ public final class Q2_K implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: 2-bit fields shifted out of qs 16 bytes at a time, d * sc * q - dmin * m. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 80), dmin = LE.f16(w, offset + 82);
+            int y = b, is = 0;
+            for (int half = 0; half < 2; half++) {
+                long q = offset + 16 + 32L * half;
+                for (int j = 0; j < 4; j++) {
+                    for (int g = 0; g < 2; g++, y += 16) {
+                        int sc = LE.u8(w, offset + is++);
+                        FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)), ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
+                        ByteVector v = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN)
+                                .lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
+                        for (int p = 0; p < parts; p++) {
+                            ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).sub(ml).intoArray(dst, y + p * L);
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[16], mins = new float[16];

@@ -1,6 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q3_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 hmask[32]; uint8 qs[64];
@@ -49,6 +53,34 @@ public final class Q3_K implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: low 2 bits from qs, the high bit from hmask, 16 values per scale. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset + 108);
+            int y = b, is = 0;
+            for (int half = 0; half < 2; half++) {
+                long q = offset + 32 + 32L * half;
+                for (int j = 0; j < 4; j++) {
+                    int bit = 4 * half + j;
+                    for (int g = 0; g < 2; g++, y += 16) {
+                        FloatVector dl = FloatVector.broadcast(F, d * scale(w, offset, is++));
+                        ByteVector lo = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN)
+                                .lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
+                        ByteVector hb = ByteVector.fromMemorySegment(B, w, offset + 16L * g, ByteOrder.LITTLE_ENDIAN)
+                                .lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
+                        ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
+                        for (int p = 0; p < parts; p++) {
+                            ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).intoArray(dst, y + p * L);
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[16];

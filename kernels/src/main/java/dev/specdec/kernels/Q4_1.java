@@ -1,6 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q4_1: blocks of 32, {@code { f16 d; f16 m; uint8 qs[16]; }} (20 bytes); value = q * d + m with
@@ -27,6 +31,21 @@ public final class Q4_1 implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: nibbles widened to floats, q * d + m. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset)), m = FloatVector.broadcast(F, LE.f16(w, offset + 2));
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset + 4, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 15), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+            for (int p = 0; p < parts; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, b + p * L);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, b + 16 + p * L);
+            }
+        }
+    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {

@@ -1,6 +1,11 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q5_1: blocks of 32, {@code { f16 d; f16 m; uint32 qh; uint8 qs[16]; }} (24 bytes); five-bit q
@@ -30,6 +35,25 @@ public final class Q5_1 implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: the fifth bits spread from qh with per-lane shifts, or-ed onto the nibbles. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        var I = Q5Bits.I;
+        int L = F.length(), parts = 16 / L;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset)), m = FloatVector.broadcast(F, LE.f16(w, offset + 2));
+            int qh = LE.i32(w, offset + 4);
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset + 8, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 15), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+            for (int p = 0; p < parts; p++) {
+                IntVector x0 = ((IntVector) lo.convertShape(VectorOperators.B2I, I, p)).or(Q5Bits.fifth(qh, p * L));
+                IntVector x1 = ((IntVector) hi.convertShape(VectorOperators.B2I, I, p)).or(Q5Bits.fifth(qh, 16 + p * L));
+                ((FloatVector) x0.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, b + p * L);
+                ((FloatVector) x1.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, b + 16 + p * L);
+            }
+        }
+    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {

@@ -1,6 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
+import java.nio.ByteOrder;
 
 /**
  * Q5_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
@@ -37,6 +41,33 @@ public final class Q5_K implements TensorFormat {
         }
     }
 
+
+    /** Vectorized: as Q4_K, with the fifth bit of each value taken from qh. */
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int L = F.length(), parts = 16 / L;
+        var B = ByteVector.SPECIES_128;
+        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
+            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
+            long sc = offset + 4, qh = offset + 16, ql = offset + 48;
+            int y = b;
+            for (int j = 0; j < 8; j += 2, ql += 32, y += 64) {
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
+                for (int h = 0; h < 2; h++) {
+                    ByteVector q = ByteVector.fromMemorySegment(B, w, ql + 16L * h, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector hb = ByteVector.fromMemorySegment(B, w, qh + 16L * h, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector lo = q.and((byte) 15).or(hb.lanewise(VectorOperators.LSHR, j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15)
+                            .or(hb.lanewise(VectorOperators.LSHR, j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                    for (int p = 0; p < parts; p++) {
+                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
+                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);
+                    }
+                }
+            }
+        }
+    }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[8], mins = new float[8];

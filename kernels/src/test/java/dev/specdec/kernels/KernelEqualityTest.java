@@ -1,5 +1,6 @@
 package dev.specdec.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,21 @@ class KernelEqualityTest {
         float[] deq = new float[n];
         f.dequantize(q, 0, deq, 0, n);
         for (int i = 0; i < n; i += Math.max(1, n / 50)) assertEquals(deq[i], f.getFloat(q, i), 0f, type + " element " + i);
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("formatsAndSizes")
+    void vectorDecodeEqualsScalarDequantizeBitwise(GgmlType type, int n) {
+        if (n > 256) return;
+        Random r = new Random(n * 7L + type.id());
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) w[i] = (float) (r.nextGaussian() * 3);
+        TensorFormat f = type.format();
+        MemorySegment q = f.quantize(w);
+        float[] a = new float[n], b = new float[n];
+        f.dequantize(q, 0, a, 0, n);
+        f.decode(q, 0, b, n);
+        assertArrayEquals(a, b, 0f, type + " (" + Vectors.describe() + ")");
     }
 
     @Test
