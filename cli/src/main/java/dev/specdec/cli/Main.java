@@ -8,12 +8,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code specdec} command. */
-@Command(name = "specdec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "specdec", mixinStandardHelpOptions = true, usageHelpWidth = 110, versionProvider = Main.Version.class,
         description = "Speculative decoding for GGUF language models on the JVM: a small draft proposes, the target verifies "
                 + "k tokens in one batched pass, and the output stays exactly the target's.",
         subcommands = {GenerateCommand.class, ChatCommand.class, SampleCommand.class, DemoCommand.class, BenchCommand.class,
                 EvalLogitsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, InspectCommand.class,
-                SynthCommand.class, RenderTemplateCommand.class, CommandLine.HelpCommand.class})
+                SynthCommand.class, RenderTemplateCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 

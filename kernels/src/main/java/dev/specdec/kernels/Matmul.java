@@ -43,26 +43,50 @@ public final class Matmul {
      * @param rows T
      */
     public static void matmul(ComputePool pool, Tensor w, float[] x, float[] y, int rows) {
-        int in = w.cols(), out = w.rows();
-        TensorFormat f = w.format();
-        long rowBytes = w.rowBytes();
-        var data = w.data();
-        if (f.fusedDot()) {
-            // the weight row comes from memory once; the T - 1 further dots read it from L1
-            pool.parallelFor(out, (start, end) -> {
+        Task task = TASKS.get();
+        task.set(w, x, y, rows);
+        pool.parallelFor(w.rows(), task);
+        task.clear();
+    }
+
+    /** One reusable task per calling thread: a capturing lambda would allocate on every call. */
+    private static final ThreadLocal<Task> TASKS = ThreadLocal.withInitial(Task::new);
+
+    private static final class Task implements ComputePool.RangeTask {
+        private TensorFormat f;
+        private java.lang.foreign.MemorySegment data;
+        private long rowBytes;
+        private int in, out, rows;
+        private float[] x, y;
+
+        void set(Tensor w, float[] x, float[] y, int rows) {
+            this.f = w.format();
+            this.data = w.data();
+            this.rowBytes = w.rowBytes();
+            this.in = w.cols();
+            this.out = w.rows();
+            this.x = x;
+            this.y = y;
+            this.rows = rows;
+        }
+
+        void clear() {
+            data = null;
+            x = y = null;
+        }
+
+        @Override public void run(int start, int end) {
+            if (f.fusedDot()) {
+                // the weight row comes from memory once; the T - 1 further dots read it from L1
                 for (int r = start; r < end; r++) {
                     int t = 0;
                     if (Vectors.ENABLED) for (; t + 4 <= rows; t += 4) f.dot4(data, r * rowBytes, x, t * in, in, in, y, t * out + r, out);
                     for (; t < rows; t++) y[t * out + r] = f.dot(data, r * rowBytes, x, t * in, in);
                 }
-            });
-            return;
-        }
-        pool.parallelFor(out, (start, end) -> {
-            for (int r = start; r < end; r += ROW_BLOCK) {
-                block(f, data, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, rows, y, out);
+            } else {
+                for (int r = start; r < end; r += ROW_BLOCK) block(f, data, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, rows, y, out);
             }
-        });
+        }
     }
 
     /** Single row times n activation rows (the default dot of formats without a fused kernel). */

@@ -161,9 +161,20 @@ public final class Transformer implements LanguageModel {
 
     /** Causal attention of T query rows over the cache, split across threads by (row, head). */
     private void attention(int layer, int T, int pos) {
-        final int heads = c.heads(), hd = c.headDim(), group = c.heads() / c.kvHeads();
-        final boolean windowed = c.windowed(layer);
-        pool.parallelFor(T * heads, (from, to) -> {
+        attentionTask.layer = layer;
+        attentionTask.pos = pos;
+        pool.parallelFor(T * c.heads(), attentionTask);
+    }
+
+    private final AttentionTask attentionTask = new AttentionTask();
+
+    /** The attention work as a reusable task (a capturing lambda would allocate on every call). */
+    private final class AttentionTask implements ComputePool.RangeTask {
+        int layer, pos;
+
+        @Override public void run(int from, int to) {
+            final int heads = c.heads(), hd = c.headDim(), group = c.heads() / c.kvHeads();
+            final boolean windowed = c.windowed(layer);
             float[] s = scores.get();
             for (int i = from; i < to; i++) {
                 int t = i / heads, h = i % heads;
@@ -180,7 +191,7 @@ public final class Transformer implements LanguageModel {
                 java.util.Arrays.fill(att, qOff, qOff + hd, 0f);
                 for (int j = lo; j <= p; j++) cache.addValue(layer, j, kvOff, s[j - lo], att, qOff, hd);
             }
-        });
+        }
     }
 
     /** Final norm and output projection for the rows that asked for logits, LOGIT_ROWS at a time. */

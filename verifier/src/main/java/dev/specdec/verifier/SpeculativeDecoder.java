@@ -71,6 +71,7 @@ public final class SpeculativeDecoder {
             if (t < 0 || t >= vocab) throw new IllegalArgumentException("prompt token id " + t + " out of range [0, " + vocab + ")");
         }
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(sp.seed());
+        java.util.function.DoubleSupplier uniform = rng::nextDouble;   // once per request, not per step
         Tokenizer tok = target.tokenizer();
         StreamingDetokenizer detok = tok != null ? new StreamingDetokenizer(tok, false) : null;
         StopStrings stops = new StopStrings(req.stopStrings());
@@ -122,7 +123,7 @@ public final class SpeculativeDecoder {
                 for (int i = 0; i <= k; i++) argmax[i] = dist.argmaxOf(p[i]);
                 GreedyVerifier.verify(draft, k, argmax, verification);
             } else {
-                sampler.verify(draft, k, q, p, rng::nextDouble, verification);
+                sampler.verify(draft, k, q, p, uniform, verification);
             }
             int a = verification.accepted();
             target.truncate(cached + 1 + a);
