@@ -34,6 +34,7 @@ public final class ModelSynthesizer {
         add(new Shape("3b", 3072, 28, 24, 8, 8192, 32000, 4096));
         add(new Shape("qwen2-0.5b", 896, 24, 14, 2, 4864, 32000, 4096));
         add(new Shape("gemma-2b", 2048, 18, 8, 1, 16384, 32000, 4096));
+        add(new Shape("gemma2-2b", 2304, 26, 8, 4, 9216, 32000, 4096));
         add(new Shape("phi3-mini", 3072, 32, 32, 32, 8192, 32064, 4096));
     }
 

@@ -58,6 +58,18 @@ public final class DecodeStats {
         return r;
     }
 
+    /** Draft tokens proposed at each draft position (index 0 = first draft token). */
+    public long[] proposedAtPosition() {
+        int n = 0;
+        while (n < proposedAt.length && proposedAt[n] > 0) n++;
+        return Arrays.copyOf(proposedAt, n);
+    }
+
+    /** Draft tokens accepted at each draft position. */
+    public long[] acceptedAtPosition() {
+        return Arrays.copyOf(acceptedAt, proposedAtPosition().length);
+    }
+
     /** histogram[a] = verifications in which exactly a draft tokens were accepted. */
     public long[] acceptedLengthHistogram() {
         int n = acceptedLengthHistogram.length;

@@ -1,0 +1,214 @@
+package dev.specdec.bench.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.specdec.draft.CostModel;
+import dev.specdec.draft.DraftLengthPolicy;
+import dev.specdec.draft.DraftProposal;
+import dev.specdec.draft.Drafter;
+import dev.specdec.draft.ModelDrafter;
+import dev.specdec.draft.PromptLookupDrafter;
+import dev.specdec.sampling.Distribution;
+import dev.specdec.sampling.SamplingParams;
+import dev.specdec.target.LanguageModel;
+import dev.specdec.target.Transformer;
+import dev.specdec.verifier.GenerationRequest;
+import dev.specdec.verifier.GenerationResult;
+import dev.specdec.verifier.SpeculativeDecoder;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Runs a sweep: for every prompt, temperature and seed, the plain baseline and then every
+ * (draft, k, policy) configuration, interleaved so that machine drift affects all alike. Each run is
+ * appended to runs.jsonl and flushed at once, so an interrupted sweep keeps what it finished and
+ * {@code --resume} continues from there.
+ */
+public final class SweepRunner {
+    /** What to run. */
+    public record Plan(List<Prompt> prompts, List<String> drafts, int[] ks, List<String> policies, float[] temperatures,
+                       int seeds, int maxTokens, boolean record) {
+        List<SweepConfig> configs(float temperature) {
+            List<SweepConfig> c = new ArrayList<>();
+            c.add(SweepConfig.baseline(temperature));
+            for (String d : drafts) for (String p : policies) for (int k : ks) c.add(new SweepConfig(d, k, p, temperature));
+            return c;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Transformer target;
+    private final Map<String, Drafter> drafters;
+    private final CostModel costs;
+
+    /** @param drafters by the name used in records ("ngram" or a model file name) */
+    public SweepRunner(Transformer target, Map<String, Drafter> drafters, CostModel costs) {
+        this.target = target;
+        this.drafters = drafters;
+        this.costs = costs;
+    }
+
+    /** Keys of runs already in a runs.jsonl (for --resume). */
+    public static Set<String> doneKeys(Path runs) throws IOException {
+        Set<String> done = new HashSet<>();
+        if (!Files.exists(runs)) return done;
+        for (String line : Files.readAllLines(runs, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            try {
+                done.add(JSON.readValue(line, RunRecord.class).key());
+            } catch (IOException e) {
+                // a line cut short by an interruption: that run is simply done again
+            }
+        }
+        return done;
+    }
+
+    public static List<RunRecord> read(Path runs) throws IOException {
+        List<RunRecord> out = new ArrayList<>();
+        int n = 0;
+        for (String line : Files.readAllLines(runs, StandardCharsets.UTF_8)) {
+            n++;
+            if (line.isBlank()) continue;
+            try {
+                out.add(JSON.readValue(line, RunRecord.class));
+            } catch (IOException e) {
+                if (n < Files.readAllLines(runs).size()) throw new IOException(runs + " line " + n + ": not a run record", e);
+            }
+        }
+        return out;
+    }
+
+    /** Runs everything not in {@code done}; returns the number of runs made. */
+    public int run(Plan plan, Path runsFile, Set<String> done, boolean progress) throws IOException {
+        var todo = new ArrayList<Object[]>();
+        for (float temp : plan.temperatures) {
+            for (int s = 0; s < plan.seeds; s++) {
+                for (Prompt p : plan.prompts) {
+                    for (SweepConfig c : plan.configs(temp)) {
+                        String key = p.id() + "|" + (1000L + s) + "|" + c.key();
+                        if (!done.contains(key)) todo.add(new Object[] {p, 1000L + s, c});
+                    }
+                }
+            }
+        }
+        if (!todo.isEmpty()) {
+            // warm-up: every configuration once, untimed, so JIT compilation does not land in the first measured runs
+            for (SweepConfig c : plan.configs(plan.temperatures[0])) runOne(plan.prompts.getFirst(), 0, c, Math.min(plan.maxTokens, 32), false);
+        }
+        int made = 0;
+        try (BufferedWriter out = Files.newBufferedWriter(runsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+             ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("sweep").setInitialMax(todo.size())
+                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().build() : null) {
+            for (Object[] t : todo) {
+                RunRecord r = runOne((Prompt) t[0], (long) t[1], (SweepConfig) t[2], plan.maxTokens, plan.record);
+                out.write(JSON.writeValueAsString(r));
+                out.write('\n');
+                out.flush();
+                made++;
+                if (bar != null) bar.step();
+            }
+        }
+        return made;
+    }
+
+    RunRecord runOne(Prompt p, long seed, SweepConfig c, int maxTokens, boolean record) {
+        int[] ids = target.tokenizer().encode(p.prompt(), true, false);
+        SamplingParams sp = new SamplingParams(c.temperature(), 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), seed);
+        Drafter d = c.isBaseline() ? null : drafters.get(c.draft());
+        if (!c.isBaseline() && d == null) throw new IllegalArgumentException("no drafter named " + c.draft());
+        DraftLengthPolicy policy = c.isBaseline() ? null : DraftLengthPolicy.named(c.policy(), c.k(),
+                c.draft().equals("ngram") ? new CostModel(costs.pass(), 0.01) : costs);
+        SpeculativeDecoder dec = new SpeculativeDecoder(target, d, policy);
+        long[] last = {System.nanoTime()};
+        double[] lat = new double[maxTokens];
+        int[] count = {0};
+        long start = System.nanoTime();
+        GenerationResult r = dec.generate(new GenerationRequest(ids, maxTokens, sp, List.of(), false), (tok, text) -> {
+            long now = System.nanoTime();
+            if (tok >= 0 && count[0] < lat.length) lat[count[0]++] = (now - last[0]) / 1e6;
+            last[0] = now;
+        });
+        var s = r.stats();
+        // the first latency counts from the start of the request: time to first token
+        if (count[0] > 0) lat[0] = (s.timeToFirstTokenNanos()) / 1e6;
+        List<double[]> trace = record && !c.isBaseline() ? trace(ids, r.tokens(), sp, d) : null;
+        return new RunRecord(p.id(), p.category(), seed, c.draft(), c.k(), c.policy(), c.temperature(), r.tokens().length,
+                s.targetCalls(), s.draftTokens(), s.acceptedTokens(), s.proposedAtPosition(), s.acceptedAtPosition(), s.acceptedLengthHistogram(),
+                s.draftNanos() / 1e6, s.targetNanos() / 1e6, s.verifyNanos() / 1e6, s.totalNanos() / 1e6, s.promptNanos() / 1e6,
+                s.timeToFirstTokenNanos() / 1e6, s.tokensPerSecond(), Arrays.copyOf(lat, count[0]), trace);
+    }
+
+    /**
+     * Per generated position t: {p_t(y_t), q_t(y_t), draft top probability}. p and q are the
+     * distributions the request's parameters give at that position of the final sequence y.
+     */
+    List<double[]> trace(int[] prompt, int[] y, SamplingParams sp, Drafter d) {
+        int n = y.length;
+        List<double[]> out = new ArrayList<>(n);
+        if (n == 0) return out;
+        int[] full = Arrays.copyOf(prompt, prompt.length + n);
+        System.arraycopy(y, 0, full, prompt.length, n);
+        float[][] pl = logitsAlong(target, full, prompt.length, n);
+        float[][] ql = d instanceof ModelDrafter md ? logitsAlong(md.model(), full, prompt.length, n) : null;
+        Distribution dist = new Distribution(target.vocabularySize());
+        float[] p = new float[target.vocabularySize()];
+        float[] q = ql != null ? new float[ql[0].length] : null;
+        Distribution qd = ql != null ? new Distribution(ql[0].length) : null;
+        PromptLookupDrafter lookup = d instanceof PromptLookupDrafter pl2 ? pl2 : null;
+        for (int t = 0; t < n; t++) {
+            int pos = prompt.length + t;
+            dist.compute(pl[t], sp, full, pos, p);
+            double pt = p[y[t]];
+            double qt, top;
+            if (qd != null) {
+                qd.compute(ql[t], sp, full, pos, q);
+                qt = y[t] < q.length ? q[y[t]] : 0;
+                top = topProbability(ql[t]);
+            } else {
+                DraftProposal prop = lookup.propose(full, pos, 1, sp, null, 0f);
+                qt = prop.count() > 0 && prop.token(0) == y[t] ? 1 : 0;
+                top = 1;
+            }
+            out.add(new double[] {pt, qt, top});
+        }
+        return out;
+    }
+
+    private static float[][] logitsAlong(LanguageModel m, int[] full, int promptLength, int n) {
+        m.truncate(0);
+        float[][] rows = new float[full.length][];
+        for (int t = 0; t < n; t++) rows[promptLength - 1 + t] = new float[m.vocabularySize()];
+        m.forward(full, full.length - 1, 0, rows);
+        m.truncate(0);   // leave the cache empty: a drafter then rebuilds it from scratch
+        return Arrays.copyOfRange(rows, promptLength - 1, promptLength - 1 + n);
+    }
+
+    private static double topProbability(float[] l) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : l) max = Math.max(max, v);
+        double sum = 0;
+        for (float v : l) sum += Math.exp(v - max);
+        return 1 / sum;
+    }
+
+    /** The drafters of a plan keyed by name, for reports. */
+    public static Map<String, String> describe(Map<String, Drafter> drafters) {
+        Map<String, String> m = new LinkedHashMap<>();
+        drafters.forEach((k, v) -> m.put(k, v.name()));
+        return m;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.specdec.cli;
+
+import dev.specdec.bench.sweep.Manifest;
+import dev.specdec.bench.sweep.Prompt;
+import dev.specdec.bench.sweep.SweepReport;
+import dev.specdec.bench.sweep.SweepRunner;
+import dev.specdec.bench.sweep.SweepSummary;
+import dev.specdec.draft.Drafter;
+import dev.specdec.draft.ModelDrafter;
+import dev.specdec.draft.PromptLookupDrafter;
+import dev.specdec.target.ModelWeights;
+import dev.specdec.target.Transformer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Draft-length experiments. */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Measure speculative decoding over drafts x k x policies x temperatures x seeds on a prompt set, each against "
+                + "plain decoding in the same run, and write runs.jsonl, summary.csv, PNG charts, report.html and manifest.json to --out.")
+final class SweepCommand implements Callable<Integer> {
+    static final List<String> OUTPUTS = List.of("runs.jsonl", "summary.csv", "report.html", "manifest.json", "speedup_vs_k.png",
+            "acceptance_by_position.png", "accepted_length_histogram.png", "latency_cdf.png");
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Option(names = "--target", required = true, description = "Target model.") Path target;
+    @Option(names = "--draft", required = true, description = "Draft model file or 'ngram' (repeatable).") List<String> drafts;
+    @Option(names = "--k", defaultValue = "1..8", description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).") String ks;
+    @Option(names = "--policy", defaultValue = "fixed", split = ",", description = "Policies (default: ${DEFAULT-VALUE}).") List<String> policies;
+    @Option(names = "--temperature", defaultValue = "0", split = ",", description = "Temperatures (default: ${DEFAULT-VALUE}).") float[] temperatures;
+    @Option(names = "--seeds", defaultValue = "1", description = "Repetitions with different seeds (default: ${DEFAULT-VALUE}).") int seeds;
+    @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per generation (default: ${DEFAULT-VALUE}).") int maxTokens;
+    @Option(names = "--prompts", defaultValue = "builtin", description = "JSONL prompt file or 'builtin' (default: ${DEFAULT-VALUE}).") String prompts;
+    @Option(names = "--limit-prompts", description = "Use only the first N prompts.") Integer limit;
+    @Option(names = "--out", required = true, description = "Output directory.") Path out;
+    @Option(names = "--record", description = "Also record per-position p, q traces for 'specdec replay'.") boolean record;
+    @Option(names = "--resume", description = "Continue an interrupted sweep in --out, skipping finished runs.") boolean resume;
+    @Option(names = "--force", description = "Overwrite the sweep files in an existing --out.") boolean force;
+    @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
+    @Mixin ModelOptions mo;
+
+    @Override public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        int[] kValues = parseKs(ks);
+        for (String p : policies) dev.specdec.draft.DraftLengthPolicy.named(p, kValues[0], null);   // validates the names
+        if (seeds < 1 || maxTokens < 1) throw new IllegalArgumentException("--seeds and --max-tokens must be >= 1");
+        List<Prompt> ps = prompts.equals("builtin") ? Prompt.builtin() : Prompt.load(Path.of(prompts));
+        if (limit != null) ps = ps.subList(0, Math.min(limit, ps.size()));
+        prepareOutput();
+        List<Path> files = new ArrayList<>(List.of(target));
+        for (String d : drafts) if (!d.equals("ngram")) files.add(Path.of(d));
+        List<String> cmd = new ArrayList<>(List.of("specdec"));
+        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
+        String manifest = Manifest.create(Main.VERSION, cmd, files);
+        if (!resume || !Files.exists(out.resolve("manifest.json"))) Files.writeString(out.resolve("manifest.json"), manifest);
+        Path runs = out.resolve("runs.jsonl");
+        int ctx = Math.min(mo.ctx, 4096);
+        try (ModelWeights w = mo.load(target); Transformer t = w.newSession(Math.min(ctx, w.config().contextLength()), mo.threads(), mo.kv())) {
+            if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary");
+            Map<String, Drafter> drafters = new LinkedHashMap<>();
+            try {
+                for (String d : drafts) {
+                    if (d.equals("ngram")) {
+                        drafters.put("ngram", new PromptLookupDrafter(1, 3, 64));
+                    } else {
+                        ModelWeights dw = mo.load(Path.of(d));
+                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(
+                                dw.newSession(Math.min(ctx, dw.config().contextLength()), mo.threads(), mo.kv()), w.tokenizer(),
+                                w.config().vocabSize(), Path.of(d).getFileName().toString(), ModelDrafter.Mode.SAMPLED).owning(dw));
+                    }
+                }
+                List<String> names = new ArrayList<>(drafters.keySet());
+                var plan = new SweepRunner.Plan(ps, names, kValues, policies, temperatures, seeds, maxTokens, record);
+                var runner = new SweepRunner(t, drafters, CostProfiles.load(target, null, mo.threads()));
+                Thread hook = new Thread(() -> spec.commandLine().getErr().println(
+                        "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
+                Runtime.getRuntime().addShutdownHook(hook);
+                int made = runner.run(plan, runs, SweepRunner.doneKeys(runs), !noProgress);
+                Runtime.getRuntime().removeShutdownHook(hook);
+                spec.commandLine().getErr().println(made + " runs made");
+            } finally {
+                for (Drafter d : drafters.values()) d.close();
+            }
+        }
+        var records = SweepRunner.read(runs);
+        SweepReport.write(out, records, Files.readString(out.resolve("manifest.json")));
+        o.println(bestKTable(SweepSummary.summarize(records)));
+        o.println("report: " + out.resolve("report.html"));
+        o.flush();
+        return 0;
+    }
+
+    private void prepareOutput() throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException(out + " exists and is not a directory");
+        boolean hasSweep = Files.exists(out.resolve("runs.jsonl"));
+        if (hasSweep && !resume && !force) {
+            throw new IllegalArgumentException(out + " already holds a sweep; use --resume to continue it or --force to overwrite it");
+        }
+        if (force && !resume) for (String f : OUTPUTS) Files.deleteIfExists(out.resolve(f));
+        Files.createDirectories(out);
+    }
+
+    static int[] parseKs(String s) {
+        try {
+            if (s.contains("..")) {
+                String[] ab = s.split("\\.\\.");
+                int a = Integer.parseInt(ab[0].trim()), b = Integer.parseInt(ab[1].trim());
+                if (a < 1 || b < a || b > 64) throw new IllegalArgumentException();
+                int[] r = new int[b - a + 1];
+                for (int i = 0; i < r.length; i++) r[i] = a + i;
+                return r;
+            }
+            int[] r = java.util.Arrays.stream(s.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+            for (int k : r) if (k < 1 || k > 64) throw new IllegalArgumentException();
+            return r;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--k expects 'A..B' or a comma list of values in 1..64, got '" + s + "'");
+        }
+    }
+
+    static String bestKTable(List<SweepSummary.Row> rows) {
+        StringBuilder sb = new StringBuilder("| draft | policy | T | best k measured | speedup | best k predicted | predicted speedup |\n|---|---|---|---|---|---|---|\n");
+        for (var b : SweepSummary.bestK(rows)) {
+            sb.append(String.format(java.util.Locale.ROOT, "| %s | %s | %s | %d | %.3f | %d | %.3f |%n", b.draft(), b.policy(), b.temperature(),
+                    b.measured(), b.measuredSpeedup(), b.predicted(), b.predictedSpeedup()));
+        }
+        return sb.toString();
+    }
+}
