@@ -55,11 +55,18 @@ class SpeculativeDecoderTest {
         }
     }
 
+    static Drafter randomDrafter(Path file, ModelWeights target) {
+        ModelWeights dw = ModelLoader.load(file);
+        return ModelDrafter.create(dw.newSession(256, 1, KvCache.Type.F32), target.tokenizer(), target.config().vocabSize(), "random",
+                ModelDrafter.Mode.SAMPLED).owning(dw);
+    }
+
     static Drafter drafter(String draft, ModelWeights target) {
         if (draft.equals("ngram")) return new PromptLookupDrafter(1, 3, 16);
         Path p = draft.equals("wrong") ? wrongDraftFile : TestData.model(draft);
         ModelWeights dw = ModelLoader.load(p);
-        return ModelDrafter.create(dw.newSession(256, 1, KvCache.Type.F32), target.tokenizer(), target.config().vocabSize(), draft, ModelDrafter.Mode.SAMPLED);
+        return ModelDrafter.create(dw.newSession(256, 1, KvCache.Type.F32), target.tokenizer(), target.config().vocabSize(), draft,
+                ModelDrafter.Mode.SAMPLED).owning(dw);
     }
 
     @ParameterizedTest(name = "{0} drafted by {1}")
@@ -93,6 +100,38 @@ class SpeculativeDecoderTest {
                     }
                 }
             }
+        }
+    }
+
+    /** Every model of the test data, drafted by n-gram lookup and by a random model with its vocabulary. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama2-spm-tiny.gguf", "llama3-bpe-gqa-tiny.gguf", "qwen2-bpe-tiny.gguf",
+            "gemma-spm-tiny.gguf", "gemma2-spm-tiny.gguf", "phi3-spm-tiny.gguf", "stories260K.gguf", "stories260K.bin",
+            "llama2-spm-d256-f32.gguf", "llama2-spm-d256-f16.gguf", "llama2-spm-d256-q8_0.gguf", "llama2-spm-d256-q4_0.gguf",
+            "llama2-spm-d256-q4_1.gguf", "llama2-spm-d256-q5_0.gguf", "llama2-spm-d256-q5_1.gguf", "llama2-spm-d256-q2_k.gguf",
+            "llama2-spm-d256-q3_k_m.gguf", "llama2-spm-d256-q4_k_m.gguf", "llama2-spm-d256-q5_k_m.gguf", "llama2-spm-d256-q6_k.gguf"})
+    void greedyExactForEveryTestModel(String targetFile) throws IOException {
+        Path vocabSource = TestData.model(targetFile.endsWith(".bin") ? "stories260K.gguf" : targetFile);
+        Path randomDraft = Files.createTempFile("draft", ".gguf");
+        try (ModelWeights w = ModelLoader.load(TestData.model(targetFile))) {
+            ModelSynthesizer.write(Architecture.LLAMA, ModelSynthesizer.shape("tiny"), GgmlType.F32, 11, randomDraft, vocabSource, true);
+            int vocab = w.config().vocabSize();
+            int[] prompt = {1 % vocab, 17, 29, 17, 29, 41, 17, 29};
+            int[] expected = plain(w, prompt, 32, SamplingParams.greedy());
+            for (String policy : new String[] {"fixed", "heuristic", "confidence", "adaptive"}) {
+                for (int k : policy.equals("fixed") ? new int[] {1, 3, 8} : new int[] {4}) {
+                    for (boolean ngram : new boolean[] {true, false}) {
+                        try (Transformer t = w.newSession(256, 2, KvCache.Type.F32);
+                             Drafter d = ngram ? new PromptLookupDrafter(1, 3, 16) : randomDrafter(randomDraft, w)) {
+                            GenerationResult r = new SpeculativeDecoder(t, d, DraftLengthPolicy.named(policy, k, CostModel.assumed()))
+                                    .generate(new GenerationRequest(prompt, 32, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
+                            assertArrayEquals(expected, r.tokens(), targetFile + " / " + (ngram ? "ngram" : "random draft") + " / " + policy + " k=" + k);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Files.deleteIfExists(randomDraft);
         }
     }
 
