@@ -11,15 +11,21 @@ public final class Rope {
     private final Layout layout;
     private final int dims;          // rotated dimensions per head (<= head size)
     private final float[] invFreq;   // [dims / 2]
+    private final float mscale;      // multiplies cos and sin (LongRoPE's attention factor), 1 otherwise
 
     /**
-     * @param freqFactors per-pair divisors (Llama 3.1's rope_freqs), or null
+     * @param freqFactors per-pair divisors (Llama 3.1's rope_freqs, Phi-3's LongRoPE factors), or null
      */
     public Rope(Layout layout, int dims, double base, float[] freqFactors) {
+        this(layout, dims, base, freqFactors, 1f);
+    }
+
+    public Rope(Layout layout, int dims, double base, float[] freqFactors, float mscale) {
         if (dims % 2 != 0) throw new IllegalArgumentException("rope dimension must be even, got " + dims);
         this.layout = layout;
         this.dims = dims;
         this.invFreq = new float[dims / 2];
+        this.mscale = mscale;
         // float32 iteration theta *= base^(-2/d), as ggml computes it
         float thetaScale = (float) Math.pow(base, -2.0 / dims);
         float theta = 1f;
@@ -37,7 +43,7 @@ public final class Rope {
         int half = dims / 2;
         for (int i = 0; i < half; i++) {
             float angle = pos * invFreq[i];
-            float cos = (float) Math.cos(angle), sin = (float) Math.sin(angle);
+            float cos = (float) Math.cos(angle) * mscale, sin = (float) Math.sin(angle) * mscale;
             for (int h = 0; h < heads; h++) {
                 int base = off + h * headSize;
                 int a = layout == Layout.NORMAL ? base + 2 * i : base + i;

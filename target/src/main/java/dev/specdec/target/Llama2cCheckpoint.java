@@ -80,7 +80,7 @@ public final class Llama2cCheckpoint {
                     1e-5f, 10000.0, headSize, Rope.Layout.NORMAL, 1f, false, 0f, 0f, 0, false,
                     (float) (1.0 / Math.sqrt(headSize)), false);
             Tokenizer tok = tokenizerFile != null ? readTokenizer(tokenizerFile, vocab) : null;
-            return new ModelWeights(file, config, tok, embd, List.copyOf(blocks), outNorm, output, null, arena);
+            return new ModelWeights(file, config, tok, embd, List.copyOf(blocks), outNorm, output, null, null, arena);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

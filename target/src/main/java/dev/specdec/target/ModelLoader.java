@@ -98,10 +98,6 @@ public final class ModelLoader {
             default -> throw new ModelFormatException(f.path(), -1, "metadata '" + p + "rope.scaling.type'",
                     "RoPE scaling '" + scaling + "' is not supported (supported: none, linear, rope_freqs factors)");
         }
-        if (f.tensor("rope_factors_long.weight") != null || f.tensor("rope_factors_short.weight") != null) {
-            throw new ModelFormatException(f.path(), -1, "tensor 'rope_factors_long.weight'",
-                    "long-context (LongRoPE) factors are not supported yet");
-        }
         boolean gemma = arch == Architecture.GEMMA || arch == Architecture.GEMMA2;
         boolean gemma2 = arch == Architecture.GEMMA2;
         float queryScale = (float) (1.0 / Math.sqrt(headDim));
@@ -148,12 +144,21 @@ public final class ModelLoader {
             for (int i = 0; i < ff.length; i++) ff[i] *= linearScale;
             freqFactors = ff;
         }
+        ModelWeights.LongRope longRope = null;
+        if (f.tensor("rope_factors_long.weight") != null || f.tensor("rope_factors_short.weight") != null) {
+            float[] lf = s.vector("rope_factors_long.weight", ropeDims / 2), sf = s.vector("rope_factors_short.weight", ropeDims / 2);
+            if (freqFactors != null || linearScale != 1f) {
+                throw new ModelFormatException(f.path(), -1, "tensor 'rope_factors_long.weight'", "LongRoPE factors together with rope_freqs or linear scaling");
+            }
+            longRope = new ModelWeights.LongRope(sf, lf, f.getInt(p + "rope.scaling.original_context_length", ctx),
+                    (float) f.getDouble(p + "rope.scaling.attn_factor", 1.0));
+        }
         Tokenizer tokenizer = f.has("tokenizer.ggml.tokens") ? GgufVocabulary.tokenizer(f) : null;
         if (tokenizer != null && tokenizer.vocabularySize() > vocab) {
             throw new ModelFormatException(f.path(), -1, "metadata 'tokenizer.ggml.tokens'", "vocabulary has "
                     + tokenizer.vocabularySize() + " tokens but token_embd.weight has " + vocab + " rows");
         }
-        return new ModelWeights(f.path(), config, tokenizer, embd, List.copyOf(blocks), outNorm, output, freqFactors, f);
+        return new ModelWeights(f.path(), config, tokenizer, embd, List.copyOf(blocks), outNorm, output, freqFactors, longRope, f);
     }
 
     private static float[] filled(int n, float v) {

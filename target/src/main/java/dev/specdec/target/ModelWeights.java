@@ -23,7 +23,14 @@ public record ModelWeights(
         float[] outputNorm,
         Tensor output,
         float[] ropeFreqFactors,
+        LongRope longRope,
         AutoCloseable owner) implements AutoCloseable {
+
+    /**
+     * Phi-3's LongRoPE: frequency divisors for contexts up to {@code originalContext} (short) and
+     * beyond it (long), chosen per session by its context length, and a factor on cos and sin.
+     */
+    public record LongRope(float[] shortFactors, float[] longFactors, int originalContext, float attnFactor) {}
 
     /** A session with its own KV cache of {@code contextLength} tokens and a pool of {@code threads}. */
     public Transformer newSession(int contextLength, int threads, KvCache.Type kvType) {
@@ -34,7 +41,12 @@ public record ModelWeights(
         return new Transformer(this, contextLength, pool, false, KvCache.Type.F32);
     }
 
-    public Rope rope() {
+    /** The rotary embedding of a session with this context length. */
+    public Rope rope(int contextLength) {
+        if (longRope != null) {
+            float[] f = contextLength > longRope.originalContext() ? longRope.longFactors() : longRope.shortFactors();
+            return new Rope(config.ropeLayout(), config.ropeDims(), config.ropeBase(), f, longRope.attnFactor());
+        }
         return new Rope(config.ropeLayout(), config.ropeDims(), config.ropeBase(), ropeFreqFactors);
     }
 

@@ -43,7 +43,7 @@ public final class Transformer implements LanguageModel {
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
         this.context = contextLength;
         this.cache = new KvCache(kvType, c.layers(), contextLength, c.kvDim());
-        this.rope = weights.rope();
+        this.rope = weights.rope(contextLength);
         int B = MAX_BATCH;
         x = new float[B * c.dim()];
         xb = new float[B * c.dim()];
