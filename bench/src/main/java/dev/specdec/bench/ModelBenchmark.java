@@ -2,7 +2,6 @@ package dev.specdec.bench;
 
 import dev.specdec.target.KvCache;
 import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Transformer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,13 +24,21 @@ public final class ModelBenchmark {
                          double p50Ms, double p90Ms, double p99Ms) {}
 
     private final ModelWeights w;
+    private final java.util.function.IntFunction<dev.specdec.target.LanguageModel> sessions;
     private final int threads;
     private final int reps;
     private final int decodeTokens;
     private final int maxB;
 
     public ModelBenchmark(ModelWeights w, int threads, int reps, int decodeTokens, int maxB) {
+        this(w, ctx -> w.newSession(ctx, threads, KvCache.Type.F32), threads, reps, decodeTokens, maxB);
+    }
+
+    /** @param sessions makes a session of the given context length (CPU or GPU) */
+    public ModelBenchmark(ModelWeights w, java.util.function.IntFunction<dev.specdec.target.LanguageModel> sessions, int threads, int reps,
+                          int decodeTokens, int maxB) {
         this.w = w;
+        this.sessions = sessions;
         this.threads = threads;
         this.reps = reps;
         this.decodeTokens = decodeTokens;
@@ -46,7 +53,7 @@ public final class ModelBenchmark {
         double[] tg = new double[reps];
         Map<Integer, Double> passMs = new LinkedHashMap<>();
         Map<Integer, Double> pp = new LinkedHashMap<>();
-        try (Transformer t = w.newSession(ctx, threads, KvCache.Type.F32)) {
+        try (dev.specdec.target.LanguageModel t = sessions.apply(ctx)) {
             int[] prefix = new int[32];
             for (int i = 0; i < prefix.length; i++) prefix[i] = rnd.nextInt(vocab);
             float[][] one = {new float[vocab]};

@@ -1,6 +1,7 @@
 package dev.specdec.cli;
 
 import dev.specdec.draft.Drafter;
+import dev.specdec.target.LanguageModel;
 import dev.specdec.target.ModelWeights;
 import dev.specdec.target.Transformer;
 import dev.specdec.verifier.GenerationRequest;
@@ -37,7 +38,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
-        try (ModelWeights w = mo.load(model); Transformer t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+        try (ModelWeights w = mo.load(model); LanguageModel t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
             if (w.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
             List<Map<String, Object>> messages = new ArrayList<>();
             if (system != null) messages.add(Map.of("role", "system", "content", system));

@@ -5,6 +5,7 @@ import dev.specdec.kernels.GgmlType;
 import dev.specdec.sampling.SamplingParams;
 import dev.specdec.target.Architecture;
 import dev.specdec.target.ModelSynthesizer;
+import dev.specdec.target.LanguageModel;
 import dev.specdec.target.ModelWeights;
 import dev.specdec.target.Transformer;
 import dev.specdec.verifier.DecodeStats;
@@ -78,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
         dro.ngramMin = 1;
         dro.ngramMax = 3;
         SamplingParams sp = new SamplingParams(temperature, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 1234);
-        try (ModelWeights w = mo.load(target); Transformer t = mo.session(w); Drafter d = dro.create(w, mo)) {
+        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w); Drafter d = dro.create(w, mo)) {
             if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary; use a GGUF target");
             int[] ids = w.tokenizer().encode(prompt, true, false);
             err.printf("target %s, draft %s, %d threads, prompt %d tokens, %d new tokens, %s, %s k=%d%s%n", target.getFileName(), d.name(),

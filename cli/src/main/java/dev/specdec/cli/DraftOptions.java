@@ -29,6 +29,9 @@ final class DraftOptions {
     @Option(names = "--ngram-max", defaultValue = "3", description = "Longest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
     int ngramMax;
 
+    @Option(names = "--draft-device", description = "Device of the draft model: cpu, cuda or auto (default: the target's --device).")
+    String draftDevice;
+
     boolean enabled() { return draft != null; }
 
     /** The policy; the adaptive one uses the cost profiles `specdec bench` saved for these files. */
@@ -50,7 +53,7 @@ final class DraftOptions {
         };
         ModelWeights dw = mo.load(Path.of(draft));
         try {
-            var session = mo.session(dw);
+            var session = mo.session(dw, draftDevice != null ? draftDevice : mo.device);
             ModelDrafter d = ModelDrafter.create(session, target.tokenizer(), target.config().vocabSize(), Path.of(draft).getFileName().toString(), m);
             return d.owning(dw);
         } catch (RuntimeException e) {

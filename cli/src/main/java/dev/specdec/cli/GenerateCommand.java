@@ -1,6 +1,7 @@
 package dev.specdec.cli;
 
 import dev.specdec.draft.Drafter;
+import dev.specdec.target.LanguageModel;
 import dev.specdec.target.ModelWeights;
 import dev.specdec.target.Tokenizer;
 import dev.specdec.target.Transformer;
@@ -68,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
-        try (ModelWeights w = mo.load(model); Transformer t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+        try (ModelWeights w = mo.load(model); LanguageModel t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
             int[] ids;
             if (chat) {
                 if (prompt.text == null) throw new IllegalArgumentException("--chat needs --prompt TEXT");

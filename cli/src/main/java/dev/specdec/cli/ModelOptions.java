@@ -1,9 +1,11 @@
 package dev.specdec.cli;
 
+import dev.specdec.kernels.cuda.Cuda;
+import dev.specdec.target.CudaTransformer;
 import dev.specdec.target.KvCache;
+import dev.specdec.target.LanguageModel;
 import dev.specdec.target.ModelLoader;
 import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Transformer;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -20,6 +22,10 @@ final class ModelOptions {
 
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin, for .bin checkpoints when text is involved.")
     Path tokenizer;
+
+    @Option(names = {"--device", "--target-device"}, defaultValue = "cpu",
+            description = "cpu, cuda or auto (cuda when a usable GPU is present) (default: ${DEFAULT-VALUE}).")
+    String device;
 
     int threads() {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -39,8 +45,23 @@ final class ModelOptions {
         return ModelLoader.load(file, tokenizer);
     }
 
-    Transformer session(ModelWeights w) {
+    LanguageModel session(ModelWeights w) {
+        return session(w, device);
+    }
+
+    /** A session on the chosen device; an explicit cuda without a usable GPU is a one-line error. */
+    LanguageModel session(ModelWeights w, String dev) {
         if (ctx < 1) throw new IllegalArgumentException("--ctx must be >= 1, got " + ctx);
-        return w.newSession(Math.min(ctx, w.config().contextLength()), threads(), kv());
+        int n = Math.min(ctx, w.config().contextLength());
+        return switch (dev.toLowerCase()) {
+            case "cpu" -> w.newSession(n, threads(), kv());
+            case "cuda" -> {
+                var st = Cuda.probe();
+                if (!st.available()) throw new IllegalArgumentException("--device cuda: " + st.reason());
+                yield new CudaTransformer(w, n);
+            }
+            case "auto" -> Cuda.probe().available() ? new CudaTransformer(w, n) : w.newSession(n, threads(), kv());
+            default -> throw new IllegalArgumentException("--device must be cpu, cuda or auto, not '" + dev + "'");
+        };
     }
 }

@@ -1,6 +1,7 @@
 package dev.specdec.cli;
 
 import dev.specdec.draft.Drafter;
+import dev.specdec.target.LanguageModel;
 import dev.specdec.target.ModelWeights;
 import dev.specdec.target.Transformer;
 import dev.specdec.verifier.GenerationRequest;
@@ -37,7 +38,7 @@ final class SampleCommand implements Callable<Integer> {
         var base = so.params();
         long seed = so.seed != null ? so.seed : base.seed();
         int[] ids = Ids.parse(promptTokens, "--prompt-tokens");
-        try (ModelWeights w = mo.load(model); Transformer t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+        try (ModelWeights w = mo.load(model); LanguageModel t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
             for (int i = 0; i < count; i++) {
                 SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
                 var r = dec.generate(new GenerationRequest(ids, n, base.withSeed(seed + i), List.of(), stopAtEos), TokenListener.NONE);

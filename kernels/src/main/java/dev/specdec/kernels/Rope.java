@@ -38,6 +38,12 @@ public final class Rope {
 
     public Layout layout() { return layout; }
 
+    /** The per-pair inverse frequencies (for device backends). */
+    public float[] inverseFrequencies() { return invFreq.clone(); }
+
+    /** The factor on cos and sin. */
+    public float mscale() { return mscale; }
+
     /** Rotates {@code heads} heads of {@code headSize} values starting at x[off], at position pos. */
     public void apply(float[] x, int off, int heads, int headSize, int pos) {
         int half = dims / 2;
