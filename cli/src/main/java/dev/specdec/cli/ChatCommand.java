@@ -38,7 +38,10 @@ final class ChatCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
-        try (ModelWeights w = mo.load(model); LanguageModel t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+        try (Loaded m = Loaded.open(model, mo, dro)) {
+            ModelWeights w = m.weights();
+            LanguageModel t = m.target();
+            Drafter d = m.drafter();
             if (w.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
             List<Map<String, Object>> messages = new ArrayList<>();
             if (system != null) messages.add(Map.of("role", "system", "content", system));

@@ -69,7 +69,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
-        try (ModelWeights w = mo.load(model); LanguageModel t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+        try (Loaded m = Loaded.open(model, mo, dro)) {
+            ModelWeights w = m.weights();
+            LanguageModel t = m.target();
+            Drafter d = m.drafter();
             int[] ids;
             if (chat) {
                 if (prompt.text == null) throw new IllegalArgumentException("--chat needs --prompt TEXT");

@@ -38,7 +38,10 @@ final class SampleCommand implements Callable<Integer> {
         var base = so.params();
         long seed = so.seed != null ? so.seed : base.seed();
         int[] ids = Ids.parse(promptTokens, "--prompt-tokens");
-        try (ModelWeights w = mo.load(model); LanguageModel t = mo.session(w); Drafter d = dro.enabled() ? dro.create(w, mo) : null) {
+        try (Loaded m = Loaded.open(model, mo, dro)) {
+            ModelWeights w = m.weights();
+            LanguageModel t = m.target();
+            Drafter d = m.drafter();
             for (int i = 0; i < count; i++) {
                 SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
                 var r = dec.generate(new GenerationRequest(ids, n, base.withSeed(seed + i), List.of(), stopAtEos), TokenListener.NONE);
