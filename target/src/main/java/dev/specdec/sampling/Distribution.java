@@ -89,12 +89,45 @@ public final class Distribution {
         }
     }
 
+    /**
+     * Keeps the k largest logits (ties: the lower index wins), -inf elsewhere: a min-heap of k keys
+     * over the vocabulary, O(V log k) instead of sorting all of it.
+     */
     private void keepTopK(float[] l, int k) {
-        // the k-th largest value by selection over (value desc, index asc)
-        for (int i = 0; i < vocab; i++) order[i] = key(l[i], i);
-        Arrays.sort(order, 0, vocab);
-        // order ascending by key; the largest k keys are the last k
-        for (int i = 0; i < vocab - k; i++) l[indexOf(order[i])] = Float.NEGATIVE_INFINITY;
+        long[] heap = order;   // heap[0..k) holds the k largest keys seen so far, smallest at the root
+        int n = 0;
+        for (int i = 0; i < vocab; i++) {
+            long key = key(l[i], i);
+            if (n < k) {
+                heap[n] = key;
+                siftUp(heap, n++);
+            } else if (key > heap[0]) {
+                heap[0] = key;
+                siftDown(heap, 0, k);
+            }
+        }
+        long threshold = heap[0];
+        for (int i = 0; i < vocab; i++) if (key(l[i], i) < threshold) l[i] = Float.NEGATIVE_INFINITY;
+    }
+
+    private static void siftUp(long[] h, int i) {
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (h[parent] <= h[i]) return;
+            long t = h[parent]; h[parent] = h[i]; h[i] = t;
+            i = parent;
+        }
+    }
+
+    private static void siftDown(long[] h, int i, int n) {
+        while (true) {
+            int a = 2 * i + 1, b = a + 1, m = i;
+            if (a < n && h[a] < h[m]) m = a;
+            if (b < n && h[b] < h[m]) m = b;
+            if (m == i) return;
+            long t = h[m]; h[m] = h[i]; h[i] = t;
+            i = m;
+        }
     }
 
     private void keepTopP(float[] probs, float topP) {
