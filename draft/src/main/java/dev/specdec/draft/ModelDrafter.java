@@ -103,7 +103,7 @@ public final class ModelDrafter implements Drafter {
                 token = dist.sample(q, rng.nextDouble());
                 proposal.add(token, true, conf);
             } else {
-                dist.compute(last, params.isGreedy() ? params : params.withTemperature(0f), history, hist, scratch);
+                dist.compute(last, greedyVersionOf(params), history, hist, scratch);
                 token = dist.argmaxOf(scratch);
                 proposal.add(token, false, conf);
             }
@@ -121,6 +121,17 @@ public final class ModelDrafter implements Drafter {
     }
 
     private final int[] single = new int[1];
+    private SamplingParams lastParams, lastGreedy;
+
+    /** The request's parameters at temperature 0, made once per request rather than per token. */
+    private SamplingParams greedyVersionOf(SamplingParams p) {
+        if (p.isGreedy()) return p;
+        if (p != lastParams) {
+            lastParams = p;
+            lastGreedy = p.withTemperature(0f);
+        }
+        return lastGreedy;
+    }
     private float[][] catchUp = new float[1][];
     private int[] slice = new int[64];
 

@@ -4,7 +4,6 @@ import dev.specdec.kernels.ComputePool;
 import dev.specdec.kernels.Matmul;
 import dev.specdec.kernels.Ops;
 import dev.specdec.kernels.Rope;
-import dev.specdec.kernels.Tensor;
 
 /**
  * The forward pass of every supported architecture, batched over T tokens, reading top to bottom
@@ -220,7 +219,4 @@ public final class Transformer implements LanguageModel {
     @Override public void close() {
         if (ownsPool) pool.close();
     }
-
-    /** The output tensor, for benchmarks. */
-    Tensor output() { return w.output(); }
 }
