@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
  * min(p_t(y_t), q_t(y_t)) / p_t(y_t): P(accept and emit y_t) = q(y_t) * min(1, p(y_t)/q(y_t)) =
  * min(p(y_t), q(y_t)), and P(emit y_t) = p(y_t). Every policy sees the same uniforms per position
  * (common random numbers), so differences between policies are not sampling noise. Time is in
- * units of one plain decode step, from the cost model.
+ * units of one plain decode step, from the cost model. The ORACLE knows, at every step, how many
+ * drafts would be accepted and picks the k that minimizes the total cost of the trace: an upper
+ * bound for every policy under the same costs.
  */
 public final class Replay {
     private Replay() {}
@@ -43,14 +45,15 @@ public final class Replay {
                 double[] u = new double[n];
                 SplittableRandom rnd = new SplittableRandom(1_000_003L * ti + rep);   // common random numbers
                 for (int i = 0; i < n; i++) u[i] = rnd.nextDouble();
-                DraftLengthPolicy policy = policyName.equals("oracle") ? null : DraftLengthPolicy.named(policyName, k, costs);
+                int[] run = new int[n + 1];   // run[i]: consecutive acceptances from position i
+                for (int i = n - 1; i >= 0; i--) run[i] = u[i] < acceptance(tr.get(i)) ? run[i + 1] + 1 : 0;
+                int[] oracle = policyName.equals("oracle") ? oracleChoices(run, n, k, costs) : null;
+                DraftLengthPolicy policy = oracle != null ? null : DraftLengthPolicy.named(policyName, k, costs);
                 int pos = 0;
                 while (pos < n) {
-                    int run = 0;   // consecutive acceptances from pos
-                    while (pos + run < n && u[pos + run] < acceptance(tr.get(pos + run))) run++;
                     int kk;
                     if (policy == null) {
-                        kk = Math.min(run, k);   // hindsight: draft exactly what will be accepted
+                        kk = oracle[pos];
                     } else {
                         kk = Math.min(policy.nextK(), n - pos);
                         float minConf = policy.minConfidence();
@@ -60,7 +63,7 @@ public final class Replay {
                             kk = c;
                         }
                     }
-                    int a = Math.min(run, kk);
+                    int a = Math.min(run[pos], kk);
                     double cost = costs.passCost(kk + 1) + kk * costs.draftPerToken();
                     if (policy != null) policy.update(kk, a, (long) (kk * costs.draftPerToken() * 1e6), (long) (costs.passCost(kk + 1) * 1e6));
                     int emitted = Math.min(a + 1, n - pos);
@@ -74,6 +77,24 @@ public final class Replay {
             }
         }
         return new Result(policyName, k, tokens / time, tokens / steps, drafted == 0 ? 0 : accepted / drafted);
+    }
+
+    /**
+     * The best k at every step in hindsight: dynamic programming over positions for the least total
+     * cost to emit the trace, drafting at most the run of tokens that will be accepted (and at most k).
+     */
+    static int[] oracleChoices(int[] run, int n, int k, CostModel costs) {
+        double[] best = new double[n + 1];
+        int[] choice = new int[n + 1];
+        for (int pos = n - 1; pos >= 0; pos--) {
+            best[pos] = Double.MAX_VALUE;
+            for (int kk = 0; kk <= Math.min(run[pos], k); kk++) {
+                int next = Math.min(n, pos + kk + 1);
+                double c = costs.passCost(kk + 1) + kk * costs.draftPerToken() + best[next];
+                if (c < best[pos]) { best[pos] = c; choice[pos] = kk; }
+            }
+        }
+        return choice;
     }
 
     static double acceptance(double[] t) {

@@ -93,5 +93,14 @@ class SweepMathTest {
         assertEquals(1.0, n.tokensPerStep(), 1e-12);
         assertEquals(0.0, n.acceptance(), 1e-12);
         assertEquals(1.0, Replay.simulate(List.of(never), "oracle", 4, costs, 3).tokensPerStep(), 1e-12);
+        // the oracle is never worse than any fixed k on the same traces and costs
+        List<double[]> mixed = new ArrayList<>();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 200; i++) mixed.add(new double[] {0.5, r.nextDouble() * 0.6, 0.9});
+        CostModel real = CostModel.assumed();
+        double oracle = Replay.simulate(List.of(mixed), "oracle", 8, real, 5).speedup();
+        for (int k = 1; k <= 8; k++) {
+            assertTrue(oracle >= Replay.simulate(List.of(mixed), "fixed", k, real, 5).speedup() - 1e-12, "oracle below fixed k=" + k);
+        }
     }
 }
