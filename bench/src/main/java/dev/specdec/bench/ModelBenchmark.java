@@ -58,8 +58,16 @@ public final class ModelBenchmark {
             for (int i = 0; i < prefix.length; i++) prefix[i] = rnd.nextInt(vocab);
             float[][] one = {new float[vocab]};
             int[] tok = new int[1];
+            // warm-up until the JIT has compiled the decode path: at least 64 tokens and 2 seconds
+            long warmUntil = System.nanoTime() + 2_000_000_000L;
+            for (int i = 0; i < 64 || System.nanoTime() < warmUntil; i++) {
+                if (t.cachedLength() + 1 >= ctx) t.truncate(0);
+                tok[0] = rnd.nextInt(vocab);
+                t.forward(tok, 1, t.cachedLength(), one);
+                if (i > 4096) break;
+            }
             // decode: one token per pass, logits on, after a 32-token prompt
-            for (int r = -1; r < reps; r++) {          // r = -1 is the warm-up
+            for (int r = -1; r < reps; r++) {          // r = -1 is one more warm-up round
                 t.truncate(0);
                 t.forward(prefix, prefix.length, 0, null);
                 long t0 = System.nanoTime();

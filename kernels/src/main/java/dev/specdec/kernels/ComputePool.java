@@ -20,7 +20,8 @@ public final class ComputePool implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private static final int SPIN = 20_000;
+    /** How long an idle thread spins before it parks: longer than the gap between two kernels of a pass. */
+    private static final long SPIN_NANOS = 300_000;
 
     private final int threads;
     private final Thread[] workers;
@@ -70,9 +71,10 @@ public final class ComputePool implements AutoCloseable {
         } catch (Throwable t) {
             own = t;
         }
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         int spins = 0;
         while (pending.get() != 0) {
-            if (++spins > SPIN) LockSupport.parkNanos(this, 50_000);
+            if ((++spins & 255) == 0 && System.nanoTime() > spinUntil) LockSupport.parkNanos(this, 20_000);
             else Thread.onSpinWait();
         }
         this.task = null;
@@ -91,9 +93,10 @@ public final class ComputePool implements AutoCloseable {
     private void workLoop(int index) {
         long seen = 0;
         while (!closed) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
             int spins = 0;
             while (generation == seen && !closed) {
-                if (++spins > SPIN) LockSupport.park(this);
+                if ((++spins & 255) == 0 && System.nanoTime() > spinUntil) LockSupport.park(this);
                 else Thread.onSpinWait();
             }
             if (closed) return;

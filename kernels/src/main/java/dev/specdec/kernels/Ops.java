@@ -52,7 +52,19 @@ public final class Ops {
 
     /** GELU, tanh approximation: 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))). */
     public static float gelu(float x) {
-        return 0.5f * x * (1f + (float) StrictMath.tanh(0.7978845608028654 * (x + 0.044715f * x * x * x)));
+        return 0.5f * x * (1f + (float) tanh(0.7978845608028654 * (x + 0.044715f * x * x * x)));
+    }
+
+    /**
+     * tanh through Math.exp: about ten times faster than StrictMath.tanh, and, unlike Math.tanh
+     * (a C2-only intrinsic on recent JDKs), the same in the interpreter and in compiled code, since
+     * HotSpot runs Math.exp through one stub in every tier: results must not depend on JIT timing.
+     */
+    public static double tanh(double x) {
+        if (x > 20) return 1;
+        if (x < -20) return -1;
+        if (Math.abs(x) < 1e-4) return x - x * x * x / 3;   // avoids cancellation near 0
+        return 1 - 2 / (Math.exp(2 * x) + 1);
     }
 
     /** x[i] += y[i]. */
@@ -76,7 +88,7 @@ public final class Ops {
 
     /** x = cap * tanh(x / cap): Gemma 2's soft-capping. */
     public static void softCap(float[] x, int off, int n, float cap) {
-        for (int i = 0; i < n; i++) x[off + i] = cap * (float) StrictMath.tanh(x[off + i] / cap);
+        for (int i = 0; i < n; i++) x[off + i] = cap * (float) tanh(x[off + i] / cap);
     }
 
     /** Index of the largest value (the first one on ties). */

@@ -80,27 +80,13 @@ public final class Q4_K implements TensorFormat {
                 ByteVector b0 = ByteVector.fromMemorySegment(B, w, q, ByteOrder.LITTLE_ENDIAN);
                 ByteVector b1 = ByteVector.fromMemorySegment(B, w, q + 16, ByteOrder.LITTLE_ENDIAN);
                 // memory order of the 64 values: low nibbles of b0, b1, then high nibbles of b0, b1
-                ByteVector l0 = b0.and((byte) 15), l1 = b1.and((byte) 15);
-                ByteVector h0 = b0.lanewise(VectorOperators.LSHR, 4).and((byte) 15), h1 = b1.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
-                for (int p = 0; p < parts; p++) {
-                    FloatVector v = ((FloatVector) l0.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1);
-                    FloatVector xv = FloatVector.fromArray(F, x, y + p * L);
-                    if ((p & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
-                }
-                for (int p = 0; p < parts; p++) {
-                    FloatVector v = ((FloatVector) l1.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1);
-                    FloatVector xv = FloatVector.fromArray(F, x, y + (parts + p) * L);
-                    if (((parts + p) & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
-                }
-                for (int p = 0; p < parts; p++) {
-                    FloatVector v = ((FloatVector) h0.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2);
-                    FloatVector xv = FloatVector.fromArray(F, x, y + (2 * parts + p) * L);
-                    if ((p & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
-                }
-                for (int p = 0; p < parts; p++) {
-                    FloatVector v = ((FloatVector) h1.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2);
-                    FloatVector xv = FloatVector.fromArray(F, x, y + (3 * parts + p) * L);
-                    if (((parts + p) & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
+                for (int k = 0; k < 4 * parts; k++) {
+                    int group = k / parts, p = k % parts;
+                    ByteVector src = (group & 1) == 0 ? b0 : b1;
+                    ByteVector nib = group < 2 ? src.and((byte) 15) : src.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
+                    FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, p)).mul(group < 2 ? d1 : d2).sub(group < 2 ? m1 : m2);
+                    FloatVector xv = FloatVector.fromArray(F, x, y + k * L);
+                    if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
                 }
             }
         }

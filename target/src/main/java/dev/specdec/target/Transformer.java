@@ -144,10 +144,7 @@ public final class Transformer implements LanguageModel {
                 Matmul.matmul(pool, L.wGate(), xb, gate, T);
                 Matmul.matmul(pool, L.wUp(), xb, up, T);
             }
-            for (int t = 0; t < T; t++) {
-                if (c.gelu()) Ops.geluMul(gate, t * ffn, up, t * ffn, ffn);
-                else Ops.siluMul(gate, t * ffn, up, t * ffn, ffn);
-            }
+            pool.parallelFor(T * ffn, gateTask);   // element-wise, split across the pool like the matmuls
             Matmul.matmul(pool, L.wDown(), gate, down, T);
             for (int t = 0; t < T; t++) {
                 if (L.postFfnNorm() != null) Ops.rmsNorm(down, t * dim, down, t * dim, L.postFfnNorm(), dim, c.rmsEps());
@@ -167,6 +164,14 @@ public final class Transformer implements LanguageModel {
 
     private final AttentionTask attentionTask = new AttentionTask();
 
+    /** act(gate) * up over the T * ffn values of a pass (no lambda: it would allocate per call). */
+    private final ComputePool.RangeTask gateTask = new ComputePool.RangeTask() {
+        @Override public void run(int from, int to) {
+            if (c.gelu()) Ops.geluMul(gate, from, up, from, to - from);
+            else Ops.siluMul(gate, from, up, from, to - from);
+        }
+    };
+
     /** The attention work as a reusable task (a capturing lambda would allocate on every call). */
     private final class AttentionTask implements ComputePool.RangeTask {
         int layer, pos;
@@ -183,7 +188,7 @@ public final class Transformer implements LanguageModel {
                 int kvOff = (h / group) * hd;
                 for (int j = lo; j <= p; j++) {
                     float score = cache.dotKey(layer, j, kvOff, q, qOff, hd) * c.queryScale();
-                    if (c.attnSoftCap() > 0f) score = c.attnSoftCap() * (float) StrictMath.tanh(score / c.attnSoftCap());
+                    if (c.attnSoftCap() > 0f) score = c.attnSoftCap() * (float) Ops.tanh(score / c.attnSoftCap());
                     s[j - lo] = score;
                 }
                 Ops.softmax(s, 0, p - lo + 1);
