@@ -91,7 +91,10 @@ final class BenchCommand implements Callable<Integer> {
             r.passMs().forEach((b, v) -> pm.put(String.valueOf(b), v));
             ObjectNode pc = n.putObject("pass_cost_ratio");
             r.passCostRatio().forEach((b, v) -> pc.put(String.valueOf(b), v));
-            ObjectNode pp = n.putObject("prompt_tokens_per_s");
+            // the largest prompt measured as one number; every size in the object beside it
+            r.promptTokensPerSecond().entrySet().stream().max(java.util.Map.Entry.comparingByKey())
+                    .ifPresent(e -> n.put("prompt_tokens_per_s", e.getValue()));
+            ObjectNode pp = n.putObject("prompt_tokens_per_s_by_size");
             r.promptTokensPerSecond().forEach((b, v) -> pp.put(String.valueOf(b), v));
             n.put("resident_bytes", r.residentBytes());
             n.put("bytes_per_token", r.bytesPerToken());

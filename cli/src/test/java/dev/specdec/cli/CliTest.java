@@ -132,6 +132,25 @@ class CliTest {
         }
     }
 
+    @Test
+    void benchWritesTheJsonFieldsScriptsRelyOn(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("b.json");
+        Run r = run("bench", model("stories260K.gguf"), "--reps", "1", "--decode-tokens", "4", "--max-b", "3", "--pp", "16",
+                "--bandwidth-mib", "32", "--output", "json", "--out", out.toString());
+        assertEquals(0, r.rc, r.err);
+        JsonNode n = TestData.json(out).get(0);
+        for (String f : new String[] {"model", "type", "threads", "bandwidth_gbps", "decode_tokens_per_s", "decode_gbps", "pass_ms",
+                "pass_cost_ratio", "prompt_tokens_per_s", "resident_bytes"}) {
+            assertTrue(n.has(f), "bench JSON lacks " + f);
+        }
+        assertEquals(1.0, n.get("pass_cost_ratio").get("1").asDouble(), 0.0);
+        assertTrue(n.get("pass_ms").has("3"));
+        Run cmp = run("bench", model("stories260K.gguf"), "--reps", "1", "--decode-tokens", "4", "--max-b", "2", "--pp", "16",
+                "--bandwidth-mib", "32", "--compare-to", out.toString());
+        assertEquals(0, cmp.rc, cmp.err);
+        assertTrue(cmp.out.contains("ratios against"), cmp.out);
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
