@@ -27,7 +27,6 @@ public final class ModelDrafter implements Drafter {
     private final int vocab;
     private final Distribution dist;
     private final DraftProposal proposal;
-    private final int[] cached;          // tokens in the draft's KV cache
     private final int[] history;         // context + draft tokens, for penalties
     private final float[][] logits;
     private final float[] scratch;
@@ -39,7 +38,6 @@ public final class ModelDrafter implements Drafter {
         this.vocab = model.vocabularySize();
         this.dist = new Distribution(vocab);
         this.proposal = new DraftProposal(vocab, mode == Mode.SAMPLED);
-        this.cached = new int[model.contextLength()];
         this.history = new int[model.contextLength() + DraftProposal.MAX_TOKENS];
         this.logits = new float[1][vocab];
         this.scratch = new float[vocab];
@@ -82,12 +80,9 @@ public final class ModelDrafter implements Drafter {
         if (maxTokens <= 0) return proposal;
         // keep the common prefix of what the cache holds and the context; the last context token is
         // always run again so that its logits are available
-        int keep = 0, have = model.cachedLength();
-        int bound = Math.min(have, length - 1);
-        while (keep < bound && cached[keep] == context[keep]) keep++;
+        int keep = model.commonPrefix(context, length - 1);
         model.truncate(keep);
         int n = length - keep;
-        System.arraycopy(context, keep, cached, keep, n);
         System.arraycopy(context, 0, history, 0, length);
         float[][] rows = rowsForLast(n);
         model.forward(sliceFrom(context, keep, n), n, keep, rows);
@@ -109,7 +104,6 @@ public final class ModelDrafter implements Drafter {
             }
             history[hist++] = token;
             if (i + 1 < maxTokens && model.cachedLength() < model.contextLength()) {
-                cached[model.cachedLength()] = token;
                 single[0] = token;
                 model.forward(single, 1, model.cachedLength(), logits);
                 last = logits[0];

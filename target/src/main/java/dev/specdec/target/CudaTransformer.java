@@ -101,6 +101,8 @@ public final class CudaTransformer implements LanguageModel {
         for (int i = 0; i < count; i++) {
             if (toks[i] < 0 || toks[i] >= c.vocabSize()) throw new IllegalArgumentException("token id " + toks[i] + " out of range [0, " + c.vocabSize() + ")");
         }
+        if (cachedTokens == null) cachedTokens = new int[context];
+        System.arraycopy(toks, 0, cachedTokens, position, count);
         cuda.bind();
         for (int s = 0; s < count; s += B) {
             int n = Math.min(B, count - s);
@@ -184,6 +186,15 @@ public final class CudaTransformer implements LanguageModel {
     }
 
     private static int grid(long n) { return (int) Math.max(1, Math.min(65_535, (n + THREADS - 1) / THREADS)); }
+
+    /** The tokens behind the KV cache, position by position. */
+    private int[] cachedTokens;
+
+    @Override public int commonPrefix(int[] tokens, int n) {
+        int limit = Math.min(n, length), i = 0;
+        while (i < limit && cachedTokens[i] == tokens[i]) i++;
+        return i;
+    }
 
     @Override public void close() { cuda.close(); }
 }

@@ -29,5 +29,12 @@ public interface LanguageModel extends AutoCloseable {
     /** Rolls the KV cache back to its first {@code length} tokens. */
     void truncate(int length);
 
+    /**
+     * How many of {@code tokens[0..length)} the KV cache already holds, from the start: what a new
+     * request may keep instead of recomputing (the cache tracks its own tokens, so no caller can
+     * be misled by another one having used the session in between).
+     */
+    int commonPrefix(int[] tokens, int length);
+
     @Override void close();
 }

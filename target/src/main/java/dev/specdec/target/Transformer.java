@@ -88,6 +88,8 @@ public final class Transformer implements LanguageModel {
                 throw new IllegalArgumentException("token id " + tokens[i] + " out of range [0, " + c.vocabSize() + ")");
             }
         }
+        if (cachedTokens == null) cachedTokens = new int[context];
+        System.arraycopy(tokens, 0, cachedTokens, position, count);
         for (int start = 0; start < count; start += MAX_BATCH) {
             int n = Math.min(MAX_BATCH, count - start);
             pass(tokens, start, n, position + start, logitsOut);
@@ -219,6 +221,15 @@ public final class Transformer implements LanguageModel {
                 if (c.finalSoftCap() > 0f) Ops.softCap(dst, 0, vocab, c.finalSoftCap());
             }
         }
+    }
+
+    /** The tokens behind the KV cache, position by position. */
+    private int[] cachedTokens;
+
+    @Override public int commonPrefix(int[] tokens, int n) {
+        int limit = Math.min(n, cache.length()), i = 0;
+        while (i < limit && cachedTokens[i] == tokens[i]) i++;
+        return i;
     }
 
     @Override public void close() {

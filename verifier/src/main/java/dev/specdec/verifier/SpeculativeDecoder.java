@@ -80,8 +80,11 @@ public final class SpeculativeDecoder {
         int[] context = new int[ctx + DraftProposal.MAX_TOKENS + 1];
         System.arraycopy(prompt, 0, context, 0, prompt.length);
         int len = prompt.length;
-        target.truncate(0);
-        if (len > 1) target.forward(prompt, len - 1, 0, null);
+        // keep whatever prefix of the prompt the target's cache already holds (a chat's earlier
+        // turns): a truncated cache is the same as a fresh one, so the output is unchanged
+        int reuse = target.commonPrefix(prompt, len - 1);
+        target.truncate(reuse);
+        if (len - 1 > reuse) target.forward(java.util.Arrays.copyOfRange(prompt, reuse, len - 1), len - 1 - reuse, reuse, null);
         stats.prompt(len, System.nanoTime() - t0);
 
         int generated = 0;

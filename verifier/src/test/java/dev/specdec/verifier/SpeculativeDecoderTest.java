@@ -224,6 +224,33 @@ class SpeculativeDecoderTest {
     }
 
     @Test
+    void aSecondGenerationReusesTheCommonPrefixAndGivesTheSameTokens() {
+        try (ModelWeights w = ModelLoader.load(TestData.model("stories260K.gguf"))) {
+            int[] first = {1, 400, 401, 402, 403};
+            int[] out1;
+            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32)) {
+                SpeculativeDecoder dec = new SpeculativeDecoder(t, null, null);
+                out1 = dec.generate(new GenerationRequest(first, 10, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens();
+                // a follow-up turn: the first prompt, the reply, and more tokens
+                int[] second = new int[first.length + out1.length + 3];
+                System.arraycopy(first, 0, second, 0, first.length);
+                System.arraycopy(out1, 0, second, first.length, out1.length);
+                second[second.length - 3] = 7;
+                second[second.length - 2] = 8;
+                second[second.length - 1] = 9;
+                GenerationResult reused = dec.generate(new GenerationRequest(second, 12, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
+                assertTrue(reused.stats().promptNanos() >= 0);
+                int[] fresh = plain(w, second, 12, SamplingParams.greedy());
+                assertArrayEquals(fresh, reused.tokens());
+                // and a prompt that diverges early still gives the fresh result
+                int[] other = {1, 400, 77, 78};
+                assertArrayEquals(plain(w, other, 8, SamplingParams.greedy()),
+                        dec.generate(new GenerationRequest(other, 8, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens());
+            }
+        }
+    }
+
+    @Test
     void badInputGivesClearErrors() {
         assertThrows(IllegalArgumentException.class, () -> DraftLengthPolicy.named("fixed", 0, null));
         assertThrows(IllegalArgumentException.class, () -> DraftLengthPolicy.named("fixed", 65, null));

@@ -193,7 +193,6 @@ public final class SweepRunner {
         float[][] rows = new float[full.length][];
         for (int t = 0; t < n; t++) rows[promptLength - 1 + t] = new float[m.vocabularySize()];
         m.forward(full, full.length - 1, 0, rows);
-        m.truncate(0);   // leave the cache empty: a drafter then rebuilds it from scratch
         return Arrays.copyOfRange(rows, promptLength - 1, promptLength - 1 + n);
     }
 
