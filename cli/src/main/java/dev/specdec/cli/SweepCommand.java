@@ -9,7 +9,7 @@ import dev.specdec.draft.Drafter;
 import dev.specdec.draft.ModelDrafter;
 import dev.specdec.draft.PromptLookupDrafter;
 import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Transformer;
+import dev.specdec.target.LanguageModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -64,8 +64,8 @@ final class SweepCommand implements Callable<Integer> {
         String manifest = Manifest.create(Main.VERSION, cmd, files);
         if (!resume || !Files.exists(out.resolve("manifest.json"))) Files.writeString(out.resolve("manifest.json"), manifest);
         Path runs = out.resolve("runs.jsonl");
-        int ctx = Math.min(mo.ctx, 4096);
-        try (ModelWeights w = mo.load(target); Transformer t = w.newSession(Math.min(ctx, w.config().contextLength()), mo.threads(), mo.kv())) {
+        mo.ctx = Math.min(mo.ctx, 4096);
+        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w)) {
             if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary");
             Map<String, Drafter> drafters = new LinkedHashMap<>();
             try {
@@ -74,8 +74,7 @@ final class SweepCommand implements Callable<Integer> {
                         drafters.put("ngram", new PromptLookupDrafter(1, 3, 64));
                     } else {
                         ModelWeights dw = mo.load(Path.of(d));
-                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(
-                                dw.newSession(Math.min(ctx, dw.config().contextLength()), mo.threads(), mo.kv()), w.tokenizer(),
+                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(mo.session(dw), w.tokenizer(),
                                 w.config().vocabSize(), Path.of(d).getFileName().toString(), ModelDrafter.Mode.SAMPLED).owning(dw));
                     }
                 }

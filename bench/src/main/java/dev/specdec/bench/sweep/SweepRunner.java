@@ -10,7 +10,6 @@ import dev.specdec.draft.PromptLookupDrafter;
 import dev.specdec.sampling.Distribution;
 import dev.specdec.sampling.SamplingParams;
 import dev.specdec.target.LanguageModel;
-import dev.specdec.target.Transformer;
 import dev.specdec.verifier.GenerationRequest;
 import dev.specdec.verifier.GenerationResult;
 import dev.specdec.verifier.SpeculativeDecoder;
@@ -51,12 +50,12 @@ public final class SweepRunner {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Transformer target;
+    private final LanguageModel target;
     private final Map<String, Drafter> drafters;
     private final CostModel costs;
 
     /** @param drafters by the name used in records ("ngram" or a model file name) */
-    public SweepRunner(Transformer target, Map<String, Drafter> drafters, CostModel costs) {
+    public SweepRunner(LanguageModel target, Map<String, Drafter> drafters, CostModel costs) {
         this.target = target;
         this.drafters = drafters;
         this.costs = costs;
