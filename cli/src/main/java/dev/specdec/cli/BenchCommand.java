@@ -48,15 +48,8 @@ final class BenchCommand implements Callable<Integer> {
         for (Path m : models) {
             err.printf("benchmarking %s ...%n", m.getFileName());
             try (ModelWeights w = mo.load(m)) {
-                ModelBenchmark.Result r = new ModelBenchmark(w, ctx -> {
-                    int saved = mo.ctx;
-                    mo.ctx = ctx;
-                    try {
-                        return mo.session(w);
-                    } finally {
-                        mo.ctx = saved;
-                    }
-                }, threads, reps, decodeTokens, maxB).run(bw, pp);
+                ModelBenchmark.Result r = new ModelBenchmark(w, ctx -> mo.session(w, mo.device, ctx), threads, reps, decodeTokens, maxB)
+                        .run(bw, pp);
                 results.add(r);
                 CostProfiles.save(m, r);
             }

@@ -45,7 +45,7 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("vocabulary    none in the file (llama2.c: pass --tokenizer to commands that use text)");
             }
         }
-        if (GgufFile.looksLikeGguf(mapHead())) {
+        if (GgufFile.isGguf(file)) {
             try (GgufFile f = GgufFile.open(file)) {
                 out.printf("gguf          version %d, alignment %d, %d metadata keys, %d tensors%n", f.version(), f.alignment(), f.metadata().size(), f.tensors().size());
                 if (allMetadata) {
@@ -59,14 +59,6 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private java.lang.foreign.MemorySegment mapHead() throws java.io.IOException {
-        byte[] b = new byte[4];
-        try (var in = Files.newInputStream(file)) {
-            int n = in.readNBytes(b, 0, 4);
-            return java.lang.foreign.MemorySegment.ofArray(n == 4 ? b : new byte[0]);
-        }
     }
 
     private static String summarize(GgufValue v) {

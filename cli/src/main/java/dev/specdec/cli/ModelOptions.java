@@ -51,8 +51,13 @@ final class ModelOptions {
 
     /** A session on the chosen device; an explicit cuda without a usable GPU is a one-line error. */
     LanguageModel session(ModelWeights w, String dev) {
-        if (ctx < 1) throw new IllegalArgumentException("--ctx must be >= 1, got " + ctx);
-        int n = Math.min(ctx, w.config().contextLength());
+        return session(w, dev, ctx);
+    }
+
+    /** A session of (at most the model's) {@code contextLength} tokens on device {@code dev}. */
+    LanguageModel session(ModelWeights w, String dev, int contextLength) {
+        if (contextLength < 1) throw new IllegalArgumentException("--ctx must be >= 1, got " + contextLength);
+        int n = Math.min(contextLength, w.config().contextLength());
         return switch (dev.toLowerCase()) {
             case "cpu" -> w.newSession(n, threads(), kv());
             case "cuda" -> {

@@ -50,7 +50,6 @@ final class ReplayCommand implements Callable<Integer> {
             if (b < pass.length && row.passRatio() > 0) pass[b] = row.passRatio();
             if (!row.config().draft().equals("ngram")) { c += row.costRatio(); n++; }
         }
-        for (int b = 2; b < pass.length; b++) if (pass[b] <= 0) pass[b] = 0;
         return new CostModel(pass, n == 0 ? prior.draftPerToken() : c / n);
     }
 }

@@ -64,8 +64,8 @@ final class SweepCommand implements Callable<Integer> {
         String manifest = Manifest.create(Main.VERSION, cmd, files);
         if (!resume || !Files.exists(out.resolve("manifest.json"))) Files.writeString(out.resolve("manifest.json"), manifest);
         Path runs = out.resolve("runs.jsonl");
-        mo.ctx = Math.min(mo.ctx, 4096);
-        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w)) {
+        int ctx = Math.min(mo.ctx, 4096);
+        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w, mo.device, ctx)) {
             if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary");
             Map<String, Drafter> drafters = new LinkedHashMap<>();
             try {
@@ -74,7 +74,7 @@ final class SweepCommand implements Callable<Integer> {
                         drafters.put("ngram", new PromptLookupDrafter(1, 3, 64));
                     } else {
                         ModelWeights dw = mo.load(Path.of(d));
-                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(mo.session(dw), w.tokenizer(),
+                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(mo.session(dw, mo.device, ctx), w.tokenizer(),
                                 w.config().vocabSize(), Path.of(d).getFileName().toString(), ModelDrafter.Mode.SAMPLED).owning(dw));
                     }
                 }

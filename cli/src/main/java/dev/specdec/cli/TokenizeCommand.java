@@ -73,16 +73,8 @@ final class TokenizeCommand implements Callable<Integer> {
             if (tokenizerBin != null) {
                 return new Vocab(dev.specdec.target.Llama2cCheckpoint.readTokenizer(tokenizerBin, vocabSizeOf(file, tokenizerBin)), null);
             }
-            try (var ch = java.nio.channels.FileChannel.open(file)) {
-                var b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                ch.read(b, 0);
-                if (b.position() < 4 || b.getInt(0) != dev.specdec.target.GgufFile.MAGIC) {
-                    throw new IllegalArgumentException(file + " is not a GGUF file; for a llama2.c checkpoint give --tokenizer tokenizer.bin");
-                }
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new IllegalArgumentException(file + ": file not found");
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException(file + ": " + e.getMessage());
+            if (!dev.specdec.target.GgufFile.isGguf(file)) {
+                throw new IllegalArgumentException(file + " is not a GGUF file; for a llama2.c checkpoint give --tokenizer tokenizer.bin");
             }
             dev.specdec.target.GgufFile f = dev.specdec.target.GgufFile.open(file);
             if (!f.has("tokenizer.ggml.tokens")) {

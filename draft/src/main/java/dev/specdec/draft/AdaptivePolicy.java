@@ -10,7 +10,7 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
     private static final double DECAY = 0.95;
 
     private final int maxK;
-    private final double[] pass;
+    private final CostModel costs;      // the machine's pass costs; the draft cost is learned in update
     private double draftPerToken;
     private double accepted = 3, trials = 5;    // prior: alpha ~ 0.6 worth 5 observations
     private double singlePassNanos = -1;
@@ -19,10 +19,8 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
     public AdaptivePolicy(int maxK, CostModel costs) {
         DraftLengthPolicy.checkK(maxK);
         this.maxK = maxK;
-        CostModel c = costs != null ? costs : CostModel.assumed();
-        this.pass = new double[maxK + 2];
-        for (int b = 1; b <= maxK + 1; b++) pass[b] = c.passCost(b);
-        this.draftPerToken = c.draftPerToken();
+        this.costs = costs != null ? costs : CostModel.assumed();
+        this.draftPerToken = this.costs.draftPerToken();
         this.k = choose();
     }
 
@@ -37,14 +35,14 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
         this.accepted = this.accepted * DECAY + accepted;
         this.trials = this.trials * DECAY + trialsNow;
         // learn this run's real cost of a draft token relative to a single-row target pass
-        double est = targetNanos / pass[Math.min(proposed + 1, pass.length - 1)];
+        double est = targetNanos / costs.passCost(Math.min(proposed + 1, maxK + 1));
         singlePassNanos = singlePassNanos < 0 ? est : 0.8 * singlePassNanos + 0.2 * est;
         if (singlePassNanos > 0) draftPerToken = 0.8 * draftPerToken + 0.2 * (draftNanos / (double) proposed / singlePassNanos);
         k = choose();
     }
 
     private int choose() {
-        return new CostModel(pass, draftPerToken).bestK(Math.min(alpha(), 0.999), maxK);
+        return costs.bestK(Math.min(alpha(), 0.999), maxK, draftPerToken);
     }
 
     @Override public String name() { return "adaptive"; }

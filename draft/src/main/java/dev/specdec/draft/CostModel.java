@@ -42,15 +42,25 @@ public record CostModel(double[] pass, double draftPerToken) {
 
     /** Expected speedup over plain decoding for acceptance a and k drafts under these costs. */
     public double speedup(double a, int k) {
-        return expectedTokens(a, k) / (passCost(k + 1) + k * draftPerToken);
+        return speedup(a, k, draftPerToken);
+    }
+
+    /** As {@link #speedup(double, int)} with another draft cost per token (a measured one). */
+    public double speedup(double a, int k, double draftCost) {
+        return expectedTokens(a, k) / (passCost(k + 1) + k * draftCost);
     }
 
     /** The k in [1, maxK] that maximizes {@link #speedup}. */
     public int bestK(double a, int maxK) {
+        return bestK(a, maxK, draftPerToken);
+    }
+
+    /** The k in [1, maxK] that maximizes the speedup with this draft cost per token. */
+    public int bestK(double a, int maxK, double draftCost) {
         int best = 1;
-        double bs = speedup(a, 1);
+        double bs = speedup(a, 1, draftCost);
         for (int k = 2; k <= maxK; k++) {
-            double s = speedup(a, k);
+            double s = speedup(a, k, draftCost);
             if (s > bs) { bs = s; best = k; }
         }
         return best;

@@ -90,7 +90,7 @@ public final class ModelDrafter implements Drafter {
         int hist = length;
         for (int i = 0; i < maxTokens; i++) {
             int token;
-            float conf = minConfidence > 0 ? topProbability(last) : 1f;
+            float conf = minConfidence > 0 ? (float) Distribution.topProbability(last, vocab) : 1f;
             if (i > 0 && conf < minConfidence) break;
             if (mode == Mode.SAMPLED && !params.isGreedy()) {
                 float[] q = proposal.nextRow();
@@ -140,15 +140,6 @@ public final class ModelDrafter implements Drafter {
         if (slice.length < n) slice = new int[Math.max(n, 2 * slice.length)];
         System.arraycopy(src, from, slice, 0, n);
         return slice;
-    }
-
-    /** The top probability of softmax(logits) at temperature 1. */
-    private float topProbability(float[] l) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, l[i]);
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) sum += Math.exp(l[i] - max);
-        return (float) (1.0 / sum);
     }
 
     private AutoCloseable owned;

@@ -84,33 +84,28 @@ public final class Matmul {
                     for (; t < rows; t++) y[t * out + r] = f.dot(data, r * rowBytes, x, t * in, in);
                 }
             } else {
-                for (int r = start; r < end; r += ROW_BLOCK) block(f, data, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, rows, y, out);
+                for (int r = start; r < end; r += ROW_BLOCK) block(f, data, 0, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, 0, rows, y, out);
             }
         }
     }
 
-    /** Single row times n activation rows (the default dot of formats without a fused kernel). */
-    static void rowTimesRows(TensorFormat f, java.lang.foreign.MemorySegment w, long off, int in,
-                             float[] x, int xOff, int n, float[] y, int yOff, int yStride) {
-        if (!Vectors.ENABLED) {
-            for (int t = 0; t < n; t++) y[yOff + t * yStride] = f.dotReference(w, off, x, xOff + t * in, in);
-            return;
-        }
-        float[] xs = xOff == 0 ? x : java.util.Arrays.copyOfRange(x, xOff, xOff + n * in);
-        float[] ys = new float[n];
-        block(f, w.asSlice(off), 0, 1, 0, in, xs, n, ys, 1);
-        for (int t = 0; t < n; t++) y[yOff + t * yStride] = ys[t];
+    /** One weight row at byte {@code off} times x[xOff..]: the default dot of formats without a fused kernel. */
+    static float decodedDot(TensorFormat f, java.lang.foreign.MemorySegment w, long off, float[] x, int xOff, int n) {
+        float[] y = new float[1];
+        block(f, w, off, 0, 1, 0, n, x, xOff, 1, y, 1);
+        return y[0];
     }
 
     /**
-     * Weight rows [r0, r0 + nr) times all T activation rows: per 256-value chunk, decode each weight
-     * row once, then multiply every activation row's chunk (loaded once) into all nr rows.
+     * Weight rows [r0, r0 + nr) (row r at byte base + r * rowBytes) times T activation rows (row t
+     * at x[xOff + t * in]): per 256-value chunk, decode each weight row once, then multiply every
+     * activation row's chunk (loaded once) into all nr rows; result (t, r) goes to y[t * out + r].
      */
-    private static void block(TensorFormat f, java.lang.foreign.MemorySegment w, int r0, int nr, long rowBytes, int in,
-                              float[] x, int T, float[] y, int out) {
+    private static void block(TensorFormat f, java.lang.foreign.MemorySegment w, long base, int r0, int nr, long rowBytes, int in,
+                              float[] x, int xOff, int T, float[] y, int out) {
         if (!Vectors.ENABLED) {
             for (int r = r0; r < r0 + nr; r++) {
-                for (int t = 0; t < T; t++) y[t * out + r] = f.dotReference(w, r * rowBytes, x, t * in, in);
+                for (int t = 0; t < T; t++) y[t * out + r] = f.dotReference(w, base + r * rowBytes, x, xOff + t * in, in);
             }
             return;
         }
@@ -126,10 +121,10 @@ public final class Matmul {
         for (int c = 0; c < in; c += CHUNK) {
             int len = Math.min(CHUNK, in - c);
             long chunkOff = (long) (c / CHUNK) * bytesPerChunk;
-            for (int r = 0; r < nr; r++) f.decode(w, (r0 + r) * rowBytes + chunkOff, dec[r], len);
+            for (int r = 0; r < nr; r++) f.decode(w, base + (r0 + r) * rowBytes + chunkOff, dec[r], len);
             int upper = F.loopBound(len);
             for (int t = 0; t < T; t++) {
-                int xb = t * in + c;
+                int xb = xOff + t * in + c;
                 if (nr == ROW_BLOCK) {
                     fourWeightRows(dec, upper, x, xb, acc, t * 2 * L, T * 2 * L);
                 } else {

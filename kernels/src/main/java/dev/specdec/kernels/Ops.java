@@ -1,7 +1,6 @@
 package dev.specdec.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** Row-wise operations of the forward pass. Each works on one row and never looks at others. */
 public final class Ops {
@@ -97,21 +96,5 @@ public final class Ops {
         float bv = x[off];
         for (int i = 1; i < n; i++) if (x[off + i] > bv) { bv = x[off + i]; best = i; }
         return best;
-    }
-
-    /** The maximum of x[off..off+n). */
-    public static float max(float[] x, int off, int n) {
-        if (!Vectors.ENABLED || n < Vectors.F.length()) {
-            float m = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < n; i++) m = Math.max(m, x[off + i]);
-            return m;
-        }
-        var F = Vectors.F;
-        int i = 0, upper = F.loopBound(n);
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (; i < upper; i += F.length()) m = m.max(FloatVector.fromArray(F, x, off + i));
-        float r = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) r = Math.max(r, x[off + i]);
-        return r;
     }
 }

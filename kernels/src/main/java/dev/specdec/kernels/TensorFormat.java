@@ -35,9 +35,7 @@ public sealed interface TensorFormat
      * through the same code as the batched matmul (so a single dot equals a batched row bitwise).
      */
     default float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        float[] y = new float[1];
-        Matmul.rowTimesRows(this, w, offset, n, x, xOff, 1, y, 0, 1);
-        return y[0];
+        return Matmul.decodedDot(this, w, offset, x, xOff, n);
     }
 
     /**

@@ -159,6 +159,15 @@ public final class Distribution {
         return best;
     }
 
+    /** The top probability of softmax(logits[0..n)) at temperature 1: how sure a model is. */
+    public static double topProbability(float[] logits, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, logits[i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(logits[i] - max);
+        return 1 / sum;
+    }
+
     /** Index of the largest probability (first on ties). */
     public int argmaxOf(float[] probs) {
         int best = 0;
@@ -169,14 +178,23 @@ public final class Distribution {
 
     /** Inverse-CDF draw from {@code probs} with uniform u in [0, 1). */
     public int sample(float[] probs, double u) {
+        return inverseCdf(probs, vocab, u);
+    }
+
+    /**
+     * The first index whose cumulative weight (over weights[0..n), non-positive ones skipped)
+     * exceeds {@code target}: an inverse-CDF draw when target = u * total weight. If rounding
+     * leaves the target above the total, the last index with weight.
+     */
+    public static int inverseCdf(float[] weights, int n, double target) {
         double cum = 0;
         int last = -1;
-        for (int i = 0; i < vocab; i++) {
-            if (probs[i] <= 0f) continue;
-            cum += probs[i];
+        for (int i = 0; i < n; i++) {
+            if (weights[i] <= 0f) continue;
+            cum += weights[i];
             last = i;
-            if (u < cum) return i;
+            if (target < cum) return i;
         }
-        return last;   // rounding left u above the total: the last token with mass
+        return last;
     }
 }

@@ -76,9 +76,17 @@ public final class GgufFile implements AutoCloseable {
         return parse(name, null, bytes);
     }
 
-    /** Whether the file starts with the GGUF magic (used to tell GGUF from llama2.c checkpoints). */
-    public static boolean looksLikeGguf(MemorySegment seg) {
-        return seg.byteSize() >= 4 && LE.i32(seg, 0) == MAGIC;
+    /** Whether the file starts with the GGUF magic (what tells GGUF from llama2.c checkpoints). */
+    public static boolean isGguf(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            var head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(head, 0);
+            return head.position() == 4 && head.getInt(0) == MAGIC;
+        } catch (NoSuchFileException e) {
+            throw new ModelFormatException(file, -1, null, "file not found");
+        } catch (IOException e) {
+            throw new ModelFormatException(file, -1, null, "cannot read: " + e.getMessage());
+        }
     }
 
     private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {

@@ -10,14 +10,13 @@ public final class KvCache {
     public enum Type { F32, F16 }
 
     private final Type type;
-    private final int layers, capacity, kvDim;
+    private final int capacity, kvDim;
     private final float[][] k32, v32;     // [layer][position * kvDim + i]
     private final short[][] k16, v16;
     private int length;
 
     public KvCache(Type type, int layers, int capacity, int kvDim) {
         this.type = type;
-        this.layers = layers;
         this.capacity = capacity;
         this.kvDim = kvDim;
         long elems = (long) capacity * kvDim;
@@ -82,9 +81,5 @@ public final class KvCache {
             short[] vl = v16[layer];
             for (int i = 0; i < n; i++) out[outOff + i] += w * Float.float16ToFloat(vl[base + i]);
         }
-    }
-
-    public long bytes() {
-        return 2L * layers * capacity * kvDim * (type == Type.F32 ? 4 : 2);
     }
 }

@@ -28,15 +28,7 @@ public final class ModelLoader {
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file, -1, null, Files.exists(file) ? "not a regular file" : "file not found");
         }
-        boolean gguf;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            var head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            ch.read(head, 0);
-            gguf = head.position() == 4 && head.getInt(0) == GgufFile.MAGIC;
-        } catch (IOException e) {
-            throw new ModelFormatException(file, -1, null, "cannot read: " + e.getMessage());
-        }
-        if (gguf) {
+        if (GgufFile.isGguf(file)) {
             GgufFile f = GgufFile.open(file);
             try {
                 return fromGguf(f);

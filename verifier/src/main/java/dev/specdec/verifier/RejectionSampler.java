@@ -1,5 +1,6 @@
 package dev.specdec.verifier;
 
+import dev.specdec.sampling.Distribution;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -51,27 +52,11 @@ public final class RejectionSampler {
             total += r;
         }
         if (!(total > 0)) return sample(p, u);   // p == q up to rounding: rejection had probability ~0
-        double target = u * total, cum = 0;
-        int last = -1;
-        for (int j = 0; j < n; j++) {
-            if (residual[j] <= 0f) continue;
-            cum += residual[j];
-            last = j;
-            if (target < cum) return j;
-        }
-        return last;
+        return Distribution.inverseCdf(residual, n, u * total);
     }
 
     /** Inverse-CDF draw from p. */
     public static int sample(float[] p, double u) {
-        double cum = 0;
-        int last = -1;
-        for (int j = 0; j < p.length; j++) {
-            if (p[j] <= 0f) continue;
-            cum += p[j];
-            last = j;
-            if (u < cum) return j;
-        }
-        return last;
+        return Distribution.inverseCdf(p, p.length, u);
     }
 }

@@ -1,6 +1,5 @@
 package dev.specdec.bench.sweep;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -189,11 +188,5 @@ public final class SweepReport {
 
     private static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
-
-    static byte[] png(Chart<?, ?> c) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG);
-        return out.toByteArray();
     }
 }

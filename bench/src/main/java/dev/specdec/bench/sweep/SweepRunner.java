@@ -22,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,14 +77,15 @@ public final class SweepRunner {
 
     public static List<RunRecord> read(Path runs) throws IOException {
         List<RunRecord> out = new ArrayList<>();
-        int n = 0;
-        for (String line : Files.readAllLines(runs, StandardCharsets.UTF_8)) {
-            n++;
+        List<String> lines = Files.readAllLines(runs, StandardCharsets.UTF_8);
+        for (int n = 1; n <= lines.size(); n++) {
+            String line = lines.get(n - 1);
             if (line.isBlank()) continue;
             try {
                 out.add(JSON.readValue(line, RunRecord.class));
             } catch (IOException e) {
-                if (n < Files.readAllLines(runs).size()) throw new IOException(runs + " line " + n + ": not a run record", e);
+                // only the last line may be cut short (an interrupted sweep)
+                if (n < lines.size()) throw new IOException(runs + " line " + n + ": not a run record", e);
             }
         }
         return out;
@@ -176,7 +176,7 @@ public final class SweepRunner {
             if (qd != null) {
                 qd.compute(ql[t], sp, full, pos, q);
                 qt = y[t] < q.length ? q[y[t]] : 0;
-                top = topProbability(ql[t]);
+                top = Distribution.topProbability(ql[t], ql[t].length);
             } else {
                 DraftProposal prop = lookup.propose(full, pos, 1, sp, null, 0f);
                 qt = prop.count() > 0 && prop.token(0) == y[t] ? 1 : 0;
@@ -193,20 +193,5 @@ public final class SweepRunner {
         for (int t = 0; t < n; t++) rows[promptLength - 1 + t] = new float[m.vocabularySize()];
         m.forward(full, full.length - 1, 0, rows);
         return Arrays.copyOfRange(rows, promptLength - 1, promptLength - 1 + n);
-    }
-
-    private static double topProbability(float[] l) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : l) max = Math.max(max, v);
-        double sum = 0;
-        for (float v : l) sum += Math.exp(v - max);
-        return 1 / sum;
-    }
-
-    /** The drafters of a plan keyed by name, for reports. */
-    public static Map<String, String> describe(Map<String, Drafter> drafters) {
-        Map<String, String> m = new LinkedHashMap<>();
-        drafters.forEach((k, v) -> m.put(k, v.name()));
-        return m;
     }
 }

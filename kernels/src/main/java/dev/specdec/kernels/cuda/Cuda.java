@@ -13,7 +13,6 @@ import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD32;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 
@@ -151,8 +150,6 @@ public final class Cuda implements AutoCloseable {
     public void copy(CUdeviceptr dst, long dstFloatOff, CUdeviceptr src, long srcFloatOff, long n) {
         cuMemcpyDtoD(dst.withByteOffset(4L * dstFloatOff), src.withByteOffset(4L * srcFloatOff), 4L * n);
     }
-
-    public void zero(CUdeviceptr p, long floats) { cuMemsetD32(p, 0, floats); }
 
     /** Launches {@code name} on a grid of {@code blocks} x {@code threads} with the given arguments. */
     public void launch(String name, int blocks, int threads, int sharedBytes, Object... args) {
