@@ -123,13 +123,15 @@ public final class Matmul {
             long chunkOff = (long) (c / CHUNK) * bytesPerChunk;
             for (int r = 0; r < nr; r++) f.decode(w, base + (r0 + r) * rowBytes + chunkOff, dec[r], len);
             int upper = F.loopBound(len);
-            for (int t = 0; t < T; t++) {
+            int t = 0;
+            if (nr == ROW_BLOCK) {
+                for (; t + 2 <= T; t += 2) fourByTwo(dec, upper, x, xOff + t * in + c, xOff + (t + 1) * in + c, acc, t * 2 * L, T * 2 * L);
+                if (t < T) fourWeightRows(dec, upper, x, xOff + t * in + c, acc, t * 2 * L, T * 2 * L);
+            } else {
+                for (; t < T; t++) for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xOff + t * in + c, acc, (r * T + t) * 2 * L);
+            }
+            for (t = 0; t < T; t++) {
                 int xb = xOff + t * in + c;
-                if (nr == ROW_BLOCK) {
-                    fourWeightRows(dec, upper, x, xb, acc, t * 2 * L, T * 2 * L);
-                } else {
-                    for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xb, acc, (r * T + t) * 2 * L);
-                }
                 if (upper < len) {
                     for (int r = 0; r < nr; r++) {
                         float sum = tail[r * T + t];
@@ -201,5 +203,58 @@ public final class Matmul {
         p1.intoArray(acc, b1); q1.intoArray(acc, b1 + L);
         p2.intoArray(acc, b2); q2.intoArray(acc, b2 + L);
         p3.intoArray(acc, b3); q3.intoArray(acc, b3 + L);
+    }
+
+    /**
+     * Four weight rows times two activation rows: each decoded vector and each activation vector is
+     * loaded once for the whole 4 x 2 tile (16 accumulators in registers); per (row, t) the
+     * arithmetic is exactly {@link #oneRow}'s. This tile is what makes a b-row verification pass
+     * cost far less than b single-row passes: the decode is paid once, the x loads are shared.
+     *
+     * @param a      accumulator index of (weight row 0, first t); the second t's follows at a + 2L
+     * @param rowGap distance between the accumulators of consecutive weight rows
+     */
+    private static void fourByTwo(float[][] dec, int upper, float[] x, int xb, int xc, float[] acc, int a, int rowGap) {
+        var F = Vectors.F;
+        int L = F.length();
+        float[] d0 = dec[0], d1 = dec[1], d2 = dec[2], d3 = dec[3];
+        int b0 = a, b1 = a + rowGap, b2 = a + 2 * rowGap, b3 = a + 3 * rowGap;
+        FloatVector p0 = FloatVector.fromArray(F, acc, b0), q0 = FloatVector.fromArray(F, acc, b0 + L);
+        FloatVector p1 = FloatVector.fromArray(F, acc, b1), q1 = FloatVector.fromArray(F, acc, b1 + L);
+        FloatVector p2 = FloatVector.fromArray(F, acc, b2), q2 = FloatVector.fromArray(F, acc, b2 + L);
+        FloatVector p3 = FloatVector.fromArray(F, acc, b3), q3 = FloatVector.fromArray(F, acc, b3 + L);
+        FloatVector r0 = FloatVector.fromArray(F, acc, b0 + 2 * L), s0 = FloatVector.fromArray(F, acc, b0 + 3 * L);
+        FloatVector r1 = FloatVector.fromArray(F, acc, b1 + 2 * L), s1 = FloatVector.fromArray(F, acc, b1 + 3 * L);
+        FloatVector r2 = FloatVector.fromArray(F, acc, b2 + 2 * L), s2 = FloatVector.fromArray(F, acc, b2 + 3 * L);
+        FloatVector r3 = FloatVector.fromArray(F, acc, b3 + 2 * L), s3 = FloatVector.fromArray(F, acc, b3 + 3 * L);
+        // a counted loop over an int index, so C2 can drop the per-load bounds checks
+        int pairs = upper / (2 * L), i;
+        for (int k = 0; k < pairs; k++) {
+            i = k * 2 * L;
+            FloatVector xa = FloatVector.fromArray(F, x, xb + i), xe = FloatVector.fromArray(F, x, xb + i + L);
+            FloatVector ya = FloatVector.fromArray(F, x, xc + i), ye = FloatVector.fromArray(F, x, xc + i + L);
+            FloatVector w0 = FloatVector.fromArray(F, d0, i), v0 = FloatVector.fromArray(F, d0, i + L);
+            p0 = w0.fma(xa, p0); q0 = v0.fma(xe, q0); r0 = w0.fma(ya, r0); s0 = v0.fma(ye, s0);
+            FloatVector w1 = FloatVector.fromArray(F, d1, i), v1 = FloatVector.fromArray(F, d1, i + L);
+            p1 = w1.fma(xa, p1); q1 = v1.fma(xe, q1); r1 = w1.fma(ya, r1); s1 = v1.fma(ye, s1);
+            FloatVector w2 = FloatVector.fromArray(F, d2, i), v2 = FloatVector.fromArray(F, d2, i + L);
+            p2 = w2.fma(xa, p2); q2 = v2.fma(xe, q2); r2 = w2.fma(ya, r2); s2 = v2.fma(ye, s2);
+            FloatVector w3 = FloatVector.fromArray(F, d3, i), v3 = FloatVector.fromArray(F, d3, i + L);
+            p3 = w3.fma(xa, p3); q3 = v3.fma(xe, q3); r3 = w3.fma(ya, r3); s3 = v3.fma(ye, s3);
+        }
+        i = pairs * 2 * L;
+        if (i < upper) {
+            FloatVector xa = FloatVector.fromArray(F, x, xb + i), ya = FloatVector.fromArray(F, x, xc + i);
+            FloatVector w0 = FloatVector.fromArray(F, d0, i), w1 = FloatVector.fromArray(F, d1, i);
+            FloatVector w2 = FloatVector.fromArray(F, d2, i), w3 = FloatVector.fromArray(F, d3, i);
+            p0 = w0.fma(xa, p0); r0 = w0.fma(ya, r0);
+            p1 = w1.fma(xa, p1); r1 = w1.fma(ya, r1);
+            p2 = w2.fma(xa, p2); r2 = w2.fma(ya, r2);
+            p3 = w3.fma(xa, p3); r3 = w3.fma(ya, r3);
+        }
+        p0.intoArray(acc, b0); q0.intoArray(acc, b0 + L); r0.intoArray(acc, b0 + 2 * L); s0.intoArray(acc, b0 + 3 * L);
+        p1.intoArray(acc, b1); q1.intoArray(acc, b1 + L); r1.intoArray(acc, b1 + 2 * L); s1.intoArray(acc, b1 + 3 * L);
+        p2.intoArray(acc, b2); q2.intoArray(acc, b2 + L); r2.intoArray(acc, b2 + 2 * L); s2.intoArray(acc, b2 + 3 * L);
+        p3.intoArray(acc, b3); q3.intoArray(acc, b3 + L); r3.intoArray(acc, b3 + 2 * L); s3.intoArray(acc, b3 + 3 * L);
     }
 }

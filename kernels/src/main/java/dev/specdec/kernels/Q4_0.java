@@ -50,7 +50,7 @@ public final class Q4_0 implements TensorFormat {
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
             ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
+            ByteVector hi = Vectors.shiftMask(q, 4, (byte) 15).sub((byte) 8);
             for (int p = 0; p < parts; p++) {
                 ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + p * L);
                 ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + 16 + p * L);
@@ -68,7 +68,7 @@ public final class Q4_0 implements TensorFormat {
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
             ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
+            ByteVector hi = Vectors.shiftMask(q, 4, (byte) 15).sub((byte) 8);
             for (int k = 0; k < 2 * parts; k++) {
                 ByteVector src = k < parts ? lo : hi;
                 FloatVector v = ((FloatVector) src.convertShape(VectorOperators.B2F, F, k % parts)).mul(d);
@@ -93,7 +93,7 @@ public final class Q4_0 implements TensorFormat {
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
             ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
+            ByteVector hi = Vectors.shiftMask(q, 4, (byte) 15).sub((byte) 8);
             for (int k = 0; k < 2 * parts; k++) {
                 ByteVector src = k < parts ? lo : hi;
                 FloatVector v = ((FloatVector) src.convertShape(VectorOperators.B2F, F, k % parts)).mul(d);

@@ -1,8 +1,10 @@
 package dev.specdec.kernels;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,15 +53,41 @@ public final class Vectors {
         return sum;
     }
 
+    /** Rotations by L/2, L/4, ..., 1 lanes: the steps of {@link #sum}'s fixed tree. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(F.length());
+        VectorShuffle<Float>[] s = new VectorShuffle[steps];
+        for (int k = 0, h = F.length() / 2; k < steps; k++, h /= 2) {
+            int shift = h;
+            s[k] = VectorShuffle.fromOp(F, i -> (i + shift) % F.length());
+        }
+        return s;
+    }
+
     /**
-     * Sum of the lanes, first to last. Not {@code reduceLanes(ADD)}: its order is unspecified and
-     * differs between the interpreter and C2, which would make a row's logits depend on when its
-     * code was compiled, and so break batch invariance.
+     * Sum of the lanes by a fixed pairwise tree: lane i + L/2 is added to lane i, then i + L/4,
+     * ... Not {@code reduceLanes(ADD)}: its order is unspecified and differs between the
+     * interpreter and C2, which would make a row's logits depend on when its code was compiled,
+     * and so break batch invariance. Every step here is a lane-wise IEEE add of lanes chosen by a
+     * constant shuffle, so the result is the same in every execution mode; and unlike a lane-by-lane
+     * loop (16 extracts in a serial chain) it costs a few instructions.
      */
     public static float sum(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < v.length(); i++) s += v.lane(i);
-        return s;
+        for (VectorShuffle<Float> s : HALVES) v = v.add(v.rearrange(s));
+        return v.lane(0);
+    }
+
+    /**
+     * {@code (q >>> shift) & mask} in every byte lane, for a mask of at most 8 - shift bits. Shifted
+     * as 16-bit lanes: x86 has no byte shift, and C2 emulates one with five instructions (widen,
+     * shift, mask, extract, pack); the bits a 16-bit shift carries in from the neighbour byte land
+     * above the mask and are cleared by it.
+     */
+    static ByteVector shiftMask(ByteVector q, int shift, byte mask) {
+        return q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and(mask);
     }
 
     static float scalarDot(float[] a, int aOff, float[] b, int bOff, int n) {
