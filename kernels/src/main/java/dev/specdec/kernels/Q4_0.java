@@ -79,44 +79,6 @@ public final class Q4_0 implements TensorFormat {
         return Vectors.sum(a0.add(a1));
     }
 
-    /**
-     * Four activation rows (x[xOff + t * stride]) at once: each lane is decoded once and multiplied
-     * into four rows' accumulators; per row exactly the arithmetic of {@link #dot}.
-     */
-    @Override public void dot4(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
-        var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F), b2 = FloatVector.zero(F), a3 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-        int x0 = xOff, x1 = xOff + stride, x2 = xOff + 2 * stride, x3 = xOff + 3 * stride;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
-            ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = Vectors.shiftMask(q, 4, (byte) 15).sub((byte) 8);
-            for (int k = 0; k < 2 * parts; k++) {
-                ByteVector src = k < parts ? lo : hi;
-                FloatVector v = ((FloatVector) src.convertShape(VectorOperators.B2F, F, k % parts)).mul(d);
-                int i = b + k * L;
-                if ((k & 1) == 0) {
-                    a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                    a1 = v.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-                    a2 = v.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-                    a3 = v.fma(FloatVector.fromArray(F, x, x3 + i), a3);
-                } else {
-                    b0 = v.fma(FloatVector.fromArray(F, x, x0 + i), b0);
-                    b1 = v.fma(FloatVector.fromArray(F, x, x1 + i), b1);
-                    b2 = v.fma(FloatVector.fromArray(F, x, x2 + i), b2);
-                    b3 = v.fma(FloatVector.fromArray(F, x, x3 + i), b3);
-                }
-            }
-        }
-        y[yOff] = Vectors.sum(a0.add(b0));
-        y[yOff + yStride] = Vectors.sum(a1.add(b1));
-        y[yOff + 2 * yStride] = Vectors.sum(a2.add(b2));
-        y[yOff + 3 * yStride] = Vectors.sum(a3.add(b3));
-    }
-
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             float amax = 0f, max = 0f;

@@ -39,17 +39,8 @@ public sealed interface TensorFormat
     }
 
     /**
-     * Four dots at once: y[yOff + t * yStride] = dot(w, offset, x, xOff + t * stride, n) for t < 4,
-     * bitwise. Formats override it to decode each weight lane once for the four rows.
-     */
-    default void dot4(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
-        for (int t = 0; t < 4; t++) y[yOff + t * yStride] = dot(w, offset, x, xOff + t * stride, n);
-    }
-
-    /**
-     * Whether {@link #dot} decodes in registers. Then the batched matmul calls it once per
-     * activation row while the weight row is in L1 (measured faster on AVX-512 than decoding into
-     * a buffer and sharing it); otherwise it decodes each chunk once into a buffer for all rows.
+     * Whether {@link #dot} decodes in registers. Then a single activation row (a decode step) uses
+     * it; batches of rows always decode each chunk once into a buffer shared by all rows.
      */
     default boolean fusedDot() { return false; }
 

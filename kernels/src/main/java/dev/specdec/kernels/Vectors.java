@@ -53,18 +53,11 @@ public final class Vectors {
         return sum;
     }
 
-    /** Rotations by L/2, L/4, ..., 1 lanes: the steps of {@link #sum}'s fixed tree. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    /** Lane rotations by 8, 4, 2 and 1: the steps of {@link #sum}'s fixed tree. */
+    private static final VectorShuffle<Float> ROT8 = rotation(8), ROT4 = rotation(4), ROT2 = rotation(2), ROT1 = rotation(1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(F.length());
-        VectorShuffle<Float>[] s = new VectorShuffle[steps];
-        for (int k = 0, h = F.length() / 2; k < steps; k++, h /= 2) {
-            int shift = h;
-            s[k] = VectorShuffle.fromOp(F, i -> (i + shift) % F.length());
-        }
-        return s;
+    private static VectorShuffle<Float> rotation(int by) {
+        return VectorShuffle.fromOp(F, i -> (i + by) % F.length());
     }
 
     /**
@@ -76,7 +69,12 @@ public final class Vectors {
      * loop (16 extracts in a serial chain) it costs a few instructions.
      */
     public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> s : HALVES) v = v.add(v.rearrange(s));
+        // straight-line (the lane count is a constant): a loop over the steps made C2 box v
+        int L = v.length();
+        if (L > 8) v = v.add(v.rearrange(ROT8));
+        if (L > 4) v = v.add(v.rearrange(ROT4));
+        v = v.add(v.rearrange(ROT2));
+        v = v.add(v.rearrange(ROT1));
         return v.lane(0);
     }
 
