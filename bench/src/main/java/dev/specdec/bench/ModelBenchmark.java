@@ -58,12 +58,21 @@ public final class ModelBenchmark {
             for (int i = 0; i < prefix.length; i++) prefix[i] = rnd.nextInt(vocab);
             float[][] one = {new float[vocab]};
             int[] tok = new int[1];
-            // warm-up until the JIT has compiled the decode path: at least 64 tokens and 2 seconds
+            // warm-up until the JIT has compiled the decode path and the batched path (which runs
+            // other kernels): at least 64 tokens and 2 seconds, a b-row pass every 4th step
             long warmUntil = System.nanoTime() + 2_000_000_000L;
+            int[] warmBatch = new int[Math.max(2, maxB)];
+            float[][] warmRows = new float[warmBatch.length][vocab];
             for (int i = 0; i < 64 || System.nanoTime() < warmUntil; i++) {
-                if (t.cachedLength() + 1 >= ctx) t.truncate(0);
+                if (t.cachedLength() + warmBatch.length + 1 >= ctx) t.truncate(0);
                 tok[0] = rnd.nextInt(vocab);
                 t.forward(tok, 1, t.cachedLength(), one);
+                if (i % 4 == 3) {
+                    int b = 2 + (i / 4) % (warmBatch.length - 1), at = t.cachedLength();
+                    for (int j = 0; j < b; j++) warmBatch[j] = rnd.nextInt(vocab);
+                    t.forward(warmBatch, b, at, warmRows);
+                    t.truncate(at);
+                }
                 if (i > 4096) break;
             }
             // decode: one token per pass, logits on, after a 32-token prompt
@@ -85,7 +94,7 @@ public final class ModelBenchmark {
             t.truncate(0);
             t.forward(prefix, prefix.length, 0, null);
             int base = t.cachedLength();
-            int repsPerB = Math.max(3, reps * 2);
+            int repsPerB = Math.max(5, reps * 3);
             for (int b = 1; b <= maxB; b++) {
                 double[] ms = new double[repsPerB];
                 for (int r = -1; r < repsPerB; r++) {

@@ -34,7 +34,11 @@ public final class F16Format implements TensorFormat {
 
     /** Widens F.length() halves at byte {@code off} to floats, bit-exactly (Inf and NaN included). */
     static FloatVector widen(MemorySegment w, long off) {
-        ShortVector h = ShortVector.fromMemorySegment(S, w, off, ByteOrder.LITTLE_ENDIAN);
+        return widen(ShortVector.fromMemorySegment(S, w, off, ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /** Widens F.length() halves to floats, bit-exactly (Inf and NaN included). */
+    private static FloatVector widen(ShortVector h) {
         IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
         IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         IntVector em = bits.and(0x7FFF);
@@ -46,6 +50,45 @@ public final class F16Format implements TensorFormat {
         return magBits.or(sign).reinterpretAsFloats();
     }
 
+    /**
+     * Dot product of n halves h[hOff..] with x[xOff..] (the F16 KV cache's keys against a query).
+     * The summation order depends only on n.
+     */
+    public static float dot(short[] h, int hOff, float[] x, int xOff, int n) {
+        int i = 0;
+        float sum = 0f;
+        if (Vectors.ENABLED && S.length() == Vectors.F.length()) {
+            var F = Vectors.F;
+            int L = F.length(), count = n / L;
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = 0; k < count; k++) {
+                i = k * L;
+                acc = widen(ShortVector.fromArray(S, h, hOff + i)).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+            }
+            i = count * L;
+            sum = Vectors.sum(acc);
+        }
+        for (; i < n; i++) sum += Float.float16ToFloat(h[hOff + i]) * x[xOff + i];
+        return sum;
+    }
+
+    /**
+     * out[outOff + i] += w * h[hOff + i] for i < n (the F16 KV cache's values into an attention
+     * output): a multiply then an add per element, exactly as the scalar loop rounds them.
+     */
+    public static void addScaled(float w, short[] h, int hOff, float[] out, int outOff, int n) {
+        int i = 0;
+        if (Vectors.ENABLED && S.length() == Vectors.F.length()) {
+            var F = Vectors.F;
+            int L = F.length(), count = n / L;
+            for (int k = 0; k < count; k++) {
+                i = k * L;
+                widen(ShortVector.fromArray(S, h, hOff + i)).mul(w).add(FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+            }
+            i = count * L;
+        }
+        for (; i < n; i++) out[outOff + i] += w * Float.float16ToFloat(h[hOff + i]);
+    }
 
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         if (S.length() != Vectors.F.length()) { dequantize(w, offset, dst, 0, n); return; }

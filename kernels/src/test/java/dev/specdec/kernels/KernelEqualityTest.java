@@ -84,31 +84,94 @@ class KernelEqualityTest {
     @Test
     void batchedMatmulIsBitwiseTheSameForEveryBatchSize() {
         Random r = new Random(7);
-        int in = 512, out = 67;
-        for (GgmlType type : GgmlType.values()) {
-            if (type.format() == null) continue;
-            float[] w = new float[in * out];
-            for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
-            Tensor t = new Tensor("w", type, new long[] {in, out}, type.format().quantize(w));
-            float[] x = new float[33 * in];
-            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-            try (ComputePool pool = new ComputePool(3)) {
-                float[] single = new float[out];
-                for (int T : new int[] {1, 2, 5, 17, 33}) {
-                    float[] y = new float[T * out];
-                    Matmul.matmul(pool, t, x, y, T);
-                    for (int row = 0; row < T; row++) {
-                        float[] xr = java.util.Arrays.copyOfRange(x, row * in, (row + 1) * in);
-                        try (ComputePool one = new ComputePool(1)) {
-                            Matmul.matmul(one, t, xr, single, 1);
-                        }
-                        for (int o = 0; o < out; o++) {
-                            assertEquals(Float.floatToIntBits(single[o]), Float.floatToIntBits(y[row * out + o]),
-                                    type + " T=" + T + " row " + row + " out " + o);
+        // 512: one chunk; 2304 (2311 for element formats): several chunks of the batched path and a tail
+        for (int size : new int[] {512, 2304}) {
+            for (GgmlType type : GgmlType.values()) {
+                if (type.format() == null) continue;
+                int in = type.blockSize() == 1 && size > 512 ? size + 7 : size, out = 67;
+                float[] w = new float[in * out];
+                for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+                Tensor t = new Tensor("w", type, new long[] {in, out}, type.format().quantize(w));
+                float[] x = new float[33 * in];
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                try (ComputePool pool = new ComputePool(3)) {
+                    float[] single = new float[out];
+                    for (int T : new int[] {1, 2, 3, 5, 17, 33}) {
+                        float[] y = new float[T * out];
+                        Matmul.matmul(pool, t, x, y, T);
+                        for (int row = 0; row < T; row++) {
+                            float[] xr = java.util.Arrays.copyOfRange(x, row * in, (row + 1) * in);
+                            try (ComputePool one = new ComputePool(1)) {
+                                Matmul.matmul(one, t, xr, single, 1);
+                            }
+                            for (int o = 0; o < out; o++) {
+                                assertEquals(Float.floatToIntBits(single[o]), Float.floatToIntBits(y[row * out + o]),
+                                        type + " in=" + in + " T=" + T + " row " + row + " out " + o);
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void vectorRopeEqualsScalarRopeBitwise() {
+        Random r = new Random(11);
+        for (Rope.Layout layout : Rope.Layout.values()) {
+            // full heads of 64 and 128, partial rotation (96 of 128), and sizes below one vector
+            for (int[] dh : new int[][] {{64, 64}, {128, 128}, {96, 128}, {6, 8}, {2, 4}, {24, 32}}) {
+                Rope rope = new Rope(layout, dh[0], 10000.0, null, 1.25f);
+                for (int pos : new int[] {0, 1, 17, 4095}) {
+                    int heads = 3;
+                    float[] x = new float[5 + heads * dh[1]];
+                    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+                    float[] expected = x.clone();
+                    rope.applyScalar(expected, 5, heads, dh[1], pos);
+                    rope.apply(x, 5, heads, dh[1], pos);
+                    assertArrayEquals(expected, x, 0f, layout + " dims " + dh[0] + " head " + dh[1] + " pos " + pos);
+                }
+            }
+        }
+    }
+
+    @Test
+    void f16KvCacheKernelsMatchTheScalarLoops() {
+        Random r = new Random(5);
+        for (int n : new int[] {1, 7, 16, 64, 80, 128, 131}) {
+            short[] h = new short[n + 3];
+            for (int i = 0; i < h.length; i++) h[i] = Float.floatToFloat16((float) r.nextGaussian());
+            float[] x = new float[n + 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            double exact = 0, abs = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) Float.float16ToFloat(h[3 + i]) * x[2 + i];
+                abs += Math.abs((double) Float.float16ToFloat(h[3 + i]) * x[2 + i]);
+            }
+            assertEquals(exact, F16Format.dot(h, 3, x, 2, n), 1e-6 * abs + 1e-30, "dot n=" + n);
+            float[] out = new float[n + 4], expected = new float[n + 4];
+            for (int i = 0; i < out.length; i++) out[i] = expected[i] = (float) r.nextGaussian();
+            float w = 0.37f;
+            for (int i = 0; i < n; i++) expected[4 + i] += w * Float.float16ToFloat(h[3 + i]);
+            F16Format.addScaled(w, h, 3, out, 4, n);
+            assertArrayEquals(expected, out, 0f, "addScaled n=" + n);
+        }
+    }
+
+    @Test
+    void softmaxMatchesTheScalarDefinitionBitwise() {
+        Random r = new Random(9);
+        for (int n : new int[] {1, 3, 16, 17, 100, 1000}) {
+            float[] x = new float[n + 2];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 4);
+            x[2 + n / 2] = 30f;
+            float[] expected = x.clone();
+            float max = Float.NEGATIVE_INFINITY, sum = 0f;
+            for (int i = 0; i < n; i++) max = Math.max(max, expected[2 + i]);
+            for (int i = 0; i < n; i++) { expected[2 + i] = (float) Math.exp(expected[2 + i] - max); sum += expected[2 + i]; }
+            for (int i = 0; i < n; i++) expected[2 + i] *= 1f / sum;
+            Ops.softmax(x, 2, n);
+            assertArrayEquals(expected, x, 0f, "n=" + n);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.specdec.target;
 
+import dev.specdec.kernels.F16Format;
+
 /**
  * Keys and values of every layer for positions [0, length). Rolling back is a length change: rows
  * past the length are never read, and the next forward overwrites them, so a truncated cache is
@@ -65,10 +67,7 @@ public final class KvCache {
     float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
         int base = pos * kvDim + off;
         if (type == Type.F32) return dev.specdec.kernels.Vectors.dot(k32[layer], base, q, qOff, n);
-        short[] kl = k16[layer];
-        float s = 0f;
-        for (int i = 0; i < n; i++) s += Float.float16ToFloat(kl[base + i]) * q[qOff + i];
-        return s;
+        return F16Format.dot(k16[layer], base, q, qOff, n);
     }
 
     /** out += w * value[pos] over {@code n} values from offset {@code off} within the row. */
@@ -78,8 +77,7 @@ public final class KvCache {
             float[] vl = v32[layer];
             for (int i = 0; i < n; i++) out[outOff + i] += w * vl[base + i];
         } else {
-            short[] vl = v16[layer];
-            for (int i = 0; i < n; i++) out[outOff + i] += w * Float.float16ToFloat(vl[base + i]);
+            F16Format.addScaled(w, v16[layer], base, out, outOff, n);
         }
     }
 }
