@@ -5,9 +5,12 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of compute threads that splits a range of OUTPUT rows into contiguous chunks,
- * one per thread (the caller runs chunk 0). Splitting outputs, never a reduction, keeps every
- * result independent of the thread count. Workers spin briefly for the next job, then park, so
- * back-to-back kernels of one forward pass hand off in microseconds without burning a core when idle.
+ * CHUNKS_PER_THREAD per thread, which the threads (the caller among them) claim one after another
+ * from a shared counter: a core slowed by other work on the machine takes fewer chunks instead of
+ * holding everyone up at the end of each kernel. Splitting outputs, never a reduction, keeps every
+ * result independent of the thread count and of who ran which chunk. Workers spin briefly for the
+ * next job, then park, so back-to-back kernels of one forward pass hand off in microseconds
+ * without burning a core when idle.
  *
  * <p>One pool serves one forward pass at a time: {@link #parallelFor} is not reentrant and callers
  * (a model) hold it for the duration of a pass.
@@ -23,12 +26,20 @@ public final class ComputePool implements AutoCloseable {
     /** How long an idle thread spins before it parks: longer than the gap between two kernels of a pass. */
     private static final long SPIN_NANOS = 300_000;
 
+    /** Chunks per thread: enough to even out a slow core, few enough that claiming one is noise. */
+    private static final int CHUNKS_PER_THREAD = 8;
+
+    /** Chunk boundaries fall on multiples of this (when the range is large enough): the matmul's row block. */
+    private static final int ALIGN = 4;
+
     private final int threads;
     private final Thread[] workers;
     private volatile RangeTask task;
     private volatile int total;
     private volatile long generation;
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private volatile int chunks;
     private volatile Throwable failure;
     private volatile boolean closed;
     private volatile Thread caller;
@@ -39,7 +50,7 @@ public final class ComputePool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             final int index = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("specdec-compute-" + index).unstarted(() -> workLoop(index));
+            workers[i] = Thread.ofPlatform().daemon().name("specdec-compute-" + index).unstarted(this::workLoop);
             workers[i].start();
         }
     }
@@ -61,13 +72,15 @@ public final class ComputePool implements AutoCloseable {
         this.caller = Thread.currentThread();
         this.task = task;
         this.total = n;
+        this.chunks = Math.min(n, threads * CHUNKS_PER_THREAD);
         this.failure = null;
+        nextChunk.set(0);
         pending.set(workers.length);
         generation++;                       // publishes task and total to the spinning workers
         for (Thread w : workers) LockSupport.unpark(w);
         Throwable own = null;
         try {
-            runChunk(0, n, task);
+            runChunks(n, task);
         } catch (Throwable t) {
             own = t;
         }
@@ -84,13 +97,22 @@ public final class ComputePool implements AutoCloseable {
         if (f != null) throw new RuntimeException(f);
     }
 
-    private void runChunk(int index, int n, RangeTask t) {
-        int start = (int) ((long) n * index / threads);
-        int end = (int) ((long) n * (index + 1) / threads);
-        if (start < end) t.run(start, end);
+    /** Claims and runs chunks of [0, n) until none is left. */
+    private void runChunks(int n, RangeTask t) {
+        int count = chunks;
+        for (int c = nextChunk.getAndIncrement(); c < count; c = nextChunk.getAndIncrement()) {
+            int start = boundary(n, c, count), end = boundary(n, c + 1, count);
+            if (start < end) t.run(start, end);
+        }
     }
 
-    private void workLoop(int index) {
+    private static int boundary(int n, int c, int count) {
+        if (c >= count) return n;
+        int b = (int) ((long) n * c / count);
+        return n >= ALIGN * count ? b - b % ALIGN : b;
+    }
+
+    private void workLoop() {
         long seen = 0;
         while (!closed) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
@@ -102,7 +124,7 @@ public final class ComputePool implements AutoCloseable {
             if (closed) return;
             seen = generation;
             try {
-                runChunk(index, total, task);
+                runChunks(total, task);
             } catch (Throwable t) {
                 failure = t;
             } finally {

@@ -4,13 +4,17 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The batched matrix product of the forward pass: {@code Y[t] = W · X[t]} for T activation rows.
- * Every weight row is read from memory once for all T rows. A single row (decoding) runs the
- * format's fused dot, which decodes in registers. T >= 2 rows (prompt processing, verification of
- * T - 1 drafts) decode each chunk of four weight rows ONCE into an L1 buffer and multiply it into
- * all T rows through a 4 x 2 register tile, so each decoded vector and each activation vector is
- * loaded once per tile: the decode is paid once per pass, not once per row (measured: the old
- * per-row fused dots cost 5x a decode step at T = 5 for F16, 4x for Q8_0; the tile 2.6x and 2.9x).
- * Work is split across threads by output rows.
+ * Every weight row is read from memory once for all T rows, in one sequential stream. Three paths:
+ * <ul>
+ * <li>one row (a decode step): the format's fused dot, which decodes in registers;
+ * <li>up to {@link #PAIR_ROWS} rows, formats with a fused pair kernel (F16, Q8_0, Q4_0): one
+ *     decode per pair of activation rows, in registers;
+ * <li>otherwise (prompts, long verifications, the other formats): four weight rows are decoded
+ *     ONCE into a per-thread buffer and multiplied into all T rows through a 4 x 2 register tile,
+ *     so each decoded vector and each activation vector is loaded once per tile.
+ * </ul>
+ * Which path wins was measured per format and T on weights far larger than the caches, 2 threads
+ * (see the README's benchmark section). Work is split across threads by output rows.
  *
  * <p>Bitwise batch invariance: every path computes, for each row, the same products (decoded lane
  * times activation lane, decoded by the same code) into two accumulators alternating by lane chunk
@@ -19,31 +23,22 @@ import jdk.incubator.vector.FloatVector;
 public final class Matmul {
     private Matmul() {}
 
-    /**
-     * Values decoded at a time: a multiple of every block size (1, 32, 256), large enough that the
-     * accumulators' trips through memory between chunks cost little, small enough that the decoded
-     * chunk of four weight rows (16 KiB) plus the T activation chunks stay in L1. Measured on
-     * AVX-512 (2048 x 256 matrices, single thread): 1024 beats 256 by 10-25% for T <= 4.
-     */
-    static final int CHUNK = 1024;
-
-    /** The chunk for T activation rows: halved above four rows so their chunks stay in L1 too. */
-    static int chunk(int T) { return T <= 4 ? CHUNK : CHUNK / 2; }
+    /** Up to this many activation rows, formats with a fused pair kernel use it instead of the decode-once buffer. */
+    static final int PAIR_ROWS = 4;
 
     /** Weight rows decoded and multiplied together, so each activation chunk is loaded once for all of them. */
     static final int ROW_BLOCK = 4;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Per-thread buffers: decoded chunks of a block of weight rows; two accumulators and a tail per (row, t). */
+    /** Per-thread buffers, grown on demand: a block of decoded weight rows; two accumulators per (row, t). */
     private static final class Scratch {
-        final float[][] dec = new float[ROW_BLOCK][CHUNK];
+        float[][] dec = new float[ROW_BLOCK][2048];
         float[] acc = new float[ROW_BLOCK * 64 * 2 * 16];
-        float[] tail = new float[ROW_BLOCK * 64];
 
-        void ensure(int rows, int lanes) {
+        void ensure(int rows, int lanes, int in) {
+            if (dec[0].length < in) dec = new float[ROW_BLOCK][in];
             if (acc.length < ROW_BLOCK * rows * 2 * lanes) acc = new float[ROW_BLOCK * rows * 2 * lanes];
-            if (tail.length < ROW_BLOCK * rows) tail = new float[ROW_BLOCK * rows];
         }
     }
 
@@ -89,6 +84,13 @@ public final class Matmul {
         @Override public void run(int start, int end) {
             if (rows == 1 && f.fusedDot()) {
                 for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
+            } else if (rows <= PAIR_ROWS && f.fusedPair()) {
+                // few rows: one sequential pass over each weight row, decoded once per pair of rows
+                for (int r = start; r < end; r++) {
+                    int t = 0;
+                    for (; t + 2 <= rows; t += 2) f.dot2(data, r * rowBytes, x, t * in, in, in, y, t * out + r, out);
+                    if (t < rows) y[t * out + r] = f.dot(data, r * rowBytes, x, t * in, in);
+                }
             } else {
                 for (int r = start; r < end; r += ROW_BLOCK) block(f, data, 0, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, 0, rows, y, out);
             }
@@ -104,8 +106,10 @@ public final class Matmul {
 
     /**
      * Weight rows [r0, r0 + nr) (row r at byte base + r * rowBytes) times T activation rows (row t
-     * at x[xOff + t * in]): per 256-value chunk, decode each weight row once, then multiply every
-     * activation row's chunk (loaded once) into all nr rows; result (t, r) goes to y[t * out + r].
+     * at x[xOff + t * in]): decode each weight row once, whole (the weights then stream through in
+     * one sequential pass: measured faster than 256..1024-value chunks of the four rows, whose
+     * strided streams the prefetchers follow worse), then multiply every activation row into all
+     * nr rows; result (t, r) goes to y[t * out + r].
      */
     private static void block(TensorFormat f, java.lang.foreign.MemorySegment w, long base, int r0, int nr, long rowBytes, int in,
                               float[] x, int xOff, int T, float[] y, int out) {
@@ -118,41 +122,26 @@ public final class Matmul {
         var F = Vectors.F;
         int L = F.length();
         Scratch s = SCRATCH.get();
-        s.ensure(T, L);
+        s.ensure(T, L, in);
         float[][] dec = s.dec;
-        float[] acc = s.acc, tail = s.tail;
+        float[] acc = s.acc;
         java.util.Arrays.fill(acc, 0, nr * T * 2 * L, 0f);
-        java.util.Arrays.fill(tail, 0, nr * T, 0f);
-        int chunk = chunk(T);
-        long bytesPerChunk = f.type().bytesFor(chunk);
-        for (int c = 0; c < in; c += chunk) {
-            int len = Math.min(chunk, in - c);
-            long chunkOff = (long) (c / chunk) * bytesPerChunk;
-            for (int r = 0; r < nr; r++) f.decode(w, base + (r0 + r) * rowBytes + chunkOff, dec[r], len);
-            int upper = F.loopBound(len);
-            int t = 0;
-            if (nr == ROW_BLOCK) {
-                for (; t + 2 <= T; t += 2) fourByTwo(dec, upper, x, xOff + t * in + c, xOff + (t + 1) * in + c, acc, t * 2 * L, T * 2 * L);
-                if (t < T) fourWeightRows(dec, upper, x, xOff + t * in + c, acc, t * 2 * L, T * 2 * L);
-            } else {
-                for (; t < T; t++) for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xOff + t * in + c, acc, (r * T + t) * 2 * L);
-            }
-            for (t = 0; t < T; t++) {
-                int xb = xOff + t * in + c;
-                if (upper < len) {
-                    for (int r = 0; r < nr; r++) {
-                        float sum = tail[r * T + t];
-                        for (int i = upper; i < len; i++) sum += dec[r][i] * x[xb + i];
-                        tail[r * T + t] = sum;
-                    }
-                }
-            }
+        for (int r = 0; r < nr; r++) f.decode(w, base + (r0 + r) * rowBytes, dec[r], in);
+        int upper = F.loopBound(in);
+        int t = 0;
+        if (nr == ROW_BLOCK) {
+            for (; t + 2 <= T; t += 2) fourByTwo(dec, upper, x, xOff + t * in, xOff + (t + 1) * in, acc, t * 2 * L, T * 2 * L);
+            if (t < T) fourWeightRows(dec, upper, x, xOff + t * in, acc, t * 2 * L, T * 2 * L);
+        } else {
+            for (; t < T; t++) for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xOff + t * in, acc, (r * T + t) * 2 * L);
         }
         for (int r = 0; r < nr; r++) {
-            for (int t = 0; t < T; t++) {
-                int a = (r * T + t) * 2 * L;
+            for (t = 0; t < T; t++) {
+                int a = (r * T + t) * 2 * L, xb = xOff + t * in;
+                float tail = 0f;
+                for (int i = upper; i < in; i++) tail += dec[r][i] * x[xb + i];
                 FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
-                y[t * out + r0 + r] = Vectors.sum(a0.add(a1)) + tail[r * T + t];
+                y[t * out + r0 + r] = Vectors.sum(a0.add(a1)) + tail;
             }
         }
     }

@@ -53,7 +53,7 @@ public final class Q4_K implements TensorFormat {
                 FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
                 for (int h = 0; h < 2; h++) {
                     ByteVector qb = ByteVector.fromMemorySegment(B, w, q + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector lo = qb.and((byte) 15), hi = Vectors.shiftMask(qb, 4, (byte) 15);
+                    ByteVector lo = qb.and((byte) 15), hi = Vectors.bits(qb, 4, 4, 0);
                     for (int p = 0; p < parts; p++) {
                         ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
                         ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);
@@ -83,7 +83,7 @@ public final class Q4_K implements TensorFormat {
                 for (int k = 0; k < 4 * parts; k++) {
                     int group = k / parts, p = k % parts;
                     ByteVector src = (group & 1) == 0 ? b0 : b1;
-                    ByteVector nib = group < 2 ? src.and((byte) 15) : Vectors.shiftMask(src, 4, (byte) 15);
+                    ByteVector nib = group < 2 ? src.and((byte) 15) : Vectors.bits(src, 4, 4, 0);
                     FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, p)).mul(group < 2 ? d1 : d2).sub(group < 2 ? m1 : m2);
                     FloatVector xv = FloatVector.fromArray(F, x, y + k * L);
                     if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);

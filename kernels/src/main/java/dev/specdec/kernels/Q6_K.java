@@ -62,10 +62,10 @@ public final class Q6_K implements TensorFormat {
                     ByteVector a = ByteVector.fromMemorySegment(B, w, ql + l, ByteOrder.LITTLE_ENDIAN);
                     ByteVector c = ByteVector.fromMemorySegment(B, w, ql + l + 32, ByteOrder.LITTLE_ENDIAN);
                     ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector q1 = a.and((byte) 15).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q2 = c.and((byte) 15).or(Vectors.shiftMask(h, 2, (byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q3 = Vectors.shiftMask(a, 4, (byte) 15).or(Vectors.shiftMask(h, 4, (byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                    ByteVector q4 = Vectors.shiftMask(c, 4, (byte) 15).or(Vectors.shiftMask(h, 6, (byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                    ByteVector q1 = a.and((byte) 15).or(Vectors.bits(h, 0, 2, 4)).sub((byte) 32);
+                    ByteVector q2 = c.and((byte) 15).or(Vectors.bits(h, 2, 2, 4)).sub((byte) 32);
+                    ByteVector q3 = Vectors.bits(a, 4, 4, 0).or(Vectors.bits(h, 4, 2, 4)).sub((byte) 32);
+                    ByteVector q4 = Vectors.bits(c, 4, 4, 0).or(Vectors.bits(h, 6, 2, 4)).sub((byte) 32);
                     FloatVector s1 = FloatVector.broadcast(F, d * LE.s8(w, sc + is)), s2 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 2));
                     FloatVector s3 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 4)), s4 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 6));
                     for (int p = 0; p < parts; p++) {
@@ -97,8 +97,8 @@ public final class Q6_K implements TensorFormat {
                     for (int l = 0; l < 32; l += 16) {
                         ByteVector lowBits = ByteVector.fromMemorySegment(B, w, ql + l + (g & 1) * 32L, ByteOrder.LITTLE_ENDIAN);
                         ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector lo4 = g < 2 ? lowBits.and((byte) 15) : Vectors.shiftMask(lowBits, 4, (byte) 15);
-                        ByteVector hi2 = Vectors.shiftMask(h, 2 * g, (byte) 3).lanewise(VectorOperators.LSHL, 4);
+                        ByteVector lo4 = g < 2 ? lowBits.and((byte) 15) : Vectors.bits(lowBits, 4, 4, 0);
+                        ByteVector hi2 = Vectors.bits(h, 2 * g, 2, 4);
                         ByteVector q = lo4.or(hi2).sub((byte) 32);
                         FloatVector s = FloatVector.broadcast(F, d * LE.s8(w, sc + l / 16 + 2 * g));
                         for (int p = 0; p < parts; p++) {

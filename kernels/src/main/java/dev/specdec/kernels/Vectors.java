@@ -2,6 +2,7 @@ package dev.specdec.kernels;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -79,13 +80,17 @@ public final class Vectors {
     }
 
     /**
-     * {@code (q >>> shift) & mask} in every byte lane, for a mask of at most 8 - shift bits. Shifted
-     * as 16-bit lanes: x86 has no byte shift, and C2 emulates one with five instructions (widen,
-     * shift, mask, extract, pack); the bits a 16-bit shift carries in from the neighbour byte land
-     * above the mask and are cleared by it.
+     * The bit field {@code (q >>> from) & (2^width - 1)}, moved to bit {@code to}, in every byte
+     * lane (the field lies inside the byte and fits there after the move). Shifted as 16-bit lanes:
+     * x86 has no byte shift, and C2 emulates one with five instructions (widen, shift, mask,
+     * extract, pack). The bits a 16-bit shift carries across a byte boundary land outside the
+     * field's target bits, so the mask clears them.
      */
-    static ByteVector shiftMask(ByteVector q, int shift, byte mask) {
-        return q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and(mask);
+    static ByteVector bits(ByteVector q, int from, int width, int to) {
+        ShortVector s = q.reinterpretAsShorts();
+        if (to > from) s = s.lanewise(VectorOperators.LSHL, to - from);
+        else if (from > to) s = s.lanewise(VectorOperators.LSHR, from - to);
+        return s.reinterpretAsBytes().and((byte) (((1 << width) - 1) << to));
     }
 
     static float scalarDot(float[] a, int aOff, float[] b, int bOff, int n) {
