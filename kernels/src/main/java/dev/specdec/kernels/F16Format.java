@@ -144,7 +144,7 @@ public final class F16Format implements TensorFormat {
         y[yOff + yStride] = Vectors.sum(c0.add(c1)) + t1;
     }
 
-    @Override public boolean fusedPair() { return Vectors.ENABLED && S.length() == Vectors.F.length(); }
+    @Override public int pairRows() { return Vectors.ENABLED && S.length() == Vectors.F.length() ? 4 : 0; }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int i = 0; i < n; i++) LE.putF16(dst, dstOff + 2L * i, src[srcOff + i]);

@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
  * Every weight row is read from memory once for all T rows, in one sequential stream. Three paths:
  * <ul>
  * <li>one row (a decode step): the format's fused dot, which decodes in registers;
- * <li>up to {@link #PAIR_ROWS} rows, formats with a fused pair kernel (F16, Q8_0, Q4_0): one
- *     decode per pair of activation rows, in registers;
+ * <li>up to {@link TensorFormat#pairRows} rows, formats with a fused pair kernel (F16, Q8_0,
+ *     Q4_0): one decode per pair of activation rows, in registers;
  * <li>otherwise (prompts, long verifications, the other formats): four weight rows are decoded
  *     ONCE into a per-thread buffer and multiplied into all T rows through a 4 x 2 register tile,
  *     so each decoded vector and each activation vector is loaded once per tile.
@@ -22,9 +22,6 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class Matmul {
     private Matmul() {}
-
-    /** Up to this many activation rows, formats with a fused pair kernel use it instead of the decode-once buffer. */
-    static final int PAIR_ROWS = 4;
 
     /** Weight rows decoded and multiplied together, so each activation chunk is loaded once for all of them. */
     static final int ROW_BLOCK = 4;
@@ -84,7 +81,7 @@ public final class Matmul {
         @Override public void run(int start, int end) {
             if (rows == 1 && f.fusedDot()) {
                 for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
-            } else if (rows <= PAIR_ROWS && f.fusedPair()) {
+            } else if (rows <= f.pairRows()) {
                 // few rows: one sequential pass over each weight row, decoded once per pair of rows
                 for (int r = start; r < end; r++) {
                     int t = 0;

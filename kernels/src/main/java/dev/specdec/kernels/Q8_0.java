@@ -52,6 +52,7 @@ public final class Q8_0 implements TensorFormat {
     /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
@@ -70,6 +71,27 @@ public final class Q8_0 implements TensorFormat {
         return Vectors.sum(a0.add(a1));
     }
 
+
+    /**
+     * {@link #dot} at 16 lanes (one vector per half block), the same operations in a counted int
+     * loop over a slice of the row: C2 then drops most per-load bounds checks (measured +8 percent).
+     */
+    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        var F = Vectors.F;
+        MemorySegment row = w.asSlice(offset, (long) (n / BLOCK) * BYTES);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int blocks = n / BLOCK;
+        for (int j = 0; j < blocks; j++) {
+            long o = (long) j * BYTES;
+            int i = xOff + j * BLOCK;
+            FloatVector d = FloatVector.broadcast(F, LE.f16(row, o));
+            FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, row, o + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            FloatVector u = ((FloatVector) ByteVector.fromMemorySegment(B, row, o + 18, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            a0 = v.fma(FloatVector.fromArray(F, x, i), a0);
+            a1 = u.fma(FloatVector.fromArray(F, x, i + 16), a1);
+        }
+        return Vectors.sum(a0.add(a1));
+    }
 
     /**
      * Two activation rows at once (x[xOff..] and x[xOff + stride..]): each weight lane is decoded
@@ -97,7 +119,7 @@ public final class Q8_0 implements TensorFormat {
         y[yOff + yStride] = Vectors.sum(c0.add(c1));
     }
 
-    @Override public boolean fusedPair() { return Vectors.ENABLED && Vectors.F.length() == 16; }
+    @Override public int pairRows() { return Vectors.ENABLED && Vectors.F.length() == 16 ? 8 : 0; }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {

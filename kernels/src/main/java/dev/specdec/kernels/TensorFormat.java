@@ -44,11 +44,12 @@ public sealed interface TensorFormat
     }
 
     /**
-     * Whether {@link #dot2} decodes each weight lane once for both rows (rather than being two
-     * dots). Then batched passes over few rows use it: it reads the weights in one sequential
-     * stream, which measured faster than the decode-once buffer for up to four rows.
+     * Up to how many activation rows the batched matmul runs {@link #dot2} (pairs of rows, one
+     * sequential pass over each weight row, lanes decoded once per pair) rather than decoding whole
+     * weight rows into a buffer shared by all rows; 0 where dot2 is just two dots. The crossover
+     * is measured per format: a cheap decode (Q8_0, Q4_0) favours pairs for longer.
      */
-    default boolean fusedPair() { return false; }
+    default int pairRows() { return 0; }
 
     /**
      * Whether {@link #dot} decodes in registers. Then a single activation row (a decode step) uses
