@@ -31,6 +31,7 @@ public final class Matmul {
     /** Per-thread buffers, grown on demand: a block of decoded weight rows; two accumulators per (row, t). */
     private static final class Scratch {
         float[][] dec = new float[ROW_BLOCK][2048];
+        final float[] chunk = new float[DOT_CHUNK];
         float[] acc = new float[ROW_BLOCK * 64 * 2 * 16];
 
         void ensure(int rows, int lanes, int in) {
@@ -94,11 +95,31 @@ public final class Matmul {
         }
     }
 
-    /** One weight row at byte {@code off} times x[xOff..]: the default dot of formats without a fused kernel. */
+    /** Values per decode in {@link #decodedDot}: a multiple of every block size and of two vectors; 2 KiB of floats. */
+    static final int DOT_CHUNK = 512;
+
+    /**
+     * One weight row at byte {@code off} times x[xOff..]: the dot of formats without a fused
+     * kernel. Decodes DOT_CHUNK values at a time into a per-thread buffer that stays in L1 and
+     * multiplies them in, with exactly the arithmetic of the batched path ({@link #oneRow}: two
+     * accumulators alternating by lane chunk, then {@link Vectors#sum} and the scalar tail).
+     */
     static float decodedDot(TensorFormat f, java.lang.foreign.MemorySegment w, long off, float[] x, int xOff, int n) {
-        float[] y = new float[1];
-        block(f, w, off, 0, 1, 0, n, x, xOff, 1, y, 1);
-        return y[0];
+        if (!Vectors.ENABLED) return f.dotReference(w, off, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length();
+        Scratch s = SCRATCH.get();
+        float[] dec = s.chunk, acc = s.acc;
+        java.util.Arrays.fill(acc, 0, 2 * L, 0f);
+        long chunkBytes = f.type().bytesFor(DOT_CHUNK);
+        float tail = 0f;
+        for (int c = 0, k = 0; c < n; c += DOT_CHUNK, k++) {
+            int len = Math.min(DOT_CHUNK, n - c), upper = F.loopBound(len);
+            f.decode(w, off + k * chunkBytes, dec, len);
+            oneRow(dec, upper, x, xOff + c, acc, 0);
+            for (int i = upper; i < len; i++) tail += dec[i] * x[xOff + c + i];
+        }
+        return Vectors.sum(FloatVector.fromArray(F, acc, 0).add(FloatVector.fromArray(F, acc, L))) + tail;
     }
 
     /**
