@@ -28,7 +28,7 @@ public final class Matmul {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Per-thread buffers, grown on demand: a block of decoded weight rows; two accumulators per (row, t). */
+    /** Per-thread buffers, grown on demand: a block of decoded weight rows, decodedDot's chunk, two accumulators per (row, t). */
     private static final class Scratch {
         float[][] dec = new float[ROW_BLOCK][2048];
         final float[] chunk = new float[DOT_CHUNK];
