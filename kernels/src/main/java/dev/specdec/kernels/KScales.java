@@ -11,14 +11,32 @@ final class KScales {
 
     /** 6-bit scale of sub-block j (0..7) in the 12 bytes at {@code off}. */
     static int scale(MemorySegment w, long off, int j) {
-        if (j < 4) return LE.u8(w, off + j) & 63;
-        return (LE.u8(w, off + j + 4) & 0xF) | ((LE.u8(w, off + j - 4) >>> 6) << 4);
+        return scale(LE.i64(w, off), LE.i32(w, off + 8), j);
     }
 
     /** 6-bit min of sub-block j (0..7) in the 12 bytes at {@code off}. */
     static int min(MemorySegment w, long off, int j) {
-        if (j < 4) return LE.u8(w, off + j + 4) & 63;
-        return (LE.u8(w, off + j + 4) >>> 4) | ((LE.u8(w, off + j) >>> 6) << 4);
+        return min(LE.i64(w, off), LE.i32(w, off + 8), j);
+    }
+
+    /**
+     * 6-bit scale of sub-block j from the 12 bytes read as a little-endian long (bytes 0-7) and int
+     * (bytes 8-11): kernels read the field once per super-block and unpack in registers.
+     */
+    static int scale(long lo, int hi, int j) {
+        if (j < 4) return at(lo, hi, j) & 63;
+        return (at(lo, hi, j + 4) & 0xF) | ((at(lo, hi, j - 4) >>> 6) << 4);
+    }
+
+    /** 6-bit min of sub-block j, as {@link #scale(long, int, int)}. */
+    static int min(long lo, int hi, int j) {
+        if (j < 4) return at(lo, hi, j + 4) & 63;
+        return (at(lo, hi, j + 4) >>> 4) | ((at(lo, hi, j) >>> 6) << 4);
+    }
+
+    /** Byte k (0..11) of the field. */
+    private static int at(long lo, int hi, int k) {
+        return k < 8 ? (int) (lo >>> (8 * k)) & 0xFF : (hi >>> (8 * (k - 8))) & 0xFF;
     }
 
     /** Packs eight 6-bit scales and mins, the inverse of {@link #scale} and {@link #min}. */

@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
@@ -41,6 +42,7 @@ public final class Q4_K implements TensorFormat {
 
     /** Vectorized: per sub-block, nibbles widened to floats, then d * sc * q - dmin * m. */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        if (Vectors.F.length() == 16) { decode16(w, offset, dst, n); return; }
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         var B = ByteVector.SPECIES_128;
@@ -66,6 +68,7 @@ public final class Q4_K implements TensorFormat {
     /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         var B = ByteVector.SPECIES_128;
@@ -88,6 +91,62 @@ public final class Q4_K implements TensorFormat {
                     FloatVector xv = FloatVector.fromArray(F, x, y + k * L);
                     if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
                 }
+            }
+        }
+        return Vectors.sum(a0.add(a1));
+    }
+
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+
+    /**
+     * {@link #decode} at 16 lanes, straight-line: the scales field is read once per super-block and
+     * unpacked in registers, each 32-byte group is one load, the loop is a counted int loop over a
+     * slice of the row. The same operations per value as the generic path, so the same floats.
+     */
+    private static void decode16(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int blocks = n / BLOCK;
+        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
+        for (int b = 0; b < blocks; b++) {
+            long o = (long) b * BYTES;
+            float d = LE.f16(row, o), dmin = LE.f16(row, o + 2);
+            long sl = LE.i64(row, o + 4);
+            int sh = LE.i32(row, o + 12);
+            for (int j = 0; j < 8; j += 2) {
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
+                ByteVector q = ByteVector.fromMemorySegment(B256, row, o + 16 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 15), hi = Vectors.bits(q, 4, 4, 0);
+                int y = b * BLOCK + 32 * j;
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(dst, y);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d1).sub(m1).intoArray(dst, y + 16);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d2).sub(m2).intoArray(dst, y + 32);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d2).sub(m2).intoArray(dst, y + 48);
+            }
+        }
+    }
+
+    /** {@link #dot} at 16 lanes, structured as {@link #decode16}; the products and accumulators of {@link #dot}. */
+    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        var F = Vectors.F;
+        int blocks = n / BLOCK;
+        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = (long) b * BYTES;
+            float d = LE.f16(row, o), dmin = LE.f16(row, o + 2);
+            long sl = LE.i64(row, o + 4);
+            int sh = LE.i32(row, o + 12);
+            for (int j = 0; j < 8; j += 2) {
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
+                ByteVector q = ByteVector.fromMemorySegment(B256, row, o + 16 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 15), hi = Vectors.bits(q, 4, 4, 0);
+                int y = xOff + b * BLOCK + 32 * j;
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, y), a0);
+                a1 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, y + 16), a1);
+                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, y + 32), a0);
+                a1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, y + 48), a1);
             }
         }
         return Vectors.sum(a0.add(a1));
