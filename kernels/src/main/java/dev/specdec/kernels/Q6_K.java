@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 ql[128]; uint8 qh[64];
@@ -49,6 +50,7 @@ public final class Q6_K implements TensorFormat {
 
     /** Vectorized: 16 values at a time share one scale; 6-bit q assembled from ql and qh lanes. */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+        if (Vectors.F.length() == 16) { decode16(w, offset, dst, n); return; }
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         var B = ByteVector.SPECIES_128;
@@ -83,6 +85,7 @@ public final class Q6_K implements TensorFormat {
     /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         var B = ByteVector.SPECIES_128;
@@ -108,6 +111,72 @@ public final class Q6_K implements TensorFormat {
                             if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
                         }
                     }
+                }
+            }
+        }
+        return Vectors.sum(a0.add(a1));
+    }
+
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+
+    /** The 6-bit values of one 128-value half as four 32-byte vectors (groups 0..3), minus 32. */
+    private static ByteVector group(ByteVector low4, int lowShift, ByteVector h, int g) {
+        return (lowShift == 0 ? low4.and((byte) 15) : Vectors.bits(low4, 4, 4, 0)).or(Vectors.bits(h, 2 * g, 2, 4)).sub((byte) 32);
+    }
+
+    /** The int8 scale k (0..7) of a half, from its eight scale bytes read as a little-endian long. */
+    private static float scale(float d, long scales, int k) {
+        return d * (byte) (scales >>> (8 * k));
+    }
+
+    /**
+     * {@link #decode} at 16 lanes, straight-line: each half's 32-byte groups are single loads, its
+     * eight scales one long, the loop a counted int loop over a row slice. The same operations per
+     * value as the generic path, so the same floats.
+     */
+    private static void decode16(MemorySegment w, long offset, float[] dst, int n) {
+        var F = Vectors.F;
+        int blocks = n / BLOCK;
+        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
+        for (int b = 0; b < blocks; b++) {
+            long o = (long) b * BYTES;
+            float d = LE.f16(row, o + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = o + 64L * half;
+                long sc = LE.i64(row, o + 192 + 8L * half);
+                ByteVector a = ByteVector.fromMemorySegment(B256, row, ql, ByteOrder.LITTLE_ENDIAN);
+                ByteVector c = ByteVector.fromMemorySegment(B256, row, ql + 32, ByteOrder.LITTLE_ENDIAN);
+                ByteVector h = ByteVector.fromMemorySegment(B256, row, o + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN);
+                int y = b * BLOCK + 128 * half;
+                for (int g = 0; g < 4; g++) {
+                    ByteVector q = group((g & 1) == 0 ? a : c, g >> 1, h, g);
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 2 * g)).intoArray(dst, y + 32 * g);
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 2 * g + 1)).intoArray(dst, y + 32 * g + 16);
+                }
+            }
+        }
+    }
+
+    /** {@link #dot} at 16 lanes, structured as {@link #decode16}; the products and accumulators of {@link #dot}. */
+    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        var F = Vectors.F;
+        int blocks = n / BLOCK;
+        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = (long) b * BYTES;
+            float d = LE.f16(row, o + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = o + 64L * half;
+                long sc = LE.i64(row, o + 192 + 8L * half);
+                ByteVector a = ByteVector.fromMemorySegment(B256, row, ql, ByteOrder.LITTLE_ENDIAN);
+                ByteVector c = ByteVector.fromMemorySegment(B256, row, ql + 32, ByteOrder.LITTLE_ENDIAN);
+                ByteVector h = ByteVector.fromMemorySegment(B256, row, o + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN);
+                int y = xOff + b * BLOCK + 128 * half;
+                for (int g = 0; g < 4; g++) {
+                    ByteVector q = group((g & 1) == 0 ? a : c, g >> 1, h, g);
+                    a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 2 * g)).fma(FloatVector.fromArray(F, x, y + 32 * g), a0);
+                    a1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 2 * g + 1)).fma(FloatVector.fromArray(F, x, y + 32 * g + 16), a1);
                 }
             }
         }
