@@ -117,37 +117,6 @@ public final class F16Format implements TensorFormat {
     }
 
 
-    /** Two activation rows at once: each half is widened once for both; per row exactly {@link #dot}'s arithmetic. */
-    @Override public void dot2(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
-        if (!Vectors.ENABLED || S.length() != Vectors.F.length()) { TensorFormat.super.dot2(w, offset, x, xOff, stride, n, y, yOff, yStride); return; }
-        var F = Vectors.F;
-        int L = F.length(), upper = F.loopBound(n), pairs = upper / (2 * L), x0 = xOff, x1 = xOff + stride, i;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0;
-        for (int k = 0; k < pairs; k++) {
-            i = k * 2 * L;
-            FloatVector v = widen(w, offset + 2L * i), u = widen(w, offset + 2L * (i + L));
-            a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            c0 = v.fma(FloatVector.fromArray(F, x, x1 + i), c0);
-            a1 = u.fma(FloatVector.fromArray(F, x, x0 + i + L), a1);
-            c1 = u.fma(FloatVector.fromArray(F, x, x1 + i + L), c1);
-        }
-        i = pairs * 2 * L;
-        if (i < upper) {
-            FloatVector v = widen(w, offset + 2L * i);
-            a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            c0 = v.fma(FloatVector.fromArray(F, x, x1 + i), c0);
-        }
-        float t0 = 0f, t1 = 0f;
-        for (i = upper; i < n; i++) {
-            float h = LE.f16(w, offset + 2L * i);
-            t0 += h * x[x0 + i];
-            t1 += h * x[x1 + i];
-        }
-        y[yOff] = Vectors.sum(a0.add(a1)) + t0;
-        y[yOff + yStride] = Vectors.sum(c0.add(c1)) + t1;
-    }
-
-    @Override public int pairRows() { return Vectors.ENABLED && S.length() == Vectors.F.length() ? 4 : 0; }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int i = 0; i < n; i++) LE.putF16(dst, dstOff + 2L * i, src[srcOff + i]);

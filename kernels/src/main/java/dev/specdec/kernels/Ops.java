@@ -1,7 +1,6 @@
 package dev.specdec.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** Row-wise operations of the forward pass. Each works on one row and never looks at others. */
 public final class Ops {
@@ -24,27 +23,17 @@ public final class Ops {
     }
 
     /**
-     * In-place softmax of x[off..off+n). The maximum and the final scaling are vectorized (both are
-     * exact, so the result does not depend on the lane count); the exponentials stay Math.exp in
-     * order, because the Vector API's EXP is a C2-only intrinsic whose results differ from its Java
-     * fallback, and attention weights must not depend on when the JIT compiled this method.
+     * In-place softmax of x[off..off+n). Scalar on purpose: the exponentials must stay Math.exp in
+     * order (the Vector API's EXP is a C2-only intrinsic whose results differ from its fallback,
+     * which would make attention depend on when the JIT compiled this), and a vectorized maximum
+     * measured no faster at attention lengths while its loop fell back to allocating Java code in
+     * some compilations.
      */
     public static void softmax(float[] x, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
-        int i = 0;
-        if (Vectors.ENABLED) {
-            var F = Vectors.F;
-            int L = F.length(), count = n / L;
-            if (count > 0) {
-                FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-                for (int k = 0; k < count; k++) m = m.max(FloatVector.fromArray(F, x, off + k * L));
-                max = m.reduceLanes(VectorOperators.MAX);    // max is exact in any order
-            }
-            i = count * L;
-        }
-        for (; i < n; i++) max = Math.max(max, x[off + i]);
+        for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
         float sum = 0f;
-        for (i = 0; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
             sum += e;

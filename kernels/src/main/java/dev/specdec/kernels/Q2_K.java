@@ -55,7 +55,7 @@ public final class Q2_K implements TensorFormat {
                     for (int g = 0; g < 2; g++, y += 16) {
                         int sc = LE.u8(w, offset + is++);
                         FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)), ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
-                        ByteVector v = Vectors.bits(ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN), 2 * j, 2, 0);
+                        ByteVector v = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
                         for (int p = 0; p < parts; p++) {
                             ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).sub(ml).intoArray(dst, y + p * L);
                         }

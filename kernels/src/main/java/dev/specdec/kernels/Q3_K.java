@@ -68,8 +68,8 @@ public final class Q3_K implements TensorFormat {
                     int bit = 4 * half + j;
                     for (int g = 0; g < 2; g++, y += 16) {
                         FloatVector dl = FloatVector.broadcast(F, d * scale(w, offset, is++));
-                        ByteVector lo = Vectors.bits(ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN), 2 * j, 2, 0);
-                        ByteVector hb = Vectors.bits(ByteVector.fromMemorySegment(B, w, offset + 16L * g, ByteOrder.LITTLE_ENDIAN), bit, 1, 2);
+                        ByteVector lo = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
+                        ByteVector hb = ByteVector.fromMemorySegment(B, w, offset + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 2).and((byte) 4);
                         ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
                         for (int p = 0; p < parts; p++) {
                             ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).intoArray(dst, y + p * L);

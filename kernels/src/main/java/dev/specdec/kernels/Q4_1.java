@@ -39,7 +39,7 @@ public final class Q4_1 implements TensorFormat {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset)), m = FloatVector.broadcast(F, LE.f16(w, offset + 2));
             ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset + 4, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15), hi = Vectors.bits(q, 4, 4, 0);
+            ByteVector lo = q.and((byte) 15), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
             for (int p = 0; p < parts; p++) {
                 ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, b + p * L);
                 ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, b + 16 + p * L);

@@ -55,7 +55,7 @@ public final class Q4_K implements TensorFormat {
                 FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
                 for (int h = 0; h < 2; h++) {
                     ByteVector qb = ByteVector.fromMemorySegment(B, w, q + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector lo = qb.and((byte) 15), hi = Vectors.bits(qb, 4, 4, 0);
+                    ByteVector lo = qb.and((byte) 15), hi = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
                     for (int p = 0; p < parts; p++) {
                         ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
                         ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);
@@ -68,7 +68,6 @@ public final class Q4_K implements TensorFormat {
     /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         var B = ByteVector.SPECIES_128;
@@ -86,7 +85,7 @@ public final class Q4_K implements TensorFormat {
                 for (int k = 0; k < 4 * parts; k++) {
                     int group = k / parts, p = k % parts;
                     ByteVector src = (group & 1) == 0 ? b0 : b1;
-                    ByteVector nib = group < 2 ? src.and((byte) 15) : Vectors.bits(src, 4, 4, 0);
+                    ByteVector nib = group < 2 ? src.and((byte) 15) : src.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
                     FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, p)).mul(group < 2 ? d1 : d2).sub(group < 2 ? m1 : m2);
                     FloatVector xv = FloatVector.fromArray(F, x, y + k * L);
                     if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
@@ -100,23 +99,21 @@ public final class Q4_K implements TensorFormat {
 
     /**
      * {@link #decode} at 16 lanes, straight-line: the scales field is read once per super-block and
-     * unpacked in registers, each 32-byte group is one load, the loop is a counted int loop over a
-     * slice of the row. The same operations per value as the generic path, so the same floats.
+     * unpacked in registers, each 32-byte group is one load, the loop is a counted int loop. The same operations per value as the generic path, so the same floats.
      */
     private static void decode16(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int blocks = n / BLOCK;
-        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
         for (int b = 0; b < blocks; b++) {
-            long o = (long) b * BYTES;
-            float d = LE.f16(row, o), dmin = LE.f16(row, o + 2);
-            long sl = LE.i64(row, o + 4);
-            int sh = LE.i32(row, o + 12);
+            long o = offset + (long) b * BYTES;
+            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
+            long sl = LE.i64(w, o + 4);
+            int sh = LE.i32(w, o + 12);
             for (int j = 0; j < 8; j += 2) {
                 FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
                 FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
-                ByteVector q = ByteVector.fromMemorySegment(B256, row, o + 16 + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                ByteVector lo = q.and((byte) 15), hi = Vectors.bits(q, 4, 4, 0);
+                ByteVector q = ByteVector.fromMemorySegment(B256, w, o + 16 + 16L * j, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = q.and((byte) 15), hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
                 int y = b * BLOCK + 32 * j;
                 ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(dst, y);
                 ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d1).sub(m1).intoArray(dst, y + 16);
@@ -124,32 +121,6 @@ public final class Q4_K implements TensorFormat {
                 ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d2).sub(m2).intoArray(dst, y + 48);
             }
         }
-    }
-
-    /** {@link #dot} at 16 lanes, structured as {@link #decode16}; the products and accumulators of {@link #dot}. */
-    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        var F = Vectors.F;
-        int blocks = n / BLOCK;
-        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long o = (long) b * BYTES;
-            float d = LE.f16(row, o), dmin = LE.f16(row, o + 2);
-            long sl = LE.i64(row, o + 4);
-            int sh = LE.i32(row, o + 12);
-            for (int j = 0; j < 8; j += 2) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
-                ByteVector q = ByteVector.fromMemorySegment(B256, row, o + 16 + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                ByteVector lo = q.and((byte) 15), hi = Vectors.bits(q, 4, 4, 0);
-                int y = xOff + b * BLOCK + 32 * j;
-                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, y), a0);
-                a1 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, y + 16), a1);
-                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, y + 32), a0);
-                a1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, y + 48), a1);
-            }
-        }
-        return Vectors.sum(a0.add(a1));
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -45,7 +45,7 @@ public final class Q5_0 implements TensorFormat {
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
             int qh = LE.i32(w, offset + 2);
             ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset + 6, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15), hi = Vectors.bits(q, 4, 4, 0);
+            ByteVector lo = q.and((byte) 15), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
             for (int p = 0; p < parts; p++) {
                 IntVector x0 = ((IntVector) lo.convertShape(VectorOperators.B2I, I, p)).or(Q5Bits.fifth(qh, p * L));
                 IntVector x1 = ((IntVector) hi.convertShape(VectorOperators.B2I, I, p)).or(Q5Bits.fifth(qh, 16 + p * L));

@@ -57,9 +57,9 @@ public final class Q5_K implements TensorFormat {
                 for (int h = 0; h < 2; h++) {
                     ByteVector q = ByteVector.fromMemorySegment(B, w, ql + 16L * h, ByteOrder.LITTLE_ENDIAN);
                     ByteVector hb = ByteVector.fromMemorySegment(B, w, qh + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector lo = q.and((byte) 15).or(Vectors.bits(hb, j, 1, 4));
-                    ByteVector hi = Vectors.bits(q, 4, 4, 0)
-                            .or(Vectors.bits(hb, j + 1, 1, 4));
+                    ByteVector lo = q.and((byte) 15).or(hb.lanewise(VectorOperators.LSHR, j).and((byte) 1).lanewise(VectorOperators.LSHL, 4).and((byte) 16));
+                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15)
+                            .or(hb.lanewise(VectorOperators.LSHR, j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4).and((byte) 16));
                     for (int p = 0; p < parts; p++) {
                         ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
                         ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);

@@ -64,10 +64,10 @@ public final class Q6_K implements TensorFormat {
                     ByteVector a = ByteVector.fromMemorySegment(B, w, ql + l, ByteOrder.LITTLE_ENDIAN);
                     ByteVector c = ByteVector.fromMemorySegment(B, w, ql + l + 32, ByteOrder.LITTLE_ENDIAN);
                     ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector q1 = a.and((byte) 15).or(Vectors.bits(h, 0, 2, 4)).sub((byte) 32);
-                    ByteVector q2 = c.and((byte) 15).or(Vectors.bits(h, 2, 2, 4)).sub((byte) 32);
-                    ByteVector q3 = Vectors.bits(a, 4, 4, 0).or(Vectors.bits(h, 4, 2, 4)).sub((byte) 32);
-                    ByteVector q4 = Vectors.bits(c, 4, 4, 0).or(Vectors.bits(h, 6, 2, 4)).sub((byte) 32);
+                    ByteVector q1 = a.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
+                    ByteVector q2 = c.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
+                    ByteVector q3 = a.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.and((byte) 48)).sub((byte) 32);
+                    ByteVector q4 = c.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
                     FloatVector s1 = FloatVector.broadcast(F, d * LE.s8(w, sc + is)), s2 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 2));
                     FloatVector s3 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 4)), s4 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 6));
                     for (int p = 0; p < parts; p++) {
@@ -85,7 +85,6 @@ public final class Q6_K implements TensorFormat {
     /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), parts = 16 / L;
         var B = ByteVector.SPECIES_128;
@@ -100,8 +99,8 @@ public final class Q6_K implements TensorFormat {
                     for (int l = 0; l < 32; l += 16) {
                         ByteVector lowBits = ByteVector.fromMemorySegment(B, w, ql + l + (g & 1) * 32L, ByteOrder.LITTLE_ENDIAN);
                         ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector lo4 = g < 2 ? lowBits.and((byte) 15) : Vectors.bits(lowBits, 4, 4, 0);
-                        ByteVector hi2 = Vectors.bits(h, 2 * g, 2, 4);
+                        ByteVector lo4 = g < 2 ? lowBits.and((byte) 15) : lowBits.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
+                        ByteVector hi2 = h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3).reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 48);
                         ByteVector q = lo4.or(hi2).sub((byte) 32);
                         FloatVector s = FloatVector.broadcast(F, d * LE.s8(w, sc + l / 16 + 2 * g));
                         for (int p = 0; p < parts; p++) {
@@ -119,11 +118,6 @@ public final class Q6_K implements TensorFormat {
 
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
 
-    /** The 6-bit values of one 128-value half as four 32-byte vectors (groups 0..3), minus 32. */
-    private static ByteVector group(ByteVector low4, int lowShift, ByteVector h, int g) {
-        return (lowShift == 0 ? low4.and((byte) 15) : Vectors.bits(low4, 4, 4, 0)).or(Vectors.bits(h, 2 * g, 2, 4)).sub((byte) 32);
-    }
-
     /** The int8 scale k (0..7) of a half, from its eight scale bytes read as a little-endian long. */
     private static float scale(float d, long scales, int k) {
         return d * (byte) (scales >>> (8 * k));
@@ -131,56 +125,37 @@ public final class Q6_K implements TensorFormat {
 
     /**
      * {@link #decode} at 16 lanes, straight-line: each half's 32-byte groups are single loads, its
-     * eight scales one long, the loop a counted int loop over a row slice. The same operations per
+     * eight scales one long, the loop a counted int loop. The same operations per
      * value as the generic path, so the same floats.
      */
     private static void decode16(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int blocks = n / BLOCK;
-        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
         for (int b = 0; b < blocks; b++) {
-            long o = (long) b * BYTES;
-            float d = LE.f16(row, o + 208);
+            long o = offset + (long) b * BYTES;
+            float d = LE.f16(w, o + 208);
             for (int half = 0; half < 2; half++) {
                 long ql = o + 64L * half;
-                long sc = LE.i64(row, o + 192 + 8L * half);
-                ByteVector a = ByteVector.fromMemorySegment(B256, row, ql, ByteOrder.LITTLE_ENDIAN);
-                ByteVector c = ByteVector.fromMemorySegment(B256, row, ql + 32, ByteOrder.LITTLE_ENDIAN);
-                ByteVector h = ByteVector.fromMemorySegment(B256, row, o + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN);
+                long sc = LE.i64(w, o + 192 + 8L * half);
+                ByteVector a = ByteVector.fromMemorySegment(B256, w, ql, ByteOrder.LITTLE_ENDIAN);
+                ByteVector c = ByteVector.fromMemorySegment(B256, w, ql + 32, ByteOrder.LITTLE_ENDIAN);
+                ByteVector h = ByteVector.fromMemorySegment(B256, w, o + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN);
                 int y = b * BLOCK + 128 * half;
-                for (int g = 0; g < 4; g++) {
-                    ByteVector q = group((g & 1) == 0 ? a : c, g >> 1, h, g);
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 2 * g)).intoArray(dst, y + 32 * g);
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 2 * g + 1)).intoArray(dst, y + 32 * g + 16);
-                }
+                // four groups written out: a loop choosing among vectors made C2 box them
+                ByteVector q1 = a.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
+                ByteVector q2 = c.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
+                ByteVector q3 = a.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.and((byte) 48)).sub((byte) 32);
+                ByteVector q4 = c.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
+                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 0)).intoArray(dst, y);
+                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 1)).intoArray(dst, y + 16);
+                ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 2)).intoArray(dst, y + 32);
+                ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 3)).intoArray(dst, y + 48);
+                ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 4)).intoArray(dst, y + 64);
+                ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 5)).intoArray(dst, y + 80);
+                ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 6)).intoArray(dst, y + 96);
+                ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 7)).intoArray(dst, y + 112);
             }
         }
-    }
-
-    /** {@link #dot} at 16 lanes, structured as {@link #decode16}; the products and accumulators of {@link #dot}. */
-    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        var F = Vectors.F;
-        int blocks = n / BLOCK;
-        MemorySegment row = w.asSlice(offset, (long) blocks * BYTES);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int b = 0; b < blocks; b++) {
-            long o = (long) b * BYTES;
-            float d = LE.f16(row, o + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = o + 64L * half;
-                long sc = LE.i64(row, o + 192 + 8L * half);
-                ByteVector a = ByteVector.fromMemorySegment(B256, row, ql, ByteOrder.LITTLE_ENDIAN);
-                ByteVector c = ByteVector.fromMemorySegment(B256, row, ql + 32, ByteOrder.LITTLE_ENDIAN);
-                ByteVector h = ByteVector.fromMemorySegment(B256, row, o + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN);
-                int y = xOff + b * BLOCK + 128 * half;
-                for (int g = 0; g < 4; g++) {
-                    ByteVector q = group((g & 1) == 0 ? a : c, g >> 1, h, g);
-                    a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 2 * g)).fma(FloatVector.fromArray(F, x, y + 32 * g), a0);
-                    a1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 2 * g + 1)).fma(FloatVector.fromArray(F, x, y + 32 * g + 16), a1);
-                }
-            }
-        }
-        return Vectors.sum(a0.add(a1));
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -1,8 +1,6 @@
 package dev.specdec.kernels;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -79,19 +77,15 @@ public final class Vectors {
         return v.lane(0);
     }
 
-    /**
-     * The bit field {@code (q >>> from) & (2^width - 1)}, moved to bit {@code to}, in every byte
-     * lane (the field lies inside the byte and fits there after the move). Shifted as 16-bit lanes:
-     * x86 has no byte shift, and C2 emulates one with five instructions (widen, shift, mask,
-     * extract, pack). The bits a 16-bit shift carries across a byte boundary land outside the
-     * field's target bits, so the mask clears them.
+    /*
+     * Bit fields of packed bytes are moved with 16-bit lane shifts and a mask,
+     *     q.reinterpretAsShorts().lanewise(LSHR, s).reinterpretAsBytes().and(mask),
+     * exact whenever the mask keeps only bits that came from the same byte: x86 has no byte shift,
+     * and C2 emulates one with five instructions (widen, shift, mask, extract, pack). The idiom is
+     * written out at each use, not in a helper: a helper shared by 128- and 256-bit byte vectors
+     * made C2 lose the exact vector class and run the Vector API's allocating Java fallback (the
+     * allocation tests caught it, at megabytes per pass).
      */
-    static ByteVector bits(ByteVector q, int from, int width, int to) {
-        ShortVector s = q.reinterpretAsShorts();
-        if (to > from) s = s.lanewise(VectorOperators.LSHL, to - from);
-        else if (from > to) s = s.lanewise(VectorOperators.LSHR, from - to);
-        return s.reinterpretAsBytes().and((byte) (((1 << width) - 1) << to));
-    }
 
     static float scalarDot(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0f;
