@@ -37,8 +37,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--draft", description = "Draft model or 'ngram' (default: the cached synthetic draft).") String draft;
     @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time, in a small village by the sea,", description = "Prompt (default: ${DEFAULT-VALUE}).") String prompt;
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "64", description = "Tokens per run (default: ${DEFAULT-VALUE}).") int n;
-    // 1: on 2-core CPUs a 2-row verification pass costs ~1.3 decode steps, a 5-row one ~3 (README, Benchmarks)
-    @Option(names = "-k", defaultValue = "1", description = "Draft tokens per step (default: ${DEFAULT-VALUE}).") int k;
+    // 4: measured best with 3 and 5 for the demo pair on 2-core CPUs (README, the demo section)
+    @Option(names = "-k", defaultValue = "4", description = "Draft tokens per step (default: ${DEFAULT-VALUE}).") int k;
     @Option(names = "--policy", defaultValue = "fixed", description = "fixed, heuristic, confidence, adaptive (default: ${DEFAULT-VALUE}).") String policy;
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).") float temperature;
     @Option(names = "--reps", defaultValue = "2", description = "Interleaved repetitions of each mode (default: ${DEFAULT-VALUE}).") int reps;
