@@ -9,19 +9,9 @@ import java.lang.foreign.MemorySegment;
 final class KScales {
     private KScales() {}
 
-    /** 6-bit scale of sub-block j (0..7) in the 12 bytes at {@code off}. */
-    static int scale(MemorySegment w, long off, int j) {
-        return scale(LE.i64(w, off), LE.i32(w, off + 8), j);
-    }
-
-    /** 6-bit min of sub-block j (0..7) in the 12 bytes at {@code off}. */
-    static int min(MemorySegment w, long off, int j) {
-        return min(LE.i64(w, off), LE.i32(w, off + 8), j);
-    }
-
     /**
-     * 6-bit scale of sub-block j from the 12 bytes read as a little-endian long (bytes 0-7) and int
-     * (bytes 8-11): kernels read the field once per super-block and unpack in registers.
+     * 6-bit scale of sub-block j (0..7) from the 12-byte field read as a little-endian long (bytes
+     * 0-7) and int (bytes 8-11): kernels read the field once per super-block and unpack in registers.
      */
     static int scale(long lo, int hi, int j) {
         if (j < 4) return at(lo, hi, j) & 63;

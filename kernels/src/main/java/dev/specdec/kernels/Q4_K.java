@@ -28,11 +28,12 @@ public final class Q4_K implements TensorFormat {
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long sc = offset + 4, q = offset + 16;
+            long q = offset + 16, sl = LE.i64(w, offset + 4);
+            int sh = LE.i32(w, offset + 12);
             int y = dstOff + b;
             for (int j = 0; j < 8; j += 2, q += 32) {
-                float d1 = d * KScales.scale(w, sc, j), m1 = dmin * KScales.min(w, sc, j);
-                float d2 = d * KScales.scale(w, sc, j + 1), m2 = dmin * KScales.min(w, sc, j + 1);
+                float d1 = d * KScales.scale(sl, sh, j), m1 = dmin * KScales.min(sl, sh, j);
+                float d2 = d * KScales.scale(sl, sh, j + 1), m2 = dmin * KScales.min(sl, sh, j + 1);
                 for (int l = 0; l < 32; l++) dst[y++] = d1 * (LE.u8(w, q + l) & 0xF) - m1;
                 for (int l = 0; l < 32; l++) dst[y++] = d2 * (LE.u8(w, q + l) >>> 4) - m2;
             }
@@ -48,11 +49,12 @@ public final class Q4_K implements TensorFormat {
         var B = ByteVector.SPECIES_128;
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long sc = offset + 4, q = offset + 16;
+            long q = offset + 16, sl = LE.i64(w, offset + 4);
+            int sh = LE.i32(w, offset + 12);
             int y = b;
             for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
                 for (int h = 0; h < 2; h++) {
                     ByteVector qb = ByteVector.fromMemorySegment(B, w, q + 16L * h, ByteOrder.LITTLE_ENDIAN);
                     ByteVector lo = qb.and((byte) 15), hi = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
@@ -74,11 +76,12 @@ public final class Q4_K implements TensorFormat {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long sc = offset + 4, q = offset + 16;
+            long q = offset + 16, sl = LE.i64(w, offset + 4);
+            int sh = LE.i32(w, offset + 12);
             int y = xOff + b;
             for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
                 ByteVector b0 = ByteVector.fromMemorySegment(B, w, q, ByteOrder.LITTLE_ENDIAN);
                 ByteVector b1 = ByteVector.fromMemorySegment(B, w, q + 16, ByteOrder.LITTLE_ENDIAN);
                 // memory order of the 64 values: low nibbles of b0, b1, then high nibbles of b0, b1

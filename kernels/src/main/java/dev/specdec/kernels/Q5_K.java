@@ -25,12 +25,13 @@ public final class Q5_K implements TensorFormat {
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long sc = offset + 4, qh = offset + 16, ql = offset + 48;
+            long qh = offset + 16, ql = offset + 48, sl = LE.i64(w, offset + 4);
+            int sh = LE.i32(w, offset + 12);
             int y = dstOff + b;
             int u1 = 1, u2 = 2;
             for (int j = 0; j < 8; j += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-                float d1 = d * KScales.scale(w, sc, j), m1 = dmin * KScales.min(w, sc, j);
-                float d2 = d * KScales.scale(w, sc, j + 1), m2 = dmin * KScales.min(w, sc, j + 1);
+                float d1 = d * KScales.scale(sl, sh, j), m1 = dmin * KScales.min(sl, sh, j);
+                float d2 = d * KScales.scale(sl, sh, j + 1), m2 = dmin * KScales.min(sl, sh, j + 1);
                 for (int l = 0; l < 32; l++) {
                     dst[y++] = d1 * ((LE.u8(w, ql + l) & 0xF) + ((LE.u8(w, qh + l) & u1) != 0 ? 16 : 0)) - m1;
                 }
@@ -49,11 +50,12 @@ public final class Q5_K implements TensorFormat {
         var B = ByteVector.SPECIES_128;
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long sc = offset + 4, qh = offset + 16, ql = offset + 48;
+            long qh = offset + 16, ql = offset + 48, sl = LE.i64(w, offset + 4);
+            int sh = LE.i32(w, offset + 12);
             int y = b;
             for (int j = 0; j < 8; j += 2, ql += 32, y += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(w, sc, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(w, sc, j + 1));
+                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
+                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
                 for (int h = 0; h < 2; h++) {
                     ByteVector q = ByteVector.fromMemorySegment(B, w, ql + 16L * h, ByteOrder.LITTLE_ENDIAN);
                     ByteVector hb = ByteVector.fromMemorySegment(B, w, qh + 16L * h, ByteOrder.LITTLE_ENDIAN);
