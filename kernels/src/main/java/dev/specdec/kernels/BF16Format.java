@@ -27,29 +27,26 @@ public final class BF16Format implements TensorFormat {
     }
 
 
-    /** Vectorized: shorts widened to ints and shifted into the top half (the species are constants). */
+    /**
+     * Vectorized: shorts widened to ints and shifted into the top half (the species are constants).
+     * The widening is written out at each use rather than in a helper: a vector-returning helper
+     * that C2 did not inline boxed its vectors once the JVM had run other formats (the allocation
+     * tests caught it).
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         int L = Vectors.F.length(), i = 0;
         if (Vectors.ENABLED && S.length() == L) {
             int count = n / L;
             for (int k = 0; k < count; k++) {
                 i = k * L;
-                widen(w, offset + 2L * i).intoArray(dst, i);
+                ((IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
             }
             i = count * L;
         }
         for (; i < n; i++) dst[i] = LE.bf16(w, offset + 2L * i);
     }
 
-    /** Widens F.length() bfloat16 values at byte {@code off}: shifted into the top half of a float, exact. */
-    private static FloatVector widen(MemorySegment w, long off) {
-        return ((IntVector) ShortVector.fromMemorySegment(S, w, off, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
     @Override public boolean fusedDot() { return Vectors.ENABLED && S.length() == Vectors.F.length(); }
-
-    @Override public int pairRows() { return fusedDot() ? 4 : 0; }
 
     /** Fused single-row dot; the same products and accumulation order as {@link Matmul}'s batched path. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
@@ -59,44 +56,14 @@ public final class BF16Format implements TensorFormat {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int k = 0; k < pairs; k++) {
             i = k * 2 * L;
-            a0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = widen(w, offset + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * (i + L), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
         i = pairs * 2 * L;
-        if (i < upper) a0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        if (i < upper) a0 = ((IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i), a0);
         float tail = 0f;
         for (i = upper; i < n; i++) tail += LE.bf16(w, offset + 2L * i) * x[xOff + i];
         return Vectors.sum(a0.add(a1)) + tail;
-    }
-
-    /** Two activation rows at once: each value is widened once for both; per row exactly {@link #dot}'s arithmetic. */
-    @Override public void dot2(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
-        if (!fusedDot()) { TensorFormat.super.dot2(w, offset, x, xOff, stride, n, y, yOff, yStride); return; }
-        var F = Vectors.F;
-        int L = F.length(), upper = F.loopBound(n), pairs = upper / (2 * L), x0 = xOff, x1 = xOff + stride, i;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0;
-        for (int k = 0; k < pairs; k++) {
-            i = k * 2 * L;
-            FloatVector v = widen(w, offset + 2L * i), u = widen(w, offset + 2L * (i + L));
-            a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            c0 = v.fma(FloatVector.fromArray(F, x, x1 + i), c0);
-            a1 = u.fma(FloatVector.fromArray(F, x, x0 + i + L), a1);
-            c1 = u.fma(FloatVector.fromArray(F, x, x1 + i + L), c1);
-        }
-        i = pairs * 2 * L;
-        if (i < upper) {
-            FloatVector v = widen(w, offset + 2L * i);
-            a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            c0 = v.fma(FloatVector.fromArray(F, x, x1 + i), c0);
-        }
-        float t0 = 0f, t1 = 0f;
-        for (i = upper; i < n; i++) {
-            float h = LE.bf16(w, offset + 2L * i);
-            t0 += h * x[x0 + i];
-            t1 += h * x[x1 + i];
-        }
-        y[yOff] = Vectors.sum(a0.add(a1)) + t0;
-        y[yOff + yStride] = Vectors.sum(c0.add(c1)) + t1;
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
