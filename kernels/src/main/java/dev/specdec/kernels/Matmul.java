@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
  * Every weight row is read from memory once for all T rows, in one sequential stream. Three paths:
  * <ul>
  * <li>one row (a decode step): the format's fused dot, which decodes in registers;
- * <li>up to {@link TensorFormat#pairRows} rows, formats with a fused pair kernel (Q8_0, Q4_0,
- *     BF16): one decode per pair of activation rows, in registers;
+ * <li>up to {@link TensorFormat#pairRows} rows, formats with a fused pair kernel (Q8_0): one
+ *     decode per pair of activation rows, in registers;
  * <li>otherwise (prompts, long verifications, the other formats): four weight rows are decoded
  *     ONCE into a per-thread buffer and multiplied into all T rows through a 4 x 2 register tile,
  *     so each decoded vector and each activation vector is loaded once per tile.
