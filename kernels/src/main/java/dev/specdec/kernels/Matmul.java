@@ -1,5 +1,8 @@
 package dev.specdec.kernels;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -58,12 +61,30 @@ public final class Matmul {
 
     private static final class Task implements ComputePool.RangeTask {
         private TensorFormat f;
-        private java.lang.foreign.MemorySegment data;
+        private MemorySegment data;
         private long rowBytes;
         private int in, out, rows;
         private float[] x, y;
+        // the native path: activations copied off-heap and quantized once here, before the pool's
+        // threads start; results land off-heap and each thread copies its own rows back. (Heap
+        // segments over x and y would save the copies, under 1% of a matmul, but MemorySegment.ofArray
+        // allocates a wrapper per call: 430 KB per 200 decode steps in the allocation test.)
+        private GgmlType nativeType;
+        private MemorySegment xBuf = MemorySegment.NULL, yBuf = MemorySegment.NULL, xq = MemorySegment.NULL;
 
         void set(Tensor w, float[] x, float[] y, int rows) {
+            this.nativeType = NativeKernels.supports(w.type()) ? w.type() : null;
+            if (nativeType != null) {
+                int in = w.cols();
+                xBuf = grown(xBuf, 4L * rows * in);
+                yBuf = grown(yBuf, 4L * rows * w.rows());
+                MemorySegment.copy(x, 0, xBuf, ValueLayout.JAVA_FLOAT, 0, rows * in);
+                int kind = NativeKernels.activationKind(nativeType);
+                if (kind != 0) {
+                    xq = grown(xq, NativeKernels.activationRowBytes(in) * rows);
+                    NativeKernels.quantize(kind, xBuf, rows, in, xq);
+                }
+            }
             this.f = w.format();
             this.data = w.data();
             this.rowBytes = w.rowBytes();
@@ -80,6 +101,14 @@ public final class Matmul {
         }
 
         @Override public void run(int start, int end) {
+            if (nativeType != null) {
+                NativeKernels.matmul(nativeType, data, rowBytes, in, xBuf, xq, rows, yBuf, out, start, end);
+                for (int t = 0; t < rows; t++) {
+                    long at = (long) t * out + start;
+                    MemorySegment.copy(yBuf, ValueLayout.JAVA_FLOAT, 4 * at, y, (int) at, end - start);
+                }
+                return;
+            }
             if (rows == 1 && f.fusedDot()) {
                 for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
             } else if (rows <= f.pairRows()) {
@@ -93,6 +122,11 @@ public final class Matmul {
                 for (int r = start; r < end; r += ROW_BLOCK) block(f, data, 0, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, 0, rows, y, out);
             }
         }
+    }
+
+    /** seg if it holds at least {@code bytes}, else a new 64-byte aligned one (at least twice as large). */
+    private static MemorySegment grown(MemorySegment seg, long bytes) {
+        return seg.byteSize() >= bytes ? seg : Arena.ofAuto().allocate(Math.max(bytes, 2 * seg.byteSize()), 64);
     }
 
     /** Values per decode in {@link #decodedDot}: a multiple of every block size and of two vectors; 2 KiB of floats. */

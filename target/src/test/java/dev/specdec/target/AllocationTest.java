@@ -25,13 +25,19 @@ class AllocationTest {
                 tok[0] = (i * 7) % vocab;
                 t.forward(tok, 1, t.cachedLength(), out);
             }
-            t.truncate(0);
-            long before = mx.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < 200; i++) {
-                tok[0] = (i * 13) % vocab;
-                t.forward(tok, 1, t.cachedLength(), out);
+            // C2 compiles in the background: on a loaded machine some kernel may still run in C1
+            // (which allocates Vector API boxes) after the warm-up, so measure windows of 200 steps
+            // until one is clean or 60 s pass; an allocation on every step fails every window
+            long allocated = Long.MAX_VALUE, deadline = System.nanoTime() + 60_000_000_000L;
+            while (allocated != 0 && System.nanoTime() < deadline) {
+                t.truncate(0);
+                long before = mx.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 200; i++) {
+                    tok[0] = (i * 13) % vocab;
+                    t.forward(tok, 1, t.cachedLength(), out);
+                }
+                allocated = mx.getThreadAllocatedBytes(tid) - before;
             }
-            long allocated = mx.getThreadAllocatedBytes(tid) - before;
             assertEquals(0, allocated, "bytes allocated by 200 decode steps");
         }
     }
