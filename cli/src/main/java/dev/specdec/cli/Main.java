@@ -19,6 +19,19 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    /** Accepted before or after the command name; read when the kernels first load (once per JVM). */
+    @CommandLine.Option(names = "--kernels", scope = CommandLine.ScopeType.INHERIT, paramLabel = "KERNELS",
+            description = "CPU kernels: auto (the best native level this CPU runs, else Java), java (the Vector API kernels), "
+                    + "or a native level: avx2, avxvnni, avx512vnni (default: auto).")
+    void kernels(String value) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("auto") && !v.equals("java") && dev.specdec.kernels.KernelLevel.byId(v) == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--kernels must be auto, java, avx2, avxvnni or avx512vnni, not '" + value + "'");
+        }
+        System.setProperty("specdec.kernels", v);
+    }
+
     @Override public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
@@ -64,7 +77,9 @@ public final class Main implements Runnable {
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
-            return new String[] {"specdec " + VERSION + " (Java " + Runtime.version() + ", " + dev.specdec.kernels.Vectors.describe() + ")"};
+            return new String[] {"specdec " + VERSION + " (Java " + Runtime.version() + ", " + dev.specdec.kernels.Vectors.describe() + ")",
+                    "CPU: " + dev.specdec.kernels.CpuInfo.current(),
+                    "CPU kernels: " + dev.specdec.kernels.NativeKernels.describe()};
         }
     }
 }
