@@ -69,7 +69,7 @@ final class TensorTiling {
         String where = i == 0 ? "the first tensor starts the data section"
                 : "the end of tensor '" + tensors.get(i - 1).name + "' rounded up to the alignment " + alignment;
         String misaligned = t.offset % alignment != 0 ? "; " + Long.toUnsignedString(t.offset) + " is not a multiple of " + alignment : "";
-        return new ModelFormatException(path, t.offsetAt, t.field() + " offset", "tensor '" + t.name + "' has offset "
+        return new ModelFormatException(path, t.offsetAt, t.field() + " offset", "has offset "
                 + Long.toUnsignedString(t.offset) + ", expected " + expected + " (" + where + misaligned + ")");
     }
 
@@ -83,6 +83,12 @@ final class TensorTiling {
             return new ModelFormatException(path, t.typeAt, t.field() + " type", "found " + t.describe()
                     + ", which runs past the end of the file (" + dataSize + " data bytes), but the next tensor '" + next.name
                     + "' starts " + space + " bytes after it; expected " + fitting(t, space, alignment) + " (a wrong type or shape)");
+        }
+        long space = dataSize - t.offset;
+        if (next == null && !typesFilling(t, space, alignment).isEmpty()) {
+            return new ModelFormatException(path, t.typeAt, t.field() + " type", "found " + t.describe() + ", but only " + space
+                    + " bytes follow its offset to the end of the file; expected " + fitting(t, space, alignment)
+                    + " (a wrong type or shape, or the file is truncated)");
         }
         return new ModelFormatException(path, t.offsetAt, t.field() + " offset", t.bytes + " bytes of data at offset " + t.offset
                 + " of the data section run past the end of the file (" + dataSize + " data bytes): file truncated?");
@@ -99,16 +105,22 @@ final class TensorTiling {
         return i + 1 < tensors.size() ? tensors.get(i + 1).offset == end : dataSize <= end;
     }
 
-    /** The types whose size for this tensor's shape fills {@code space} bytes (with padding), for the message. */
+    /** What would fill {@code space} bytes, for the message: the types that do, if any. */
     private static String fitting(Entry t, long space, int alignment) {
+        List<String> fit = typesFilling(t, space, alignment);
+        return fit.isEmpty() ? "a type or shape that fills " + space + " bytes (no type does with this shape)"
+                : "a type that fills " + space + " bytes: " + String.join(" or ", fit);
+    }
+
+    /** The types whose size for this tensor's shape fills {@code space} bytes (with padding). */
+    private static List<String> typesFilling(Entry t, long space, int alignment) {
         List<String> fit = new ArrayList<>();
         long elements = t.elements();
         for (GgmlType g : GgmlType.values()) {
-            if (g.format() == null || elements % g.blockSize() != 0 || t.shape[0] % g.blockSize() != 0) continue;
+            if (g.format() == null || t.shape[0] % g.blockSize() != 0) continue;
             long b = g.bytesFor(elements);
             if (b <= space && space <= GgufFile.align(b, alignment)) fit.add(g + " (id " + g.id() + ")");
         }
-        return fit.isEmpty() ? "a type or shape that fills " + space + " bytes (no type does with this shape)"
-                : "a type that fills " + space + " bytes: " + String.join(" or ", fit);
+        return fit;
     }
 }

@@ -163,10 +163,10 @@ public final class SweepRunner {
         System.arraycopy(y, 0, full, prompt.length, n);
         float[][] pl = logitsAlong(target, full, prompt.length, n);
         float[][] ql = d instanceof ModelDrafter md ? logitsAlong(md.model(), full, prompt.length, n) : null;
-        Distribution dist = new Distribution(target.vocabularySize());
+        Distribution dist = new Distribution(target.vocabularySize(), "the target model");
         float[] p = new float[target.vocabularySize()];
         float[] q = ql != null ? new float[ql[0].length] : null;
-        Distribution qd = ql != null ? new Distribution(ql[0].length) : null;
+        Distribution qd = ql != null ? new Distribution(ql[0].length, "draft " + d.name()) : null;
         PromptLookupDrafter lookup = d instanceof PromptLookupDrafter pl2 ? pl2 : null;
         for (int t = 0; t < n; t++) {
             int pos = prompt.length + t;
