@@ -32,7 +32,7 @@ public final class ModelLoader {
         return load(file, LoadOptions.DEFAULT);
     }
 
-    /** Loads a model; with {@link LoadOptions#checkTensors} every weight is checked to be finite first. */
+    /** Loads a model; with {@link LoadOptions#checkTensors} every weight is checked to be finite before it is returned. */
     public static ModelWeights load(Path file, LoadOptions options) {
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file, -1, null, Files.exists(file) ? "not a regular file" : "file not found");

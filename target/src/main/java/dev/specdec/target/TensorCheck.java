@@ -22,7 +22,8 @@ final class TensorCheck {
     private static final int CHUNK = 1 << 14;
 
     /**
-     * @param file    the mapped file the tensors are slices of (for the byte offset in the error)
+     * @param path    the file, as errors name it
+     * @param file    its mapping, of which every tensor is a slice (for the byte offset in the error)
      * @param tensors in file order: the first bad value in this order is reported
      */
     static void scan(Path path, MemorySegment file, List<Tensor> tensors, int threads) {
