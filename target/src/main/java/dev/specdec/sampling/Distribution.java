@@ -1,5 +1,6 @@
 package dev.specdec.sampling;
 
+import dev.specdec.kernels.Ops;
 import java.util.Arrays;
 
 /**
@@ -42,12 +43,10 @@ public final class Distribution {
      */
     public void compute(float[] logits, SamplingParams sp, int[] history, int historyLength, float[] probs) {
         float[] l = work;
-        for (int i = 0; i < vocab; i++) {
-            float v = logits[i];
-            // the model's own logits are always finite; a -inf logit bias is applied below, after this check
-            if (!Float.isFinite(v)) throw new NonFiniteLogitsException(source, historyLength, i, v);
-            l[i] = v;
-        }
+        System.arraycopy(logits, 0, l, 0, vocab);
+        // a model's own logits are always finite; a -inf logit bias is applied below, after this check
+        int bad = Ops.firstNonFinite(l, vocab);
+        if (bad >= 0) throw new NonFiniteLogitsException(source, historyLength, bad, l[bad]);
         for (var e : sp.logitBias().entrySet()) {
             int id = e.getKey();
             if (id >= 0 && id < vocab) l[id] += e.getValue();

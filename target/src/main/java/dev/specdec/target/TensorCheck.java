@@ -1,6 +1,7 @@
 package dev.specdec.target;
 
 import dev.specdec.kernels.ComputePool;
+import dev.specdec.kernels.Ops;
 import dev.specdec.kernels.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -43,12 +44,8 @@ final class TensorCheck {
                     long from = (c - first[t]) * CHUNK;
                     int n = (int) Math.min(CHUNK, tensor.elements() - from);
                     tensor.format().decode(tensor.data(), tensor.type().bytesFor(from), buf, n);
-                    for (int i = 0; i < n; i++) {
-                        if (!Float.isFinite(buf[i])) {
-                            bad.accumulateAndGet((long) c * CHUNK + i, Math::min);
-                            break;
-                        }
-                    }
+                    int i = Ops.firstNonFinite(buf, n);
+                    if (i >= 0) bad.accumulateAndGet((long) c * CHUNK + i, Math::min);
                 }
             });
         }
