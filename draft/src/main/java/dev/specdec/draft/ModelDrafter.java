@@ -77,6 +77,18 @@ public final class ModelDrafter implements Drafter {
     }
 
     public LanguageModel model() { return model; }
+
+    /** The token the draft is fed for the target's {@code token}: itself, or the draft's unknown token beyond its vocabulary. */
+    public int asSeen(int token) {
+        return token < vocab ? token : unknown;
+    }
+
+    /** {@link #asSeen} of every token (for callers that run the draft model themselves, such as the sweep's trace). */
+    public int[] asSeen(int[] tokens) {
+        int[] r = new int[tokens.length];
+        for (int i = 0; i < r.length; i++) r[i] = asSeen(tokens[i]);
+        return r;
+    }
     @Override public String name() { return name; }
 
     @Override
@@ -87,7 +99,7 @@ public final class ModelDrafter implements Drafter {
         maxTokens = Math.min(Math.min(maxTokens, DraftProposal.MAX_TOKENS), room);
         if (maxTokens <= 0) return proposal;
         // the context as the draft sees it: the target's tokens beyond the draft's vocabulary as its unknown token
-        for (int i = 0; i < length; i++) history[i] = context[i] < vocab ? context[i] : unknown;
+        for (int i = 0; i < length; i++) history[i] = asSeen(context[i]);
         // keep the common prefix of what the cache holds and the context; the last context token is
         // always run again so that its logits are available
         int keep = model.commonPrefix(history, length - 1);

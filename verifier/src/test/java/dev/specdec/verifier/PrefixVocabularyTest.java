@@ -7,23 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.specdec.draft.DraftLengthPolicy;
 import dev.specdec.draft.Drafter;
 import dev.specdec.draft.ModelDrafter;
-import dev.specdec.kernels.Tensor;
 import dev.specdec.sampling.SamplingParams;
-import dev.specdec.target.GgufFile;
-import dev.specdec.target.GgufValue;
-import dev.specdec.target.GgufValueType;
-import dev.specdec.target.GgufWriter;
 import dev.specdec.target.KvCache;
 import dev.specdec.target.ModelLoader;
 import dev.specdec.target.ModelWeights;
 import dev.specdec.target.TestData;
+import dev.specdec.target.TestModels;
 import dev.specdec.target.Transformer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +39,7 @@ class PrefixVocabularyTest {
     @BeforeAll
     static void writeATargetWithExtraTokens() throws IOException {
         target = dir.resolve("llama2-spm-tiny-520.gguf");
-        withExtraTokens(DRAFT, target, EXTRA, 7);
+        TestModels.withExtraTokens(DRAFT, target, EXTRA, 7);
     }
 
     static Drafter draft(ModelWeights t, ModelDrafter.Mode mode) {
@@ -93,56 +87,5 @@ class PrefixVocabularyTest {
             }
             assertTrue(beyond > 0, "the target should have sampled some of its extra tokens");
         }
-    }
-
-    /**
-     * Writes {@code src} with {@code extra} tokens "[PAD<id>]" (type UNUSED, as llama.cpp's converter
-     * pads vocabularies) appended: every vocabulary-sized metadata array grows, and token_embd and
-     * output get rows for them. The new output rows are random with twice the spread of the others,
-     * so the new tokens win some positions but not all.
-     */
-    static void withExtraTokens(Path src, Path dst, int extra, long seed) throws IOException {
-        try (GgufFile f = GgufFile.open(src)) {
-            int vocab = f.getArray("tokenizer.ggml.tokens").size();
-            GgufWriter w = new GgufWriter();
-            for (var e : f.metadata().entrySet()) {
-                GgufValue v = e.getValue();
-                if (v.type() == GgufValueType.ARRAY && ((List<?>) v.value()).size() == vocab) {
-                    List<Object> grown = new ArrayList<>((List<?>) v.value());
-                    for (int i = vocab; i < vocab + extra; i++) {
-                        grown.add(switch (e.getKey()) {
-                            case "tokenizer.ggml.tokens" -> "[PAD" + i + "]";
-                            case "tokenizer.ggml.scores" -> 0f;
-                            case "tokenizer.ggml.token_type" -> 5;   // UNUSED
-                            default -> throw new IllegalStateException("unexpected vocabulary array " + e.getKey());
-                        });
-                    }
-                    v = GgufValue.array(v.elementType(), grown);
-                }
-                w.put(e.getKey(), v);
-            }
-            for (Tensor t : f.tensors().values()) {
-                if (!t.name().equals("token_embd.weight") && !t.name().equals("output.weight")) {
-                    w.addRawTensor(t.name(), t.type(), t.shape(), t.data());
-                    continue;
-                }
-                int cols = t.cols();
-                float[] first = new float[cols];
-                t.row(0, first, 0);
-                double sd = Math.sqrt(Arrays.stream(toDoubles(first)).map(x -> x * x).average().orElseThrow());
-                SplittableRandom rnd = new SplittableRandom(seed + t.name().hashCode());
-                w.addTensor(t.name(), t.type(), new long[] {cols, vocab + extra}, (r, row) -> {
-                    if (r < vocab) t.row(r, row, 0);
-                    else for (int i = 0; i < cols; i++) row[i] = (float) (rnd.nextGaussian() * 2 * sd);
-                });
-            }
-            w.write(dst, false);
-        }
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
     }
 }
