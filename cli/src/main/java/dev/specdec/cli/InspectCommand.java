@@ -3,6 +3,7 @@ package dev.specdec.cli;
 import dev.specdec.kernels.Tensor;
 import dev.specdec.target.GgufFile;
 import dev.specdec.target.GgufValue;
+import dev.specdec.target.LoadOptions;
 import dev.specdec.target.ModelConfig;
 import dev.specdec.target.ModelLoader;
 import dev.specdec.target.ModelWeights;
@@ -23,11 +24,13 @@ final class InspectCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Parameters(index = "0", description = "Model file (GGUF or llama2.c .bin).") Path file;
     @Option(names = "--all-metadata", description = "Print every metadata key (arrays summarized).") boolean allMetadata;
+    @Option(names = "--check-tensors", description = "Also check every weight for NaN and Inf, naming the tensor and element of the first.")
+    boolean checkTensors;
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("file          %s (%,d bytes)%n", file, Files.size(file));
-        try (ModelWeights w = ModelLoader.load(file)) {
+        try (ModelWeights w = ModelLoader.load(file, LoadOptions.DEFAULT.withCheckTensors(checkTensors))) {
             ModelConfig c = w.config();
             out.printf("architecture  %s%n", c.architecture().ggufName());
             out.printf("dim %d, layers %d, heads %d (kv %d), head dim %d, ffn %d, vocab %d, context %d%n",
@@ -37,7 +40,8 @@ final class InspectCommand implements Callable<Integer> {
             if (c.attnSoftCap() > 0) out.printf("soft-capping  attention %g, final %g%n", c.attnSoftCap(), c.finalSoftCap());
             if (c.slidingWindow() > 0) out.printf("sliding window %d (%s)%n", c.slidingWindow(), c.windowOnEvenLayersOnly() ? "even layers" : "all layers");
             out.printf("output        %s%n", w.output() == w.tokenEmbedding() ? "tied to token_embd" : "separate");
-            out.printf("weights       %,d bytes (%,d read per token)%n", w.weightBytes(), w.bytesPerToken());
+            out.printf("weights       %,d bytes (%,d read per token)%s%n", w.weightBytes(), w.bytesPerToken(),
+                    checkTensors ? ", every value finite" : "");
             if (w.tokenizer() != null) {
                 var t = w.tokenizer();
                 out.printf("vocabulary    %d tokens, BOS %d%s, EOS %d%n", t.vocabularySize(), t.bos(), t.addsBos() ? " (added)" : "", t.eos());

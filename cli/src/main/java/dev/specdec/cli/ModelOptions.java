@@ -4,12 +4,13 @@ import dev.specdec.kernels.cuda.Cuda;
 import dev.specdec.target.CudaTransformer;
 import dev.specdec.target.KvCache;
 import dev.specdec.target.LanguageModel;
+import dev.specdec.target.LoadOptions;
 import dev.specdec.target.ModelLoader;
 import dev.specdec.target.ModelWeights;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** How a model is run: threads, context, KV cache type, and the llama2.c tokenizer. */
+/** How a model is loaded and run: threads, context, KV cache type, the llama2.c tokenizer, the tensor check. */
 final class ModelOptions {
     @Option(names = "--threads", description = "Compute threads (default: all available cores).")
     Integer threads;
@@ -27,6 +28,10 @@ final class ModelOptions {
             description = "cpu, cuda or auto (cuda when a usable GPU is present) (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--check-tensors", description = "Check every weight of every model loaded (target and draft) for NaN and Inf "
+            + "before running, naming the tensor and element of the first (reads each file once: a slower start).")
+    boolean checkTensors;
+
     int threads() {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
@@ -42,7 +47,7 @@ final class ModelOptions {
     }
 
     ModelWeights load(Path file) {
-        return ModelLoader.load(file, tokenizer);
+        return ModelLoader.load(file, new LoadOptions(tokenizer, checkTensors, threads()));
     }
 
     LanguageModel session(ModelWeights w) {

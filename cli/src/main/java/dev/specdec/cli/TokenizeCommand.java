@@ -85,7 +85,7 @@ final class TokenizeCommand implements Callable<Integer> {
         }
 
         private static int vocabSizeOf(Path model, Path tokenizerBin) {
-            try (ModelWeights w = dev.specdec.target.ModelLoader.load(model, null)) {
+            try (ModelWeights w = dev.specdec.target.ModelLoader.load(model)) {
                 return w.config().vocabSize();
             }
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.specdec.target.CorruptCopies;
 import dev.specdec.target.TestData;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,6 +61,35 @@ class CliTest {
         Run badToken = run("generate", "-m", model("stories260K.gguf"), "--prompt-tokens", "1,99999");
         assertEquals(1, badToken.rc);
         assertTrue(badToken.err.contains("99999"), badToken.err);
+    }
+
+    @Test
+    void brokenModelsAreOneLine(@TempDir Path dir) {
+        Path q8 = TestData.model("llama2-spm-d256-q8_0.gguf");
+        Path nan = CorruptCopies.withNaNScale(q8, dir.resolve("nan.gguf"), "blk.0.attn_q.weight", 0, 0);
+        long block0 = CorruptCopies.info(q8, "blk.0.attn_q.weight").dataAt();
+        Run garbage = run("generate", "-m", nan.toString(), "--prompt-tokens", "1,5,9", "-n", "8", "--temperature", "0");
+        assertEquals(1, garbage.rc, garbage.err);
+        assertEquals("specdec: the logits of the target model for position 3 are not finite (NaN for token 0): its weights probably "
+                + "hold NaN or Inf; load it with --check-tensors to find the tensor", garbage.err.strip());
+        String named = "specdec: " + nan + " at offset " + block0 + ", tensor 'blk.0.attn_q.weight': Q8_0 [256, 256]: block 0 decodes "
+                + "to NaN at element 0 (row 0, column 0): the block's scale or min is not finite";
+        for (String[] args : new String[][] {
+                {"generate", "-m", nan.toString(), "--prompt-tokens", "1,5,9", "-n", "8", "--check-tensors"},
+                {"generate", "-m", q8.toString(), "--draft", nan.toString(), "--prompt-tokens", "1,5,9", "-n", "8", "--check-tensors"},
+                {"inspect", nan.toString(), "--check-tensors"}}) {
+            Run checked = run(args);
+            assertEquals(1, checked.rc, checked.err);
+            assertEquals(named, checked.err.strip(), String.join(" ", args));
+        }
+
+        var q = CorruptCopies.info(q8, "blk.0.attn_q.weight");
+        Path moved = CorruptCopies.flipByte(q8, dir.resolve("moved.gguf"), q.offsetAt() + 1, 0x01);
+        Run flipped = run("generate", "-m", moved.toString(), "--prompt-tokens", "1,5,9", "-n", "8");
+        assertEquals(1, flipped.rc);
+        assertEquals("specdec: " + moved + " at offset " + q.offsetAt() + ", tensor 'blk.0.attn_q.weight' offset: has offset "
+                + (q.offset() ^ 0x100) + ", expected " + q.offset() + " (the end of tensor 'blk.0.attn_output.weight' rounded up to "
+                + "the alignment 32)", flipped.err.strip());
     }
 
     @Test

@@ -10,7 +10,10 @@ import java.util.random.RandomGenerator;
  * A smaller language model as the drafter: it keeps its own KV cache in step with the context,
  * samples k tokens with the request's parameters (recording the q it drew from), and rolls its
  * cache back to the common prefix when the verifier rejects. Any {@link LanguageModel} whose
- * vocabulary matches the target's works, including the target's own file in a cheaper type.
+ * vocabulary matches the target's works, including the target's own file in a cheaper type, and
+ * so does one whose vocabulary is a prefix of the target's (real pairs differ in padding tokens at
+ * the end): the target's tokens beyond it reach the draft as the draft's unknown token, and the
+ * draft, whose logits cover only its own vocabulary, never proposes them (its q is 0 there).
  */
 public final class ModelDrafter implements Drafter {
     /** How a draft token is chosen. */
@@ -25,9 +28,10 @@ public final class ModelDrafter implements Drafter {
     private final String name;
     private final Mode mode;
     private final int vocab;
+    private final int unknown;           // what the draft is fed for a context token beyond its vocabulary
     private final Distribution dist;
     private final DraftProposal proposal;
-    private final int[] history;         // context + draft tokens, for penalties
+    private final int[] history;         // context (as the draft sees it) + draft tokens: fed to the draft, and for penalties
     private final float[][] logits;
     private final float[] scratch;
 
@@ -36,7 +40,11 @@ public final class ModelDrafter implements Drafter {
         this.name = name;
         this.mode = mode;
         this.vocab = model.vocabularySize();
-        this.dist = new Distribution(vocab);
+        // the draft's unknown token; a vocabulary without one (byte-level BPE) gets token 0. What the
+        // draft sees changes its proposals, never the output: the target verifies every token
+        int unk = model.tokenizer() != null ? model.tokenizer().unknown() : -1;
+        this.unknown = unk >= 0 && unk < vocab ? unk : 0;
+        this.dist = new Distribution(vocab, "draft " + name);
         this.proposal = new DraftProposal(vocab, mode == Mode.SAMPLED);
         this.history = new int[model.contextLength() + DraftProposal.MAX_TOKENS];
         this.logits = new float[1][vocab];
@@ -69,6 +77,18 @@ public final class ModelDrafter implements Drafter {
     }
 
     public LanguageModel model() { return model; }
+
+    /** The token the draft is fed for the target's {@code token}: itself, or the draft's unknown token beyond its vocabulary. */
+    public int asSeen(int token) {
+        return token < vocab ? token : unknown;
+    }
+
+    /** {@link #asSeen} of every token (for callers that run the draft model themselves, such as the sweep's trace). */
+    public int[] asSeen(int[] tokens) {
+        int[] r = new int[tokens.length];
+        for (int i = 0; i < r.length; i++) r[i] = asSeen(tokens[i]);
+        return r;
+    }
     @Override public String name() { return name; }
 
     @Override
@@ -78,14 +98,15 @@ public final class ModelDrafter implements Drafter {
         int room = model.contextLength() - length;
         maxTokens = Math.min(Math.min(maxTokens, DraftProposal.MAX_TOKENS), room);
         if (maxTokens <= 0) return proposal;
+        // the context as the draft sees it: the target's tokens beyond the draft's vocabulary as its unknown token
+        for (int i = 0; i < length; i++) history[i] = asSeen(context[i]);
         // keep the common prefix of what the cache holds and the context; the last context token is
         // always run again so that its logits are available
-        int keep = model.commonPrefix(context, length - 1);
+        int keep = model.commonPrefix(history, length - 1);
         model.truncate(keep);
         int n = length - keep;
-        System.arraycopy(context, 0, history, 0, length);
         float[][] rows = rowsForLast(n);
-        model.forward(sliceFrom(context, keep, n), n, keep, rows);
+        model.forward(sliceFrom(history, keep, n), n, keep, rows);
         float[] last = rows[n - 1];
         int hist = length;
         for (int i = 0; i < maxTokens; i++) {

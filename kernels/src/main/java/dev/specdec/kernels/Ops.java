@@ -1,6 +1,7 @@
 package dev.specdec.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /** Row-wise operations of the forward pass. Each works on one row and never looks at others. */
 public final class Ops {
@@ -101,5 +102,23 @@ public final class Ops {
         float bv = x[off];
         for (int i = 1; i < n; i++) if (x[off + i] > bv) { bv = x[off + i]; best = i; }
         return best;
+    }
+
+    /**
+     * Index of the first NaN or infinite value of x[0..n), or -1 when all are finite: the check of
+     * every weight at load and of every row of logits, so whole vectors are tested at once and only
+     * a vector with a bad lane is searched lane by lane.
+     */
+    public static int firstNonFinite(float[] x, int n) {
+        int i = 0;
+        if (Vectors.ENABLED) {
+            var F = Vectors.F;
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                // |v| <= MAX_VALUE is false exactly for NaN and +-Inf
+                if (!FloatVector.fromArray(F, x, i).abs().compare(VectorOperators.LE, Float.MAX_VALUE).allTrue()) break;
+            }
+        }
+        for (; i < n; i++) if (!Float.isFinite(x[i])) return i;
+        return -1;
     }
 }

@@ -176,6 +176,24 @@ class KernelEqualityTest {
     }
 
     @Test
+    void firstNonFiniteFindsTheFirstBadValueInVectorsAndTail() {
+        for (int n : new int[] {1, 7, 16, 37, 1000}) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = i % 2 == 0 ? Float.MAX_VALUE : -Float.MAX_VALUE;
+            assertEquals(-1, Ops.firstNonFinite(x, n), "n=" + n);
+            for (int at = 0; at < n; at += Math.max(1, n / 9)) {
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                    float[] y = x.clone();
+                    y[at] = bad;
+                    if (at + 1 < n) y[n - 1] = Float.NaN;   // a later bad value must not be reported instead
+                    assertEquals(at, Ops.firstNonFinite(y, n), "n=" + n + " at " + at + " " + bad);
+                    assertEquals(-1, Ops.firstNonFinite(y, at), "only the values before it");
+                }
+            }
+        }
+    }
+
+    @Test
     void quantizationErrorIsBounded() {
         Random r = new Random(3);
         int n = 4096;

@@ -1,21 +1,32 @@
 package dev.specdec.sampling;
 
+import dev.specdec.kernels.Ops;
 import java.util.Arrays;
 
 /**
  * Turns one row of logits into the probability distribution {@link SamplingParams} define. One
  * instance per request and model (it owns vocabulary-sized scratch buffers, so it allocates nothing
  * per token); not thread-safe.
+ *
+ * <p>Every row of logits that decoding uses passes through {@link #compute} (the target's p, a
+ * draft's q, plain and speculative decoding alike), so that is where a non-finite row is caught.
  */
 public final class Distribution {
     private final int vocab;
+    private final String source;    // which model's logits, for the error
     private final float[] work;
     private final long[] order;     // (probability bits << 32 | index) for top-p sorting
     private final int[] counts;     // token counts in the penalty window
     private final int[] touched;
 
     public Distribution(int vocab) {
+        this(vocab, "the model");
+    }
+
+    /** @param source which model's logits these are, as errors name it ("the target", "draft x.gguf") */
+    public Distribution(int vocab, String source) {
         this.vocab = vocab;
+        this.source = source;
         this.work = new float[vocab];
         this.order = new long[vocab];
         this.counts = new int[vocab];
@@ -28,10 +39,14 @@ public final class Distribution {
      * Fills {@code probs[0..vocab)}.
      *
      * @param history tokens before this position (prompt, output, earlier draft tokens): history[0..historyLength)
+     * @throws NonFiniteLogitsException when a logit is NaN or infinite (naming position historyLength)
      */
     public void compute(float[] logits, SamplingParams sp, int[] history, int historyLength, float[] probs) {
         float[] l = work;
         System.arraycopy(logits, 0, l, 0, vocab);
+        // a model's own logits are always finite; a -inf logit bias is applied below, after this check
+        int bad = Ops.firstNonFinite(l, vocab);
+        if (bad >= 0) throw new NonFiniteLogitsException(source, historyLength, bad, l[bad]);
         for (var e : sp.logitBias().entrySet()) {
             int id = e.getKey();
             if (id >= 0 && id < vocab) l[id] += e.getValue();

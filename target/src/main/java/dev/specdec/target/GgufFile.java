@@ -13,23 +13,28 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * A GGUF file (versions 2 and 3), memory-mapped once: metadata is parsed onto the heap, tensor data
  * stays in the mapping and every {@link Tensor} is a slice of it. Every count, length and offset is
  * checked against the file size before it is used, so a malformed file fails with a
  * {@link ModelFormatException} naming the offset and field, never with an OutOfMemoryError or an
- * exception from deep inside.
+ * exception from deep inside; and the tensors must tile the data section as llama.cpp requires
+ * ({@link TensorTiling}), which catches a flipped offset or type field before it becomes garbage weights.
  */
 public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" read little-endian
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
     private static final int MAX_ARRAY_NESTING = 8;
+    private static final String SUPPORTED_TYPES = Arrays.stream(GgmlType.values()).filter(t -> t.format() != null)
+            .map(t -> t + " (" + t.id() + ")").collect(Collectors.joining(", "));
 
     private final Path path;
     private final Arena arena;
@@ -131,8 +136,7 @@ public final class GgufFile implements AutoCloseable {
             }
             alignment = (int) a;
         }
-        record Info(String name, long[] shape, GgmlType type, long offset, long bytes, long at) {}
-        List<Info> infos = new ArrayList<>();
+        List<TensorTiling.Entry> infos = new ArrayList<>();
         Map<String, Boolean> names = new LinkedHashMap<>();
         for (long i = 0; i < tensorCount; i++) {
             long at = r.pos;
@@ -160,39 +164,32 @@ public final class GgufFile implements AutoCloseable {
             int typeId = r.i32(field + " type");
             GgmlType type = GgmlType.byId(typeId);
             if (type == null || type.format() == null) {
-                throw r.error(typeAt, field + " type", "unknown or unsupported ggml type " + Integer.toUnsignedString(typeId)
-                        + (type != null ? " (" + type + ")" : ""));
+                throw r.error(typeAt, field + " type", (type == null ? "unknown ggml type id " + Integer.toUnsignedString(typeId)
+                        : "ggml type " + type + " (id " + typeId + ") is not supported") + "; expected one of " + SUPPORTED_TYPES);
             }
             if (shape[0] % type.blockSize() != 0) {
-                throw r.error(dimsAt, field + " shape", "first dimension " + shape[0] + " is not a multiple of the "
-                        + type + " block size " + type.blockSize());
+                throw r.error(typeAt, field + " type", "found " + type + " (id " + typeId + "), whose blocks of " + type.blockSize()
+                        + " values do not divide the first dimension of the shape " + Arrays.toString(shape) + " (a wrong type or shape)");
             }
             long offAt = r.pos;
             long offset = r.u64(field + " offset");
-            if (offset < 0 || offset % alignment != 0) {
-                throw r.error(offAt, field + " offset", "offset " + Long.toUnsignedString(offset) + " is not a multiple of the alignment " + alignment);
-            }
             long bytes;
             try {
                 bytes = type.bytesFor(elements);
             } catch (ArithmeticException e) {
                 throw r.error(dimsAt, field + " shape", "byte size overflows");
             }
-            infos.add(new Info(name, shape, type, offset, bytes, offAt));
+            infos.add(new TensorTiling.Entry(name, shape, type, offset, bytes, typeAt, offAt));
         }
         long dataOffset = align(r.pos, alignment);
         if (tensorCount > 0 && dataOffset > seg.byteSize()) {
             throw r.error(r.pos, "tensor data", "file ends before the tensor data section (" + seg.byteSize() + " bytes)");
         }
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
         long dataSize = seg.byteSize() - Math.min(dataOffset, seg.byteSize());
-        for (Info in : infos) {
-            if (in.offset > dataSize || in.bytes > dataSize - in.offset) {
-                throw r.error(in.at, "tensor '" + in.name + "' offset", "data [" + in.offset + ", " + (in.offset + in.bytes)
-                        + ") of the data section runs past the end of the file (" + dataSize + " data bytes): file truncated?");
-            }
-            MemorySegment data = seg.asSlice(dataOffset + in.offset, in.bytes);
-            tensors.put(in.name, new Tensor(in.name, in.type, in.shape, data));
+        TensorTiling.check(path, infos, dataSize, alignment);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (TensorTiling.Entry in : infos) {
+            tensors.put(in.name(), new Tensor(in.name(), in.type(), in.shape(), seg.asSlice(dataOffset + in.offset(), in.bytes())));
         }
         return new GgufFile(path, arena, seg, version, Collections.unmodifiableMap(metadata),
                 Collections.unmodifiableMap(tensors), dataOffset, alignment);
@@ -211,6 +208,14 @@ public final class GgufFile implements AutoCloseable {
     public Map<String, Tensor> tensors() { return tensors; }
 
     public Tensor tensor(String name) { return tensors.get(name); }
+
+    /** Where a tensor of this file starts in it, in bytes from the beginning of the file. */
+    public long fileOffset(Tensor t) {
+        return t.data().address() - file.address();
+    }
+
+    /** The whole file as mapped (every tensor is a slice of it). */
+    MemorySegment segment() { return file; }
 
     /** The tensor, or a ModelFormatException that names the missing tensor. */
     public Tensor requireTensor(String name) {

@@ -27,6 +27,10 @@ public final class Llama2cCheckpoint {
     private static final String[] HEADER = {"dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"};
 
     public static ModelWeights load(Path file, Path tokenizerFile) {
+        return load(file, LoadOptions.DEFAULT.withTokenizer(tokenizerFile));
+    }
+
+    static ModelWeights load(Path file, LoadOptions options) {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment seg = ModelLoader.map(file, arena);
@@ -55,22 +59,23 @@ public final class Llama2cCheckpoint {
                         + " is " + expected + " bytes, the file has " + seg.byteSize());
             }
             long[] off = {28};
-            Tensor embd = next(seg, off, "token_embd.weight", dim, vocab);
+            List<Tensor> all = new ArrayList<>();   // in file order, for the tensor check
+            Tensor embd = next(seg, off, "token_embd.weight", dim, vocab, all);
             float[][] attNorm = new float[layers][], ffnNorm = new float[layers][];
             Tensor[] wq = new Tensor[layers], wk = new Tensor[layers], wv = new Tensor[layers], wo = new Tensor[layers];
             Tensor[] w1 = new Tensor[layers], w2 = new Tensor[layers], w3 = new Tensor[layers];
-            for (int l = 0; l < layers; l++) attNorm[l] = next(seg, off, "attn_norm", dim, 1).toFloats();
-            for (int l = 0; l < layers; l++) wq[l] = next(seg, off, "blk." + l + ".attn_q.weight", dim, dim);
-            for (int l = 0; l < layers; l++) wk[l] = next(seg, off, "blk." + l + ".attn_k.weight", dim, kvDim);
-            for (int l = 0; l < layers; l++) wv[l] = next(seg, off, "blk." + l + ".attn_v.weight", dim, kvDim);
-            for (int l = 0; l < layers; l++) wo[l] = next(seg, off, "blk." + l + ".attn_output.weight", dim, dim);
-            for (int l = 0; l < layers; l++) ffnNorm[l] = next(seg, off, "ffn_norm", dim, 1).toFloats();
-            for (int l = 0; l < layers; l++) w1[l] = next(seg, off, "blk." + l + ".ffn_gate.weight", dim, hidden);
-            for (int l = 0; l < layers; l++) w2[l] = next(seg, off, "blk." + l + ".ffn_down.weight", hidden, dim);
-            for (int l = 0; l < layers; l++) w3[l] = next(seg, off, "blk." + l + ".ffn_up.weight", dim, hidden);
-            float[] outNorm = next(seg, off, "output_norm", dim, 1).toFloats();
+            for (int l = 0; l < layers; l++) attNorm[l] = next(seg, off, "blk." + l + ".attn_norm.weight", dim, 1, all).toFloats();
+            for (int l = 0; l < layers; l++) wq[l] = next(seg, off, "blk." + l + ".attn_q.weight", dim, dim, all);
+            for (int l = 0; l < layers; l++) wk[l] = next(seg, off, "blk." + l + ".attn_k.weight", dim, kvDim, all);
+            for (int l = 0; l < layers; l++) wv[l] = next(seg, off, "blk." + l + ".attn_v.weight", dim, kvDim, all);
+            for (int l = 0; l < layers; l++) wo[l] = next(seg, off, "blk." + l + ".attn_output.weight", dim, dim, all);
+            for (int l = 0; l < layers; l++) ffnNorm[l] = next(seg, off, "blk." + l + ".ffn_norm.weight", dim, 1, all).toFloats();
+            for (int l = 0; l < layers; l++) w1[l] = next(seg, off, "blk." + l + ".ffn_gate.weight", dim, hidden, all);
+            for (int l = 0; l < layers; l++) w2[l] = next(seg, off, "blk." + l + ".ffn_down.weight", hidden, dim, all);
+            for (int l = 0; l < layers; l++) w3[l] = next(seg, off, "blk." + l + ".ffn_up.weight", dim, hidden, all);
+            float[] outNorm = next(seg, off, "output_norm.weight", dim, 1, all).toFloats();
             off[0] += 4L * seqLen * headSize;   // freq_cis_real and freq_cis_imag: recomputed instead
-            Tensor output = shared ? embd : next(seg, off, "output.weight", dim, vocab);
+            Tensor output = shared ? embd : next(seg, off, "output.weight", dim, vocab, all);
             List<LayerWeights> blocks = new ArrayList<>();
             for (int l = 0; l < layers; l++) {
                 blocks.add(new LayerWeights(attNorm[l], wq[l], wk[l], wv[l], null, null, null, null, wo[l], null,
@@ -79,7 +84,8 @@ public final class Llama2cCheckpoint {
             ModelConfig config = new ModelConfig(Architecture.LLAMA, dim, layers, heads, kvHeads, headSize, hidden, vocab, seqLen,
                     1e-5f, 10000.0, headSize, Rope.Layout.NORMAL, 1f, false, 0f, 0f, 0, false,
                     (float) (1.0 / Math.sqrt(headSize)), false);
-            Tokenizer tok = tokenizerFile != null ? readTokenizer(tokenizerFile, vocab) : null;
+            if (options.checkTensors()) TensorCheck.scan(file, seg, all, options.threads());
+            Tokenizer tok = options.tokenizer() != null ? readTokenizer(options.tokenizer(), vocab) : null;
             return new ModelWeights(file, config, tok, embd, List.copyOf(blocks), outNorm, output, null, null, arena);
         } catch (RuntimeException e) {
             arena.close();
@@ -87,9 +93,10 @@ public final class Llama2cCheckpoint {
         }
     }
 
-    private static Tensor next(MemorySegment seg, long[] off, String name, int cols, int rows) {
+    private static Tensor next(MemorySegment seg, long[] off, String name, int cols, int rows, List<Tensor> all) {
         Tensor t = ModelLoader.f32(name, seg, off[0], cols, rows);
         off[0] += 4L * cols * rows;
+        all.add(t);
         return t;
     }
 

@@ -25,23 +25,31 @@ public final class ModelLoader {
 
     /** Loads a model; {@code tokenizerFile} is only used for llama2.c checkpoints (may be null). */
     public static ModelWeights load(Path file, Path tokenizerFile) {
+        return load(file, LoadOptions.DEFAULT.withTokenizer(tokenizerFile));
+    }
+
+    public static ModelWeights load(Path file) {
+        return load(file, LoadOptions.DEFAULT);
+    }
+
+    /** Loads a model; with {@link LoadOptions#checkTensors} every weight is checked to be finite before it is returned. */
+    public static ModelWeights load(Path file, LoadOptions options) {
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file, -1, null, Files.exists(file) ? "not a regular file" : "file not found");
         }
         if (GgufFile.isGguf(file)) {
             GgufFile f = GgufFile.open(file);
             try {
-                return fromGguf(f);
+                ModelWeights w = fromGguf(f);
+                // every tensor of the file, used or not, as llama.cpp's check does
+                if (options.checkTensors()) TensorCheck.scan(file, f.segment(), List.copyOf(f.tensors().values()), options.threads());
+                return w;
             } catch (RuntimeException e) {
                 f.close();
                 throw e;
             }
         }
-        return Llama2cCheckpoint.load(file, tokenizerFile);
-    }
-
-    public static ModelWeights load(Path file) {
-        return load(file, null);
+        return Llama2cCheckpoint.load(file, options);
     }
 
     /** Builds the model of an open GGUF file; the weights take ownership of the file. */

@@ -22,6 +22,9 @@ public interface Tokenizer {
 
     int bos();
     int eos();
+
+    /** The unknown token's id, or -1 when the vocabulary has none (byte-level BPE needs none). */
+    default int unknown() { return -1; }
     boolean addsBos();
 
     /** Whether generation stops at this token (EOS, EOT, end-of-turn, ...). */

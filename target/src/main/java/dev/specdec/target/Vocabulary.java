@@ -125,6 +125,7 @@ public final class Vocabulary implements Tokenizer {
     @Override public String tokenText(int id) { return text[id]; }
     @Override public int bos() { return bos; }
     @Override public int eos() { return eos; }
+    @Override public int unknown() { return unk; }
     @Override public boolean addsBos() { return addBos; }
     @Override public boolean isEndOfGeneration(int id) { return id >= 0 && eog.get(id); }
     @Override public byte[] tokenBytes(int id) { return bytes[id]; }

@@ -35,6 +35,25 @@ class DistributionTest {
     }
 
     @Test
+    void nonFiniteLogitsStopWithThePositionNotToken0() {
+        Distribution d = new Distribution(5, "the target model");
+        float[] out = new float[5];
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            float[] l = LOGITS.clone();
+            l[2] = bad;
+            for (SamplingParams sp : new SamplingParams[] {SamplingParams.greedy(), SamplingParams.temperature(1f, 1)}) {
+                NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class, () -> d.compute(l, sp, new int[7], 7, out));
+                assertEquals("the logits of the target model for position 7 are not finite (" + bad + " for token 2): its weights "
+                        + "probably hold NaN or Inf; load it with --check-tensors to find the tensor", e.getMessage());
+                assertEquals(7, e.position());
+            }
+        }
+        // a -inf logit bias is the user's choice, not a broken model
+        d.compute(LOGITS, new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(1, Float.NEGATIVE_INFINITY), 0), new int[0], 0, out);
+        assertEquals(0f, out[1]);
+    }
+
+    @Test
     void greedyPutsAllMassOnTheFirstArgmax() {
         assertDist(new double[] {0, 1, 0, 0, 0}, p(SamplingParams.greedy()));
     }

@@ -46,7 +46,7 @@ public final class SpeculativeDecoder {
         this.drafter = drafter;
         this.policy = policy != null ? policy : new FixedPolicy(4);
         this.vocab = target.vocabularySize();
-        this.dist = new Distribution(vocab);
+        this.dist = new Distribution(vocab, "the target model");
         this.sampler = new RejectionSampler(vocab);
         int rows = DraftProposal.MAX_TOKENS + 1;
         this.logits = new float[rows][];

@@ -45,9 +45,15 @@ class RejectionSamplerTest {
     /** Simulates N two-token speculative generations; returns counts of (first, second). */
     static long[] simulate(Verifier verifier, float[][] targetLogits, float[][] draftLogits, SamplingParams sp, int k,
                            boolean deterministicDraft, long seed) {
+        return simulate(verifier, targetLogits, draftLogits, sp, k, deterministicDraft, seed, V);
+    }
+
+    /** As above with a draft over the first {@code draftVocab} tokens only: its q rows are that long (q = 0 beyond). */
+    static long[] simulate(Verifier verifier, float[][] targetLogits, float[][] draftLogits, SamplingParams sp, int k,
+                           boolean deterministicDraft, long seed, int draftVocab) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        Distribution dist = new Distribution(V);
-        float[][] p = new float[k + 1][V], q = new float[k][V];
+        Distribution dist = new Distribution(V), draftDist = new Distribution(draftVocab);
+        float[][] p = new float[k + 1][V], q = new float[k][draftVocab];
         float[][] qRows = new float[k][];
         int[] draft = new int[k];
         int[] hist = new int[8], hd = new int[16];
@@ -63,9 +69,9 @@ class RejectionSamplerTest {
                     // penalties see the history including the draft tokens before this position
                     System.arraycopy(hist, 0, hd, 0, len);
                     System.arraycopy(draft, 0, hd, len, i);
-                    dist.compute(draftLogits[prev], sp, hd, len + i, q[i]);
-                    if (deterministicDraft) { draft[i] = dist.argmaxOf(q[i]); qRows[i] = null; }
-                    else { draft[i] = dist.sample(q[i], rnd.nextDouble()); qRows[i] = q[i]; }
+                    draftDist.compute(draftLogits[prev], sp, hd, len + i, q[i]);
+                    if (deterministicDraft) { draft[i] = draftDist.argmaxOf(q[i]); qRows[i] = null; }
+                    else { draft[i] = draftDist.sample(q[i], rnd.nextDouble()); qRows[i] = q[i]; }
                 }
                 for (int i = 0; i <= k; i++) {
                     int prev = i == 0 ? hist[len - 1] : draft[i - 1];
@@ -118,6 +124,17 @@ class RejectionSamplerTest {
         long[] counts = simulate(CORRECT, target, draft, sp, k, deterministic, 99);
         double pv = Stats.chiSquarePValue(counts, expectedJoint(target, sp));
         assertTrue(pv > 0.001, name + ": joint of the first two tokens deviates from the target, p = " + pv);
+    }
+
+    /** A draft whose vocabulary is a prefix of the target's: q is shorter than p, and 0 beyond it. */
+    @ParameterizedTest(name = "deterministic {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aDraftWithAPrefixVocabularyKeepsTheTargetDistribution(boolean deterministic) {
+        float[][] target = chain(11, 1.5), draft = chain(12, 1.5);
+        SamplingParams sp = SamplingParams.temperature(1f, 1);
+        long[] counts = simulate(CORRECT, target, draft, sp, 3, deterministic, 99, V - 2);
+        double pv = Stats.chiSquarePValue(counts, expectedJoint(target, sp));
+        assertTrue(pv > 0.001, "draft over " + (V - 2) + " of " + V + " tokens: the joint deviates from the target, p = " + pv);
     }
 
     @Test

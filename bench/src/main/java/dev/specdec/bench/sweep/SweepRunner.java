@@ -162,11 +162,12 @@ public final class SweepRunner {
         int[] full = Arrays.copyOf(prompt, prompt.length + n);
         System.arraycopy(y, 0, full, prompt.length, n);
         float[][] pl = logitsAlong(target, full, prompt.length, n);
-        float[][] ql = d instanceof ModelDrafter md ? logitsAlong(md.model(), full, prompt.length, n) : null;
-        Distribution dist = new Distribution(target.vocabularySize());
+        int[] seen = d instanceof ModelDrafter md ? md.asSeen(full) : full;   // the sequence as the draft sees it
+        float[][] ql = d instanceof ModelDrafter md ? logitsAlong(md.model(), seen, prompt.length, n) : null;
+        Distribution dist = new Distribution(target.vocabularySize(), "the target model");
         float[] p = new float[target.vocabularySize()];
         float[] q = ql != null ? new float[ql[0].length] : null;
-        Distribution qd = ql != null ? new Distribution(ql[0].length) : null;
+        Distribution qd = ql != null ? new Distribution(ql[0].length, "draft " + d.name()) : null;
         PromptLookupDrafter lookup = d instanceof PromptLookupDrafter pl2 ? pl2 : null;
         for (int t = 0; t < n; t++) {
             int pos = prompt.length + t;
@@ -174,7 +175,7 @@ public final class SweepRunner {
             double pt = p[y[t]];
             double qt, top;
             if (qd != null) {
-                qd.compute(ql[t], sp, full, pos, q);
+                qd.compute(ql[t], sp, seen, pos, q);
                 qt = y[t] < q.length ? q[y[t]] : 0;
                 top = Distribution.topProbability(ql[t], ql[t].length);
             } else {
