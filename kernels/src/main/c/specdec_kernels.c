@@ -111,6 +111,13 @@ static void quantize_row(int kind, const float *x, int n, uint8_t *out) {
     float *d = (float *) (out + n);
     if (kind == ACT_Q8_0) {
         for (int b = 0; b < n / 32; b++) quantize_32(x + 32 * b, qs + 32 * b, d + b);
+#if defined(SD_VNNI_EVEX)
+        /* stored as x + 128 (unsigned): vpdpbusd then multiplies them with the signed weights directly */
+        for (int i = 0; i < n; i += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *) (qs + i));
+            _mm256_storeu_si256((__m256i *) (qs + i), _mm256_xor_si256(v, _mm256_set1_epi8((char) 0x80)));
+        }
+#endif
         return;
     }
     /* ACT_Q8_K: one scale per 256 values, and the sum of each 16 quantized values */
@@ -183,8 +190,74 @@ ALWAYS void NAME(const uint8_t *wr, int nb, const int8_t *const *xq, const float
     }                                                                                               \
     for (int t = 0; t < tb; t++) out[t] = hsum(_mm256_add_ps(a0[t], a1[t]));                        \
 }
+#if defined(SD_VNNI_EVEX)
+/*
+ * AVX-512 VNNI: two blocks per 512-bit vector. Activations are stored as u = x + 128, so one
+ * vpdpbusd(init, u, w) gives sum(x * w) when init holds -128 * sum(w): init depends on the weights
+ * only and is computed once per block pair for all rows. Per row and block pair that leaves one
+ * load, one vpdpbusd, one conversion and the scale (lanes 0-7 block j, lanes 8-15 block j + 1).
+ */
+ALWAYS __m512i unpack2_q4_0(const block_q4_0 *b) {
+    __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *) b[1].qs), _mm_loadu_si128((const __m128i *) b[0].qs));
+    __m256i lo = _mm256_and_si256(q, _mm256_set1_epi8(15)), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(15));
+    /* [lo b0 | lo b1] and [hi b0 | hi b1] -> [lo b0, hi b0, lo b1, hi b1] in 16-byte quarters */
+    __m512i w = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), _mm512_castsi256_si512(hi));
+    return _mm512_sub_epi8(w, _mm512_set1_epi8(8));
+}
+
+ALWAYS __m512i unpack2_q8_0(const block_q8_0 *b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) b[0].qs)),
+                              _mm256_loadu_si256((const __m256i *) b[1].qs), 1);
+}
+
+/* [a x 8, b x 8] */
+ALWAYS __m512 pair_ps(float a, float b) {
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_set1_ps(a))),
+                                               _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+
+#define TILE_Q32_512(NAME, BLOCK_T, UNPACK2)                                                         \
+ALWAYS void NAME(const uint8_t *wr, int nb, const int8_t *const *xq, const float *const *xd,       \
+                 float *out, const int tb) {                                                        \
+    const BLOCK_T *blk = (const BLOCK_T *) wr;                                                      \
+    const __m512i u128 = _mm512_set1_epi8((char) 0x80);                                             \
+    const __m512i pick = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);         \
+    __m512 acc[TB_MAX];                                                                             \
+    for (int t = 0; t < tb; t++) acc[t] = _mm512_setzero_ps();                                     \
+    int j = 0;                                                                                      \
+    for (; j + 2 <= nb; j += 2) {                                                                   \
+        __m512i w = UNPACK2(blk + j);                                                               \
+        __m512i init = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), u128, w)); \
+        __m512 dw = pair_ps(f16(&blk[j].d), f16(&blk[j + 1].d));                                    \
+        for (int t = 0; t < tb; t++) {                                                              \
+            __m512i s = _mm512_dpbusd_epi32(init, _mm512_loadu_si512((const void *) (xq[t] + 32 * j)), w); \
+            __m512 dx = _mm512_permutexvar_ps(pick, _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd((const double *) (xd[t] + j))))); \
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, dx), acc[t]);         \
+        }                                                                                           \
+    }                                                                                               \
+    if (j < nb) {   /* an odd last block: the upper half of the vector is zero */                  \
+        __m256i w0 = UNPACK_ONE(blk + j);                                                           \
+        __m512i wz = _mm512_zextsi256_si512(w0);                                                    \
+        __m512i init = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), u128, wz)); \
+        __m512 dw = pair_ps(f16(&blk[j].d), 0.0f);                                                  \
+        for (int t = 0; t < tb; t++) {                                                              \
+            __m512i x = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *) (xq[t] + 32 * j))); \
+            __m512i s = _mm512_dpbusd_epi32(init, x, wz);                                           \
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t][j])), acc[t]); \
+        }                                                                                           \
+    }                                                                                               \
+    for (int t = 0; t < tb; t++) out[t] = hsum(_mm256_add_ps(_mm512_castps512_ps256(acc[t]), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[t]), 1)))); \
+}
+#define UNPACK_ONE unpack_q4_0
+TILE_Q32_512(tile_q4_0, block_q4_0, unpack2_q4_0)
+#undef UNPACK_ONE
+#define UNPACK_ONE unpack_q8_0
+TILE_Q32_512(tile_q8_0, block_q8_0, unpack2_q8_0)
+#undef UNPACK_ONE
+#else
 TILE_Q32(tile_q4_0, block_q4_0, unpack_q4_0)
 TILE_Q32(tile_q8_0, block_q8_0, unpack_q8_0)
+#endif
 
 /* ---- K-quants x Q8_K activations ---- */
 
