@@ -276,6 +276,33 @@ ALWAYS __m256i mins_x2(const uint8_t *m) {
     return _mm256_set_m128i(_mm_unpackhi_epi16(v, v), _mm_unpacklo_epi16(v, v));
 }
 
+/*
+ * Integer sums of 64 unsigned weights times 64 activations, each half (32 values) with its own
+ * 16-bit scale: one 512-bit maddubs + madd on AVX-512, two 256-bit ones elsewhere. Integer sums are
+ * exact, so both give the same result; kacc_fold brings the accumulator to 8 lanes.
+ */
+#if defined(SD_VNNI_EVEX)
+typedef __m512i kacc_t;
+typedef __m512i kq_t;
+ALWAYS kacc_t kacc_zero(void) { return _mm512_setzero_si512(); }
+ALWAYS kq_t kq_pair(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+ALWAYS kacc_t kacc_add(kacc_t a, kq_t q, kq_t sc, const int8_t *x) {
+    return _mm512_add_epi32(a, _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_loadu_si512((const void *) x)), sc));
+}
+ALWAYS __m256i kacc_fold(kacc_t a) { return _mm256_add_epi32(_mm512_castsi512_si256(a), _mm512_extracti64x4_epi64(a, 1)); }
+#else
+typedef __m256i kacc_t;
+typedef struct { __m256i lo, hi; } kq_t;
+ALWAYS kacc_t kacc_zero(void) { return _mm256_setzero_si256(); }
+ALWAYS kq_t kq_pair(__m256i lo, __m256i hi) { kq_t r = {lo, hi}; return r; }
+ALWAYS kacc_t kacc_add(kacc_t a, kq_t q, kq_t sc, const int8_t *x) {
+    __m256i plo = _mm256_maddubs_epi16(q.lo, _mm256_loadu_si256((const __m256i *) x));
+    __m256i phi = _mm256_maddubs_epi16(q.hi, _mm256_loadu_si256((const __m256i *) (x + 32)));
+    return _mm256_add_epi32(a, _mm256_add_epi32(_mm256_madd_epi16(plo, sc.lo), _mm256_madd_epi16(phi, sc.hi)));
+}
+ALWAYS __m256i kacc_fold(kacc_t a) { return a; }
+#endif
+
 /* values 0..31 of a 64-value chunk are low nibbles (sub-block 2c), 32..63 high nibbles (2c+1) */
 #define TILE_KQ_MIN(NAME, BLOCK_T, UNPACK5)                                                          \
 ALWAYS void NAME(const uint8_t *wr, int nsb, const int8_t *const *xq, const float *const *xd,      \
@@ -290,25 +317,20 @@ ALWAYS void NAME(const uint8_t *wr, int nsb, const int8_t *const *xq, const floa
         k_scales(b->scales, sc, mn);                                                                \
         float d = f16(&b->d), dmin = f16(&b->dmin);                                                 \
         __m256i mins = mins_x2(mn);                                                                 \
-        __m256i sumi[TB_MAX];                                                                       \
-        for (int t = 0; t < tb; t++) sumi[t] = _mm256_setzero_si256();                              \
+        kacc_t sumi[TB_MAX];                                                                        \
+        for (int t = 0; t < tb; t++) sumi[t] = kacc_zero();                                         \
         UNPACK5                                                                                     \
         for (int c = 0; c < 4; c++) {                                                               \
             __m256i q = _mm256_loadu_si256((const __m256i *) (b->qs + 32 * c));                     \
             __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4); \
             HIGH_BIT(c)                                                                             \
-            __m256i slo = _mm256_set1_epi16(sc[2 * c]), shi = _mm256_set1_epi16(sc[2 * c + 1]);    \
-            for (int t = 0; t < tb; t++) {                                                          \
-                const int8_t *x = xq[t] + 256 * i + 64 * c;                                         \
-                __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *) x));    \
-                __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *) (x + 32))); \
-                sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(_mm256_madd_epi16(plo, slo), _mm256_madd_epi16(phi, shi))); \
-            }                                                                                       \
+            kq_t qq = kq_pair(lo, hi), scv = kq_pair(_mm256_set1_epi16(sc[2 * c]), _mm256_set1_epi16(sc[2 * c + 1])); \
+            for (int t = 0; t < tb; t++) sumi[t] = kacc_add(sumi[t], qq, scv, xq[t] + 256 * i + 64 * c); \
         }                                                                                           \
         for (int t = 0; t < tb; t++) {                                                              \
             __m256i s2 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *) (bs[t] + 16 * i)), mins); \
             float dx = xd[t][i];                                                                    \
-            __m256 v = _mm256_fmsub_ps(_mm256_cvtepi32_ps(sumi[t]), _mm256_set1_ps(dx * d),          \
+            __m256 v = _mm256_fmsub_ps(_mm256_cvtepi32_ps(kacc_fold(sumi[t])), _mm256_set1_ps(dx * d), \
                                        _mm256_mul_ps(_mm256_cvtepi32_ps(s2), _mm256_set1_ps(dx * dmin))); \
             if (i & 1) a1[t] = _mm256_add_ps(a1[t], v); else a0[t] = _mm256_add_ps(a0[t], v);       \
         }                                                                                           \
@@ -339,11 +361,8 @@ ALWAYS void tile_q6_K(const uint8_t *wr, int nsb, const int8_t *const *xq, const
         const block_q6_K *b = blk + i;
         float d = f16(&b->d);
         __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) b->scales));
-        __m256i sumi[TB_MAX];
-        /* the -32 offset: 32 * sum over sub-blocks of scale * (sum of its 16 activations) */
-        for (int t = 0; t < tb; t++)
-            sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                       _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *) (bs[t] + 16 * i)), sc16), 5));
+        kacc_t sumi[TB_MAX];
+        for (int t = 0; t < tb; t++) sumi[t] = kacc_zero();
         for (int h = 0; h < 2; h++) {
             __m256i a = _mm256_loadu_si256((const __m256i *) (b->ql + 64 * h));
             __m256i c = _mm256_loadu_si256((const __m256i *) (b->ql + 64 * h + 32));
@@ -353,17 +372,20 @@ ALWAYS void tile_q6_K(const uint8_t *wr, int nsb, const int8_t *const *xq, const
             g[1] = _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m48));
             g[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4), _mm256_and_si256(hb, m48));
             g[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m48));
+            __m256i scv[4];
             for (int k = 0; k < 4; k++) {
                 int s0 = 8 * h + 2 * k;
-                __m256i scv = _mm256_set_m128i(_mm_set1_epi16(b->scales[s0 + 1]), _mm_set1_epi16(b->scales[s0]));
-                for (int t = 0; t < tb; t++) {
-                    __m256i x = _mm256_loadu_si256((const __m256i *) (xq[t] + 256 * i + 128 * h + 32 * k));
-                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_maddubs_epi16(g[k], x), scv));
-                }
+                scv[k] = _mm256_set_m128i(_mm_set1_epi16(b->scales[s0 + 1]), _mm_set1_epi16(b->scales[s0]));
+            }
+            for (int k = 0; k < 4; k += 2) {
+                kq_t qq = kq_pair(g[k], g[k + 1]), sc2 = kq_pair(scv[k], scv[k + 1]);
+                for (int t = 0; t < tb; t++) sumi[t] = kacc_add(sumi[t], qq, sc2, xq[t] + 256 * i + 128 * h + 32 * k);
             }
         }
         for (int t = 0; t < tb; t++) {
-            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(sumi[t]), _mm256_set1_ps(xd[t][i] * d));
+            /* the -32 offset: 32 * sum over sub-blocks of scale * (sum of its 16 activations) */
+            __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *) (bs[t] + 16 * i)), sc16), 5);
+            __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(kacc_fold(sumi[t]), corr)), _mm256_set1_ps(xd[t][i] * d));
             if (i & 1) a1[t] = _mm256_add_ps(a1[t], v); else a0[t] = _mm256_add_ps(a0[t], v);
         }
     }
