@@ -35,6 +35,9 @@ final class StatsJson {
         n.put("prompt_ms", s.promptNanos() / 1e6);
         n.put("total_ms", s.totalNanos() / 1e6);
         n.put("time_to_first_token_ms", s.timeToFirstTokenNanos() / 1e6);
+        // which CPU kernels computed this run: "avx512vnni", "avx2", ... or "java"
+        var level = dev.specdec.kernels.NativeKernels.level();
+        n.put("cpu_kernels", level != null ? level.id() : "java");
         return n;
     }
 
