@@ -28,10 +28,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CommandLineTest {
     record Run(int rc, String out, String err) {}
 
+    /** Runs in process with an empty standard input, so that a chat that got further than it should ends instead of waiting. */
     static Run run(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(rc, out.toString(), err.toString());
+        java.io.InputStream in = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(new byte[0]));
+            int rc = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+            return new Run(rc, out.toString(), err.toString());
+        } finally {
+            System.setIn(in);
+        }
     }
 
     static String model() { return TestData.model("stories260K.gguf").toString(); }
