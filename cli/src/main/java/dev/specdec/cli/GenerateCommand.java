@@ -91,7 +91,7 @@ final class GenerateCommand implements Callable<Integer> {
                 if (w.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
                 ids = Chat.promptIds(w.tokenizer(), messages);
             } else {
-                ids = given != null ? given : promptIds(w, prompt.text, null, !noBos);
+                ids = given != null ? given : promptIds(w, prompt.text, !noBos);
             }
             SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
             GenerationRequest req = new GenerationRequest(ids, maxTokens, params, stops, !ignoreEos);
@@ -120,8 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    static int[] promptIds(ModelWeights w, String text, String tokens, boolean addBos) {
-        if (tokens != null) return Ids.parse(tokens, "--prompt-tokens");
+    static int[] promptIds(ModelWeights w, String text, boolean addBos) {
         Tokenizer tok = w.tokenizer();
         if (tok == null) {
             throw new IllegalArgumentException(w.source() + " has no vocabulary: give --tokenizer tokenizer.bin or use --prompt-tokens");
