@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.specdec.bench.MemoryBandwidth;
 import dev.specdec.bench.ModelBenchmark;
+import dev.specdec.target.AtomicFile;
 import dev.specdec.target.ModelWeights;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,20 +40,35 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (reps < 1) throw new IllegalArgumentException("--reps must be >= 1");
-        if (maxB < 1 || maxB > 64) throw new IllegalArgumentException("--max-b must be in 1..64");
+        mo.check();
+        Usage.require(spec, reps >= 1, "--reps must be >= 1, got " + reps);
+        Usage.require(spec, maxB >= 1 && maxB <= 64, "--max-b must be in 1..64, got " + maxB);
+        Usage.require(spec, decodeTokens >= 1, "--decode-tokens must be >= 1, got " + decodeTokens);
+        Usage.require(spec, bandwidthMib >= 1, "--bandwidth-mib must be >= 1, got " + bandwidthMib);
+        Usage.require(spec, java.util.Arrays.stream(pp).allMatch(p -> p >= 1), "--pp sizes must be >= 1, got " + java.util.Arrays.toString(pp));
+        Usage.require(spec, List.of("md", "csv", "json").contains(output), "--output must be md, csv or json, not '" + output + "'");
         for (Path m : models) if (!Files.isRegularFile(m)) throw new IllegalArgumentException(m + ": file not found");
+        List<Path> inputs = new ArrayList<>(models);
+        inputs.add(compareTo);
+        OutputFiles.check("--out", outFile, true, inputs.toArray(Path[]::new));
         int threads = mo.threads();
         err.printf("measuring memory bandwidth (%d MiB, %d threads) ...%n", bandwidthMib, threads);
         double bw = MemoryBandwidth.measure(threads, (long) bandwidthMib << 20, 5);
         List<ModelBenchmark.Result> results = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         for (Path m : models) {
             err.printf("benchmarking %s ...%n", m.getFileName());
             try (ModelWeights w = mo.load(m)) {
                 ModelBenchmark.Result r = new ModelBenchmark(w, ctx -> mo.session(w, mo.device, ctx), threads, reps, decodeTokens, maxB)
                         .run(bw, pp);
                 results.add(r);
-                CostProfiles.save(m, r);
+                try {
+                    CostProfiles.save(m, r);
+                } catch (IOException e) {
+                    // the measurements are the result; the profile only refines --policy adaptive later
+                    warnings.add("could not save the cost profile of " + m.getFileName() + " (" + Main.oneLine(e)
+                            + "); --policy adaptive will assume costs for it");
+                }
             }
         }
         ArrayNode json = toJson(results);
@@ -59,10 +76,11 @@ final class BenchCommand implements Callable<Integer> {
             case "json" -> StatsJson.JSON.writeValueAsString(json);
             case "csv" -> csv(results);
             case "md" -> markdown(results);
-            default -> throw new IllegalArgumentException("--output must be md, csv or json");
+            default -> throw new IllegalStateException("--output was checked: " + output);
         };
         out.println(text);
-        if (outFile != null) Files.writeString(outFile, text);
+        for (String w : warnings) err.println("specdec: warning: " + w);
+        if (outFile != null) AtomicFile.write(outFile, true, os -> os.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         if (compareTo != null) compare(out, json, StatsJson.JSON.readTree(compareTo.toFile()));
         out.flush();
         return 0;

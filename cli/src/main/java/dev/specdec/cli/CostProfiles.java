@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.specdec.bench.ModelBenchmark;
 import dev.specdec.draft.CostModel;
 import dev.specdec.draft.DraftProposal;
+import dev.specdec.target.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ final class CostProfiles {
         ObjectNode pc = n.putObject("pass_cost_ratio");
         r.passCostRatio().forEach((b, v) -> pc.put(String.valueOf(b), v));
         Files.createDirectories(dir());
-        StatsJson.JSON.writeValue(fileFor(model, r.threads()).toFile(), n);
+        byte[] json = StatsJson.JSON.writeValueAsBytes(n);
+        AtomicFile.write(fileFor(model, r.threads()), true, os -> os.write(json));
     }
 
     /** The cost model for a target (and a draft model file, or null), from saved profiles where present. */

@@ -45,33 +45,45 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cache-dir", description = "Where the synthetic pair is kept (default: ~/.cache/specdec/demo).") Path cacheDir;
     @Mixin ModelOptions mo;
 
+    /** One synthetic model, with a progress bar: the 1B target takes minutes on a small machine. */
+    private static void synthesize(PrintWriter err, String phase, ModelSynthesizer.Shape shape, Path file, ModelSynthesizer.Options o)
+            throws java.io.IOException {
+        var w = ModelSynthesizer.writer(Architecture.LLAMA, shape, GgmlType.Q4_0, 7, o);
+        try (Progress p = Progress.start(err, phase, w.tensorBytes(), Progress.Unit.MB)) {
+            w.write(file, false, (done, total) -> p.stepTo(done));
+        }
+    }
+
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        mo.check();
+        DraftOptions.checkKAndPolicy(spec, k, policy);
+        Usage.require(spec, n >= 1, "-n must be >= 1, got " + n);
+        Usage.require(spec, reps >= 1, "--reps must be >= 1, got " + reps);
+        Usage.require(spec, temperature >= 0, "--temperature must be >= 0, got " + temperature);
         boolean synthetic = target == null;
-        if (synthetic && draft != null && !draft.equals("ngram")) throw new IllegalArgumentException("--draft needs --target (or neither)");
+        Usage.require(spec, !synthetic || draft == null || draft.equals("ngram"), "--draft needs --target (or neither)");
+        Usage.require(spec, !(target != null && draft == null), "--target needs --draft FILE or --draft ngram");
         if (synthetic) {
             Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "specdec", "demo");
             Files.createDirectories(dir);
-            target = dir.resolve("synthetic-target-1b-q4_0.gguf");
-            Path d = dir.resolve("synthetic-draft-2layer-q4_0.gguf");
             String tag = "-s" + DEEP_SCALE;
             target = dir.resolve("synthetic-target-1b-q4_0" + tag + ".gguf");
-            d = dir.resolve("synthetic-draft-2layer-q4_0" + tag + ".gguf");
+            Path d = dir.resolve("synthetic-draft-2layer-q4_0" + tag + ".gguf");
             var shape = ModelSynthesizer.shape("1b");
             // the deep layers of the target add small residual updates, so its first 2 layers (the
             // draft) agree with it often: a stand-in for a trained pair, clearly not one
+            var pair = ModelSynthesizer.Options.DEFAULT.withDeepLayers(2, DEEP_SCALE);
             if (!Files.exists(target)) {
-                err.println("synthesizing a random-weight 1B-shape target (once, ~0.6 GB) in " + dir + " ...");
-                ModelSynthesizer.write(Architecture.LLAMA, shape, GgmlType.Q4_0, 7, target, null, false, 2, DEEP_SCALE);
+                err.println("a random-weight 1B-shape target and its 2-layer draft are made once, in " + dir);
+                synthesize(err, "synthesizing the target", shape, target, pair);
             }
             if (!Files.exists(d)) {
-                err.println("synthesizing its 2-layer draft ...");
                 var ds = new ModelSynthesizer.Shape("1b-2layer", shape.dim(), 2, shape.heads(), shape.kvHeads(), shape.ffn(), shape.vocab(), shape.context());
-                ModelSynthesizer.write(Architecture.LLAMA, ds, GgmlType.Q4_0, 7, d, null, false, 2, DEEP_SCALE);
+                synthesize(err, "synthesizing the draft", ds, d, pair);
             }
             if (draft == null) draft = d.toString();
         }
-        if (draft == null) throw new IllegalArgumentException("--target needs --draft FILE or --draft ngram");
         DraftOptions dro = new DraftOptions();
         dro.draft = draft;
         dro.k = k;
@@ -90,15 +102,18 @@ final class DemoCommand implements Callable<Integer> {
             DecodeStats plainStats = null, specStats = null;
             double plainTps = 0, specTps = 0;
             int[] plainTokens = null, specTokens = null;
-            for (int r = 0; r < reps; r++) {   // interleaved, so drift hits both alike
-                GenerationResult a = new SpeculativeDecoder(t, null, null).generate(req, TokenListener.NONE);
-                GenerationResult b = new SpeculativeDecoder(t, d, dro.policy(target, mo)).generate(req, TokenListener.NONE);
-                plainTps += a.stats().tokensPerSecond() / reps;
-                specTps += b.stats().tokensPerSecond() / reps;
-                plainStats = a.stats();
-                specStats = b.stats();
-                plainTokens = a.tokens();
-                specTokens = b.tokens();
+            try (Progress p = Progress.start(err, "decoding, plain and speculative", 2L * reps * n, Progress.Unit.of("tokens"))) {
+                TokenListener counted = (tok, text) -> { if (tok >= 0) p.step(); };   // an atomic add per token: timing does not notice
+                for (int r = 0; r < reps; r++) {   // interleaved, so drift hits both alike
+                    GenerationResult a = new SpeculativeDecoder(t, null, null).generate(req, counted);
+                    GenerationResult b = new SpeculativeDecoder(t, d, dro.policy(target, mo)).generate(req, counted);
+                    plainTps += a.stats().tokensPerSecond() / reps;
+                    specTps += b.stats().tokensPerSecond() / reps;
+                    plainStats = a.stats();
+                    specStats = b.stats();
+                    plainTokens = a.tokens();
+                    specTokens = b.tokens();
+                }
             }
             out.println();
             out.println("| mode | tokens/s | speedup | acceptance | mean accepted | tokens/target call |");

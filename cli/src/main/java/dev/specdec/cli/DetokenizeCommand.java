@@ -15,8 +15,8 @@ final class DetokenizeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin for .bin checkpoints.") Path tokenizerBin;
 
     @Override public Integer call() throws Exception {
+        int[] t = Usage.check(spec, () -> Ids.parse(ids, "--ids"));
         try (var v = TokenizeCommand.Vocab.open(model, tokenizerBin)) {
-            int[] t = Ids.parse(ids, "--ids");
             for (int id : t) {
                 if (id < 0 || id >= v.tokenizer().vocabularySize()) {
                     throw new IllegalArgumentException("token id " + id + " out of range [0, " + v.tokenizer().vocabularySize() + ")");

@@ -7,7 +7,9 @@ import dev.specdec.draft.ModelDrafter;
 import dev.specdec.draft.PromptLookupDrafter;
 import dev.specdec.target.ModelWeights;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Which draft, how many tokens, which policy. Without --draft: plain decoding. */
 final class DraftOptions {
@@ -32,7 +34,24 @@ final class DraftOptions {
     @Option(names = "--draft-device", description = "Device of the draft model: cpu, cuda or auto (default: the target's --device).")
     String draftDevice;
 
+    @Spec(Spec.Target.MIXEE) CommandSpec spec;
+
     boolean enabled() { return draft != null; }
+
+    /** Values no draft can use are bad usage, found before anything loads. */
+    void check() {
+        if (!enabled()) return;
+        checkKAndPolicy(spec, k, policy);
+        Usage.require(spec, mode.equals("sampled") || mode.equals("top"), "--draft-mode must be sampled or top, not '" + mode + "'");
+        Usage.require(spec, ngramMin >= 1 && ngramMin <= ngramMax, "--ngram-min must be >= 1 and <= --ngram-max, got " + ngramMin + " and " + ngramMax);
+        ModelOptions.checkDevice(spec, "--draft-device", draftDevice);
+    }
+
+    /** -k and --policy, for every command that takes them. */
+    static void checkKAndPolicy(CommandSpec spec, int k, String policy) {
+        Usage.check(spec, () -> DraftLengthPolicy.checkK(k));
+        Usage.check(spec, () -> DraftLengthPolicy.named(policy, k, CostModel.assumed()));
+    }
 
     /** The policy; the adaptive one uses the cost profiles `specdec bench` saved for these files. */
     DraftLengthPolicy policy(Path target, ModelOptions mo) {

@@ -1,14 +1,11 @@
 package dev.specdec.cli;
 
+import dev.specdec.target.AtomicFile;
 import dev.specdec.target.ModelWeights;
 import dev.specdec.target.Transformer;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,23 +25,22 @@ final class EvalLogitsCommand implements Callable<Integer> {
     @Mixin ModelOptions mo;
 
     @Override public Integer call() throws IOException {
-        int[] ids = Ids.parse(tokens, "--tokens");
-        if (ids.length == 0) throw new IllegalArgumentException("--tokens is empty");
-        if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; use --force to overwrite it");
+        mo.check();
+        int[] ids = Usage.check(spec, () -> Ids.parse(tokens, "--tokens"));
+        Usage.require(spec, ids.length > 0, "--tokens is empty");
+        OutputFiles.check("--out", out, force, model, mo.tokenizer);
         try (ModelWeights w = mo.load(model); Transformer t = w.newSession(Math.max(ids.length, 1), mo.threads(), mo.kv())) {
             int vocab = w.config().vocabSize();
             float[][] logits = new float[ids.length][vocab];
             t.forward(ids, ids.length, 0, logits);
-            Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), out.getFileName().toString(), ".partial");
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            AtomicFile.write(out, force, os -> {
                 ByteBuffer bb = ByteBuffer.allocate(4 * vocab).order(ByteOrder.LITTLE_ENDIAN);
                 for (float[] row : logits) {
                     bb.clear();
                     bb.asFloatBuffer().put(row);
                     os.write(bb.array());
                 }
-            }
-            Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            });
             spec.commandLine().getErr().println("wrote " + ids.length + " x " + vocab + " logits to " + out);
         }
         return 0;

@@ -69,29 +69,41 @@ final class GenerateCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
+        mo.check();
+        dro.check();
+        Usage.require(spec, maxTokens >= 0, "-n must be >= 0, got " + maxTokens);
+        Usage.require(spec, stops == null || stops.stream().noneMatch(String::isEmpty), "--stop must not be empty");
+        Usage.require(spec, !chat || prompt.text != null, "--chat needs --prompt TEXT");
+        Usage.require(spec, system == null || chat, "--system needs --chat");
+        int[] given = prompt.tokens != null ? Usage.check(spec, () -> Ids.parse(prompt.tokens, "--prompt-tokens")) : null;
+        Usage.require(spec, given == null || given.length > 0, "--prompt-tokens is empty");
+        OutputFiles.check("--stats-json", statsJson, true, model, dro.enabled() && !dro.draft.equals("ngram") ? Path.of(dro.draft) : null, mo.tokenizer);
         try (Loaded m = Loaded.open(model, mo, dro)) {
             ModelWeights w = m.weights();
             LanguageModel t = m.target();
             Drafter d = m.drafter();
+            so.checkVocabulary(w);
             int[] ids;
             if (chat) {
-                if (prompt.text == null) throw new IllegalArgumentException("--chat needs --prompt TEXT");
                 var messages = new java.util.ArrayList<java.util.Map<String, Object>>();
                 if (system != null) messages.add(java.util.Map.of("role", "system", "content", system));
                 messages.add(java.util.Map.of("role", "user", "content", prompt.text));
                 if (w.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
                 ids = Chat.promptIds(w.tokenizer(), messages);
             } else {
-                ids = promptIds(w, prompt.text, prompt.tokens, !noBos);
+                ids = given != null ? given : promptIds(w, prompt.text, !noBos);
             }
             SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
             GenerationRequest req = new GenerationRequest(ids, maxTokens, params, stops, !ignoreEos);
             GenerationResult r = dec.generate(req, (tok, text) -> {
-                if (!printIds) { out.print(text); out.flush(); }
+                if (!printIds) {
+                    out.print(text);
+                    OutputClosed.check(out);   // flushes; `| head` quit: stop generating
+                }
             });
             if (printIds) out.println(Ids.join(r.tokens()));
             else out.println();
-            out.flush();
+            OutputClosed.check(out);
             if (!quietStats) {
                 err.println();
                 err.println("[" + (d == null ? "plain decoding" : "speculative, draft " + d.name() + ", " + dro.policy + " k=" + dro.k)
@@ -108,8 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    static int[] promptIds(ModelWeights w, String text, String tokens, boolean addBos) {
-        if (tokens != null) return Ids.parse(tokens, "--prompt-tokens");
+    static int[] promptIds(ModelWeights w, String text, boolean addBos) {
         Tokenizer tok = w.tokenizer();
         if (tok == null) {
             throw new IllegalArgumentException(w.source() + " has no vocabulary: give --tokenizer tokenizer.bin or use --prompt-tokens");

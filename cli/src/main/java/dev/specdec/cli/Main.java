@@ -4,6 +4,12 @@ import dev.specdec.target.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -51,28 +57,51 @@ public final class Main implements Runnable {
             err.flush();
             return 1;
         });
-        cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("specdec: " + ex.getMessage());
-            err.println("Try 'specdec " + ex.getCommandLine().getCommandName() + " --help'.");
-            err.flush();
-            return 2;
-        });
+        cl.setParameterExceptionHandler((ex, a) -> badUsage(err, ex.getMessage(), ex.getCommandLine().getCommandSpec().qualifiedName()));
+        // picocli would answer "specdec serve --help" with the top-level help and exit 0: help wins
+        // over an unmatched word. The first word is always the command (top-level flags take no values).
+        if (args.length > 0 && !args[0].startsWith("-") && !cl.getSubcommands().containsKey(args[0])) {
+            return badUsage(err, "unknown command '" + args[0] + "'", "specdec");
+        }
         int rc = cl.execute(args);
         out.flush();
         err.flush();
         return rc;
     }
 
+    /** Bad usage (exit 2): what is wrong, and where the usage is explained. */
+    private static int badUsage(PrintWriter err, String message, String command) {
+        err.println("specdec: " + message);
+        err.println("Try '" + command + " --help'.");
+        err.flush();
+        return 2;
+    }
+
     /** The user-facing message of an exception: what went wrong, in one line. */
     static String oneLine(Throwable ex) {
         if (ex instanceof UncheckedIOException u) ex = u.getCause();
-        if (ex instanceof ModelFormatException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+        if (ex instanceof ModelFormatException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
+                || ex instanceof OutputClosed) {
             return ex.getMessage();
         }
-        if (ex instanceof java.nio.file.NoSuchFileException n) return n.getFile() + ": file not found";
+        if (ex instanceof ChatTemplate.TemplateException) return "the model's chat template failed: " + ex.getMessage();
+        if (ex instanceof FileSystemException f) return fileSystem(f);
         if (ex instanceof IOException) return ex.getMessage();
         if (ex instanceof OutOfMemoryError) return "out of memory: " + ex.getMessage() + " (try a shorter --ctx or a smaller model)";
         return ex.getClass().getSimpleName() + ": " + ex.getMessage() + " (set SPECDEC_DEBUG=1 for the stack trace)";
+    }
+
+    /** The JDK leaves the reason of most file-system errors empty (the message is the bare path): say it in words. */
+    private static String fileSystem(FileSystemException f) {
+        String reason = f.getReason() != null ? f.getReason() : switch (f) {
+            case NoSuchFileException n -> "file not found";
+            case AccessDeniedException a -> "permission denied";
+            case NotDirectoryException n -> "not a directory";
+            case FileAlreadyExistsException e -> "already exists";
+            case DirectoryNotEmptyException d -> "directory not empty";
+            default -> f.getClass().getSimpleName();
+        };
+        return (f.getFile() != null ? f.getFile() + ": " : "") + reason + (f.getOtherFile() != null ? " (" + f.getOtherFile() + ")" : "");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

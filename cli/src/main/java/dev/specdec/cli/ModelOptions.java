@@ -8,14 +8,21 @@ import dev.specdec.target.LoadOptions;
 import dev.specdec.target.ModelLoader;
 import dev.specdec.target.ModelWeights;
 import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** How a model is loaded and run: threads, context, KV cache type, the llama2.c tokenizer, the tensor check. */
 final class ModelOptions {
-    @Option(names = "--threads", description = "Compute threads (default: all available cores).")
+    static final List<String> DEVICES = List.of("cpu", "cuda", "auto");
+
+    @Spec(Spec.Target.MIXEE) CommandSpec spec;
+
+    @Option(names = "--threads", description = "Compute threads, at most one per core (default: all available cores).")
     Integer threads;
 
-    @Option(names = "--ctx", description = "Context length in tokens (default: the model's, at most ${DEFAULT-VALUE}).", defaultValue = "4096")
+    @Option(names = "--ctx", description = "Context length in tokens, at most the model's (default: the model's, at most ${DEFAULT-VALUE}).", defaultValue = "4096")
     int ctx;
 
     @Option(names = "--kv-type", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).", defaultValue = "f32")
@@ -32,10 +39,39 @@ final class ModelOptions {
             + "before running, naming the tensor and element of the first (reads each file once: a slower start).")
     boolean checkTensors;
 
+    private int resolvedThreads;   // 0 until first asked: the cap warns once
+
+    /** Values no model can run with are bad usage, found before anything loads. */
+    void check() {
+        Usage.require(spec, threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
+        Usage.require(spec, ctx >= 1, "--ctx must be >= 1, got " + ctx);
+        Usage.check(spec, this::kv);
+        checkDevice(spec, "--device", device);
+    }
+
+    static void checkDevice(CommandSpec spec, String flag, String value) {
+        Usage.require(spec, value == null || DEVICES.contains(value.toLowerCase()), flag + " must be cpu, cuda or auto, not '" + value + "'");
+    }
+
+    /** The compute threads: at most one per core (more only contend: 1000 threads on 2 cores made 8 tokens take 52 s). */
     int threads() {
-        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
-        return t;
+        if (resolvedThreads == 0) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            int t = threads != null ? threads : cores;
+            if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
+            if (t > cores) {
+                warn("--threads " + t + " is more than the " + cores + " cores available; using " + cores);
+                t = cores;
+            }
+            resolvedThreads = t;
+        }
+        return resolvedThreads;
+    }
+
+    private void warn(String message) {
+        var err = spec.commandLine().getErr();
+        err.println("specdec: warning: " + message);
+        err.flush();
     }
 
     KvCache.Type kv() {
@@ -54,8 +90,15 @@ final class ModelOptions {
         return session(w, device);
     }
 
-    /** A session on the chosen device; an explicit cuda without a usable GPU is a one-line error. */
+    /**
+     * A session on the chosen device; an explicit cuda without a usable GPU is a one-line error. A
+     * --ctx beyond what the model was trained for is cut to that, with a warning (the default never warns).
+     */
     LanguageModel session(ModelWeights w, String dev) {
+        int trained = w.config().contextLength();
+        if (ctx > trained && spec.commandLine().getParseResult().hasMatchedOption("--ctx")) {
+            warn("--ctx " + ctx + " is above the " + trained + " tokens " + w.source().getFileName() + " was trained for; using " + trained);
+        }
         return session(w, dev, ctx);
     }
 

@@ -29,9 +29,16 @@ final class RenderTemplateCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        LocalDate date = today.equals("now") ? null
+                : Usage.check(spec, () -> {
+                    try {
+                        return LocalDate.parse(today);
+                    } catch (java.time.format.DateTimeParseException e) {
+                        throw new IllegalArgumentException("--today expects an ISO date such as 2024-07-26 or 'now', got '" + today + "'");
+                    }
+                });
         if (!Files.isRegularFile(template)) throw new IllegalArgumentException(template + ": file not found");
         if (!Files.isRegularFile(input)) throw new IllegalArgumentException(input + ": file not found");
-        LocalDate date = today.equals("now") ? null : LocalDate.parse(today);
         ChatTemplate t = new ChatTemplate(Files.readString(template, StandardCharsets.UTF_8), date);
         ObjectMapper json = new ObjectMapper();
         try (BufferedReader r = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {

@@ -27,11 +27,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--draft", description = "Only traces of this draft (a file name or 'ngram').") String draft;
 
     @Override public Integer call() throws Exception {
+        int[] kValues = Usage.check(spec, () -> SweepCommand.parseKs(ks));
+        for (String p : policies) if (!p.equals("oracle")) DraftOptions.checkKAndPolicy(spec, kValues[0], p);
+        Usage.require(spec, replicates >= 1, "--replicates must be >= 1, got " + replicates);
         Path runs = dir.resolve("runs.jsonl");
         if (!Files.isRegularFile(runs)) throw new IllegalArgumentException(dir + " has no runs.jsonl: not a sweep directory");
         var records = SweepRunner.read(runs);
         if (draft != null) records = records.stream().filter(r -> r.draft().equals(draft) || r.k() == 0).toList();
-        var results = Replay.run(records, policies, SweepCommand.parseKs(ks), measuredCosts(records), replicates);
+        var results = Replay.run(records, policies, kValues, measuredCosts(records), replicates);
         spec.commandLine().getOut().println(Replay.table(results));
         spec.commandLine().getOut().flush();
         return 0;

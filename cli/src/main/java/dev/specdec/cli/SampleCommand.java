@@ -2,8 +2,6 @@ package dev.specdec.cli;
 
 import dev.specdec.draft.Drafter;
 import dev.specdec.target.LanguageModel;
-import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Transformer;
 import dev.specdec.verifier.GenerationRequest;
 import dev.specdec.verifier.SpeculativeDecoder;
 import dev.specdec.verifier.TokenListener;
@@ -33,22 +31,29 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin DraftOptions dro;
 
     @Override public Integer call() {
-        if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
         PrintWriter out = spec.commandLine().getOut();
         var base = so.params();
+        mo.check();
+        dro.check();
+        Usage.require(spec, count >= 1, "--count must be >= 1, got " + count);
+        Usage.require(spec, n >= 0, "-n must be >= 0, got " + n);
+        int[] ids = Usage.check(spec, () -> Ids.parse(promptTokens, "--prompt-tokens"));
+        Usage.require(spec, ids.length > 0, "--prompt-tokens is empty");
         long seed = so.seed != null ? so.seed : base.seed();
-        int[] ids = Ids.parse(promptTokens, "--prompt-tokens");
         try (Loaded m = Loaded.open(model, mo, dro)) {
-            ModelWeights w = m.weights();
+            so.checkVocabulary(m.weights());
             LanguageModel t = m.target();
             Drafter d = m.drafter();
-            for (int i = 0; i < count; i++) {
-                SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
-                var r = dec.generate(new GenerationRequest(ids, n, base.withSeed(seed + i), List.of(), stopAtEos), TokenListener.NONE);
-                out.println(Ids.join(r.tokens()));
+            try (Progress p = Progress.start(spec.commandLine().getErr(), "sampling", count, Progress.Unit.of("generations"))) {
+                for (int i = 0; i < count; i++) {
+                    SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
+                    var r = dec.generate(new GenerationRequest(ids, n, base.withSeed(seed + i), List.of(), stopAtEos), TokenListener.NONE);
+                    out.println(Ids.join(r.tokens()));
+                    OutputClosed.check(out);
+                    p.step();
+                }
             }
         }
-        out.flush();
         return 0;
     }
 }

@@ -4,7 +4,10 @@ import dev.specdec.sampling.SamplingParams;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.specdec.target.ModelWeights;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Sampling flags shared by every command that generates. */
 final class SamplingOptions {
@@ -38,7 +41,28 @@ final class SamplingOptions {
     @Option(names = "--seed", description = "Random seed (default: random; printed with the stats).")
     Long seed;
 
+    @Spec(Spec.Target.MIXEE) CommandSpec spec;
+
+    private SamplingParams params;   // made once: a random seed must stay the same for the whole command
+
+    /** The parameters; a value no sampling can use (--top-p 2, a malformed --logit-bias) is bad usage. */
     SamplingParams params() {
+        if (params == null) params = Usage.check(spec, this::make);
+        return params;
+    }
+
+    /** Logit-bias ids must be tokens of the model (bad input, exit 1, as a prompt token id outside it). */
+    void checkVocabulary(ModelWeights w) {
+        int n = w.config().vocabSize();
+        for (int id : params().logitBias().keySet()) {
+            if (id < 0 || id >= n) {
+                throw new IllegalArgumentException("--logit-bias: token id " + id + " is not in the vocabulary of "
+                        + w.source().getFileName() + " (ids 0.." + (n - 1) + ")");
+            }
+        }
+    }
+
+    private SamplingParams make() {
         Map<Integer, Float> bias = new HashMap<>();
         if (logitBias != null) {
             for (String b : logitBias) {

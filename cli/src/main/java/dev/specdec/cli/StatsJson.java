@@ -3,9 +3,9 @@ package dev.specdec.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.specdec.target.AtomicFile;
 import dev.specdec.verifier.DecodeStats;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** DecodeStats as JSON, with the field names scripts rely on. */
@@ -42,8 +42,6 @@ final class StatsJson {
     }
 
     static void write(Path file, ObjectNode node) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        JSON.writeValue(file.toFile(), node);
+        AtomicFile.write(file, true, os -> os.write(JSON.writeValueAsBytes(node)));
     }
 }

@@ -51,9 +51,13 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
-        int[] kValues = parseKs(ks);
-        for (String p : policies) dev.specdec.draft.DraftLengthPolicy.named(p, kValues[0], null);   // validates the names
-        if (seeds < 1 || maxTokens < 1) throw new IllegalArgumentException("--seeds and --max-tokens must be >= 1");
+        mo.check();
+        int[] kValues = Usage.check(spec, () -> parseKs(ks));
+        for (String p : policies) DraftOptions.checkKAndPolicy(spec, kValues[0], p);
+        Usage.require(spec, seeds >= 1, "--seeds must be >= 1, got " + seeds);
+        Usage.require(spec, maxTokens >= 1, "--max-tokens must be >= 1, got " + maxTokens);
+        Usage.require(spec, limit == null || limit >= 1, "--limit-prompts must be >= 1, got " + limit);
+        for (float t : temperatures) Usage.require(spec, t >= 0, "--temperature must be >= 0, got " + t);
         List<Prompt> ps = prompts.equals("builtin") ? Prompt.builtin() : Prompt.load(Path.of(prompts));
         if (limit != null) ps = ps.subList(0, Math.min(limit, ps.size()));
         prepareOutput();
@@ -61,11 +65,19 @@ final class SweepCommand implements Callable<Integer> {
         for (String d : drafts) if (!d.equals("ngram")) files.add(Path.of(d));
         List<String> cmd = new ArrayList<>(List.of("specdec"));
         cmd.addAll(spec.commandLine().getParseResult().originalArgs());
-        String manifest = Manifest.create(Main.VERSION, cmd, files);
-        if (!resume || !Files.exists(out.resolve("manifest.json"))) Files.writeString(out.resolve("manifest.json"), manifest);
+        String manifest = Manifest.create(Main.VERSION, cmd, files, settings(kValues));
+        Path existing = out.resolve("manifest.json");
+        if (resume && Files.exists(existing)) {
+            // finished runs are kept only if they measured the same thing as the runs still to make
+            List<String> changed = Manifest.differences(Files.readString(existing), manifest);
+            if (!changed.isEmpty()) {
+                throw new IllegalArgumentException("--resume: " + String.join("; ", changed) + " (resume with the sweep's settings, or use a new --out)");
+            }
+        } else {
+            Files.writeString(existing, manifest);
+        }
         Path runs = out.resolve("runs.jsonl");
-        int ctx = Math.min(mo.ctx, 4096);
-        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w, mo.device, ctx)) {
+        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w, mo.device)) {
             if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary");
             Map<String, Drafter> drafters = new LinkedHashMap<>();
             try {
@@ -74,7 +86,7 @@ final class SweepCommand implements Callable<Integer> {
                         drafters.put("ngram", new PromptLookupDrafter(1, 3, 64));
                     } else {
                         ModelWeights dw = mo.load(Path.of(d));
-                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(mo.session(dw, mo.device, ctx), w.tokenizer(),
+                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(mo.session(dw, mo.device), w.tokenizer(),
                                 w.config().vocabSize(), Path.of(d).getFileName().toString(), ModelDrafter.Mode.SAMPLED).owning(dw));
                     }
                 }
@@ -84,7 +96,7 @@ final class SweepCommand implements Callable<Integer> {
                 Thread hook = new Thread(() -> spec.commandLine().getErr().println(
                         "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
                 Runtime.getRuntime().addShutdownHook(hook);
-                int made = runner.run(plan, runs, SweepRunner.doneKeys(runs), !noProgress);
+                int made = runner.run(plan, runs, SweepRunner.doneKeys(runs), !noProgress && Progress.stderrIsTerminal());
                 Runtime.getRuntime().removeShutdownHook(hook);
                 spec.commandLine().getErr().println(made + " runs made");
             } finally {
@@ -97,6 +109,23 @@ final class SweepCommand implements Callable<Integer> {
         o.println("report: " + out.resolve("report.html"));
         o.flush();
         return 0;
+    }
+
+    /** What decides the meaning of a run, by flag (the model files are compared by the manifest itself). */
+    private Map<String, String> settings(int[] kValues) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("--k", java.util.Arrays.toString(kValues));
+        m.put("--policy", String.join(",", policies));
+        m.put("--temperature", java.util.Arrays.toString(temperatures));
+        m.put("--seeds", String.valueOf(seeds));
+        m.put("--max-tokens", String.valueOf(maxTokens));
+        m.put("--prompts", prompts.equals("builtin") ? "builtin" : Path.of(prompts).getFileName() + " (sha256 " + Manifest.sha256(Path.of(prompts)) + ")");
+        m.put("--limit-prompts", String.valueOf(limit));
+        m.put("--record", String.valueOf(record));
+        m.put("--threads", String.valueOf(mo.threads()));
+        m.put("--kv-type", mo.kvType);
+        m.put("--device", mo.device);
+        return m;
     }
 
     private void prepareOutput() throws IOException {

@@ -24,7 +24,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     static final class Input {
         @Option(names = "--text", description = "Text to tokenize.") String text;
-        @Option(names = "--input", description = "JSONL file, one {\"text\": ...} per line.") Path input;
+        @Option(names = "--input", description = "JSONL file, one {\"text\": ...} per line; a bad line gets {\"error\": ...} in its place.") Path input;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1") Input in;
@@ -46,18 +46,19 @@ final class TokenizeCommand implements Callable<Integer> {
                     while ((line = r.readLine()) != null) {
                         n++;
                         if (line.isBlank()) continue;
-                        JsonNode node;
-                        try {
-                            node = json.readTree(line);
-                        } catch (Exception e) {
-                            throw new IllegalArgumentException(in.input + " line " + n + ": not JSON: " + e.getMessage().lines().findFirst().orElse(""));
-                        }
-                        if (node == null || !node.has("text") || !node.get("text").isTextual()) {
-                            throw new IllegalArgumentException(in.input + " line " + n + ": expected {\"text\": \"...\"}");
-                        }
+                        // a bad line is reported in its place, as render-template does, and the rest go on
                         var o = json.createObjectNode();
-                        var arr = o.putArray("ids");
-                        for (int id : tok.encode(node.get("text").asText(), !noBos, parseSpecial)) arr.add(id);
+                        try {
+                            JsonNode node = json.readTree(line);
+                            if (node == null || !node.has("text") || !node.get("text").isTextual()) {
+                                o.put("error", "line " + n + ": expected {\"text\": \"...\"}");
+                            } else {
+                                var arr = o.putArray("ids");
+                                for (int id : tok.encode(node.get("text").asText(), !noBos, parseSpecial)) arr.add(id);
+                            }
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                            o.put("error", "line " + n + ": not JSON: " + e.getOriginalMessage());
+                        }
                         out.println(json.writeValueAsString(o));
                     }
                 }

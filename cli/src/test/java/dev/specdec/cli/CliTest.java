@@ -55,7 +55,7 @@ class CliTest {
         assertTrue(badFlag.err.contains("--bogus"), badFlag.err);
 
         Run badK = run("generate", "-m", model("stories260K.gguf"), "--prompt-tokens", "1", "--draft", "ngram", "-k", "0");
-        assertEquals(1, badK.rc);
+        assertEquals(2, badK.rc, "a value -k can never take is bad usage");
         assertTrue(badK.err.contains("k must be"), badK.err);
 
         Run badToken = run("generate", "-m", model("stories260K.gguf"), "--prompt-tokens", "1,99999");

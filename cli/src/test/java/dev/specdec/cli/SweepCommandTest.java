@@ -75,4 +75,29 @@ class SweepCommandTest {
         assertEquals(0, run("report", out.toString()));
         assertEquals(0, run("replay", out.toString(), "--k", "1..2"));
     }
+
+    @Test
+    void resumeRefusesOtherModelsOrSettings(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sweep");
+        Path prompts = Files.writeString(dir.resolve("p.jsonl"), "{\"id\": \"s1\", \"prompt\": \"Once upon a time\", \"category\": \"story\"}\n");
+        String target = TestData.model("stories260K.gguf").toString();
+        List<String> base = List.of("sweep", "--target", target, "--draft", "ngram", "--k", "1", "--max-tokens", "4", "--prompts", prompts.toString(),
+                "--out", out.toString(), "--no-progress");
+        assertEquals(0, run(base.toArray(String[]::new)));
+        String[][] changes = {{"--max-tokens", "4", "5"}, {"--k", "1", "2"}, {"--draft", "ngram", TestData.model("stories260K.bin").toString()},
+                {"--target", target, TestData.model("llama2-spm-tiny.gguf").toString()}};
+        for (String[] c : changes) {
+            List<String> args = new java.util.ArrayList<>(base);
+            args.set(args.indexOf(c[0]) + 1, c[2]);
+            args.add("--resume");
+            StringWriter err = new StringWriter();
+            int rc = Main.run(args.toArray(String[]::new), new PrintWriter(new StringWriter()), new PrintWriter(err));
+            assertEquals(1, rc, c[0] + ": " + err);
+            assertTrue(err.toString().startsWith("specdec: --resume: ") && err.toString().contains(c[0].equals("--draft") || c[0].equals("--target") ? "model" : c[0]),
+                    err.toString());
+        }
+        List<String> same = new java.util.ArrayList<>(base);
+        same.add("--resume");
+        assertEquals(0, run(same.toArray(String[]::new)), "the same settings resume");
+    }
 }

@@ -2,7 +2,6 @@ package dev.specdec.target;
 
 import dev.specdec.kernels.GgmlType;
 import dev.specdec.kernels.TensorFormat;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
@@ -12,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +20,7 @@ import java.util.Map;
  * Writes GGUF version 3: metadata, tensor infos, then tensor data aligned to
  * {@code general.alignment} (32 unless set). Tensors are produced row by row from a
  * {@link RowSource} and quantized on the way out, so a multi-gigabyte model never has to be in
- * memory. The file is written to a temporary name and moved into place when complete.
+ * memory. The file is written whole or not at all ({@link AtomicFile}).
  */
 public final class GgufWriter {
 
@@ -30,6 +28,14 @@ public final class GgufWriter {
     @FunctionalInterface
     public interface RowSource {
         void fill(int row, float[] dst);
+    }
+
+    /** Told how many tensor bytes are written, of how many; called once per row, so it must be cheap. */
+    @FunctionalInterface
+    public interface Progress {
+        void written(long bytes, long total);
+
+        Progress NONE = (b, t) -> { };
     }
 
     private record Pending(String name, GgmlType type, long[] shape, RowSource rows, MemorySegment raw) {
@@ -86,34 +92,37 @@ public final class GgufWriter {
         for (Pending p : tensors) if (p.name.equals(name)) throw new IllegalArgumentException("duplicate tensor " + name);
     }
 
+    /** The bytes of tensor data the file will hold (what {@link Progress} counts). */
+    public long tensorBytes() {
+        long total = 0;
+        for (Pending p : tensors) total += p.bytes();
+        return total;
+    }
+
     /** Writes the file; refuses to replace an existing file unless {@code overwrite}. */
     public void write(Path out, boolean overwrite) throws IOException {
-        if (!overwrite && Files.exists(out)) throw new IOException(out + " exists; not overwriting it");
+        write(out, overwrite, Progress.NONE);
+    }
+
+    /** Writes the file, telling {@code progress} as the tensor data goes out. */
+    public void write(Path out, boolean overwrite, Progress progress) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".partial");
-        try {
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                writeTo(os);
-            }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(out, overwrite, os -> writeTo(os, progress));
     }
 
     /** The whole file as bytes (tests). */
     public byte[] toBytes() {
         var bos = new java.io.ByteArrayOutputStream();
         try {
-            writeTo(bos);
+            writeTo(bos, Progress.NONE);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return bos.toByteArray();
     }
 
-    private void writeTo(OutputStream raw) throws IOException {
+    private void writeTo(OutputStream raw, Progress progress) throws IOException {
         CountingOut os = new CountingOut(raw);
         int alignment = GgufFile.DEFAULT_ALIGNMENT;
         GgufValue a = metadata.get("general.alignment");
@@ -137,9 +146,11 @@ public final class GgufWriter {
             offset = GgufFile.align(offset + p.bytes(), alignment);
         }
         os.pad(alignment);
+        long total = tensorBytes(), done = 0;
         for (Pending p : tensors) {
             if (p.raw != null) {
                 os.write(p.raw.toArray(ValueLayout.JAVA_BYTE));
+                progress.written(done += p.bytes(), total);
             } else {
                 int cols = Math.toIntExact(p.shape[0]);
                 long rows = 1;
@@ -152,6 +163,7 @@ public final class GgufWriter {
                     p.rows.fill(r, row);
                     f.quantize(row, 0, cols, encSeg, 0);
                     os.write(enc);
+                    progress.written(done += enc.length, total);
                 }
             }
             os.pad(alignment);

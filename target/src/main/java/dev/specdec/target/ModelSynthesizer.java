@@ -47,39 +47,65 @@ public final class ModelSynthesizer {
     }
 
     /**
-     * Writes a model.
+     * What a synthetic model gets beyond its shape.
      *
      * @param vocabFrom a GGUF file whose vocabulary to copy (its size overrides the shape's), or null
      *                  for a synthetic SentencePiece-style vocabulary with byte fallback
+     * @param chat      a chat family whose template and special tokens the model carries, or null
+     * @param shallow   layers from this one on have their residual outputs scaled by {@code deepScale}
      */
+    public record Options(Path vocabFrom, ChatFamily chat, int shallow, double deepScale) {
+        public static final Options DEFAULT = new Options(null, null, Integer.MAX_VALUE, 1.0);
+
+        public Options withVocabFrom(Path p) { return new Options(p, chat, shallow, deepScale); }
+        public Options withChat(ChatFamily c) { return new Options(vocabFrom, c, shallow, deepScale); }
+        public Options withDeepLayers(int fromLayer, double scale) { return new Options(vocabFrom, chat, fromLayer, scale); }
+    }
+
+    /** Writes a model; {@code vocabFrom} as in {@link Options}. */
     public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, Path vocabFrom, boolean overwrite)
             throws IOException {
-        write(arch, shape, type, seed, out, vocabFrom, overwrite, shape.layers(), 1.0);
+        write(arch, shape, type, seed, out, overwrite, Options.DEFAULT.withVocabFrom(vocabFrom));
+    }
+
+    /** Writes a model; see {@link #writer}. */
+    public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, boolean overwrite, Options o)
+            throws IOException {
+        writer(arch, shape, type, seed, o).write(out, overwrite);
     }
 
     /**
-     * As {@link #write(Architecture, Shape, GgmlType, long, Path, Path, boolean)}, with the residual
-     * outputs (attn_output, ffn_down) of layers {@code >= shallow} scaled by {@code deepScale}. Tensor
-     * values depend only on the seed and the tensor's name, so a model with {@code shallow} layers and
-     * the same seed is that model's first layers: a synthetic draft/target pair whose agreement
-     * {@code deepScale} controls (used by {@code specdec demo}).
+     * A model ready to be written (its rows are made as they are written, so this is cheap). Tensor
+     * values depend only on the seed and the tensor's name, so a model with {@code o.shallow()}
+     * layers and the same seed is that model's first layers: with the deeper layers' residual
+     * outputs (attn_output, ffn_down) scaled by {@code o.deepScale()}, a synthetic draft/target pair
+     * whose agreement the scale controls (used by {@code specdec demo}).
      */
-    public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, Path vocabFrom, boolean overwrite,
-                             int shallow, double deepScale) throws IOException {
+    public static GgufWriter writer(Architecture arch, Shape shape, GgmlType type, long seed, Options o) throws IOException {
         GgufWriter w = new GgufWriter();
         String a = arch.ggufName();
         int vocab = shape.vocab;
+        List<String> specials = o.chat() == null ? List.of() : o.chat().specialTokens();
         Map<String, GgufValue> tokenizer = new LinkedHashMap<>();
-        if (vocabFrom != null) {
-            try (GgufFile src = GgufFile.open(vocabFrom)) {
+        if (o.vocabFrom() != null) {
+            try (GgufFile src = GgufFile.open(o.vocabFrom())) {
                 for (var e : src.metadata().entrySet()) if (e.getKey().startsWith("tokenizer.")) tokenizer.put(e.getKey(), e.getValue());
                 List<?> toks = src.getArray("tokenizer.ggml.tokens");
-                if (toks == null) throw new ModelFormatException(vocabFrom, -1, "metadata 'tokenizer.ggml.tokens'", "no vocabulary to copy");
+                if (toks == null) throw new ModelFormatException(o.vocabFrom(), -1, "metadata 'tokenizer.ggml.tokens'", "no vocabulary to copy");
                 vocab = toks.size();
+                for (String t : specials) {
+                    if (!toks.contains(t)) {
+                        throw new IllegalArgumentException("the vocabulary of " + o.vocabFrom() + " has no " + t + ", which the " + o.chat().id()
+                                + " chat template writes");
+                    }
+                }
             }
         } else {
-            tokenizer.putAll(syntheticVocabulary(vocab, seed));
+            tokenizer.putAll(syntheticVocabulary(vocab, seed, specials));
         }
+        if (o.chat() != null) tokenizer.put("tokenizer.chat_template", GgufValue.string(o.chat().template()));
+        int shallow = o.shallow();
+        double deepScale = o.deepScale();
         int headDim = shape.headDim();
         w.put("general.architecture", GgufValue.string(a));
         w.put("general.name", GgufValue.string("specdec-synth-" + a + "-" + shape.name));
@@ -136,7 +162,7 @@ public final class ModelSynthesizer {
         w.addTensor("output_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, "output_norm.weight"));
         // logits with a spread like a trained model's (std ~3), so sampling is not uniform noise
         if (!tied) w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(seed, "output.weight", dim, 3.0));
-        w.write(out, overwrite);
+        return w;
     }
 
     /** Row r of a [fanIn x rows] matrix with entries N(0, (scale / sqrt(fanIn))^2), reproducible per row. */
@@ -157,10 +183,11 @@ public final class ModelSynthesizer {
     }
 
     /**
-     * A SentencePiece-style vocabulary: unk, BOS, EOS, the 256 byte tokens, then distinct lowercase
-     * pieces with a leading U+2581. Any text encodes (byte fallback).
+     * A SentencePiece-style vocabulary: unk, BOS, EOS, the 256 byte tokens, distinct lowercase
+     * pieces with a leading U+2581, and last the given special (control) tokens, so that a model
+     * without them has the same ids. Any text encodes (byte fallback).
      */
-    static Map<String, GgufValue> syntheticVocabulary(int vocab, long seed) {
+    static Map<String, GgufValue> syntheticVocabulary(int vocab, long seed, List<String> specials) {
         if (vocab < 300) throw new IllegalArgumentException("a synthetic vocabulary needs at least 300 tokens, got " + vocab);
         List<String> toks = new ArrayList<>(vocab);
         List<Float> scores = new ArrayList<>(vocab);
@@ -170,14 +197,15 @@ public final class ModelSynthesizer {
         toks.add("</s>"); types.add(Vocabulary.CONTROL);
         for (int b = 0; b < 256; b++) { toks.add(String.format("<0x%02X>", b)); types.add(Vocabulary.BYTE); }
         Set<String> seen = new HashSet<>();
-        for (char c = 'a'; c <= 'z' && toks.size() < vocab; c++) { String p = "\u2581" + c; seen.add(p); toks.add(p); types.add(Vocabulary.NORMAL); }
+        for (char c = 'a'; c <= 'z' && toks.size() < vocab - specials.size(); c++) { String p = "\u2581" + c; seen.add(p); toks.add(p); types.add(Vocabulary.NORMAL); }
         SplittableRandom rnd = new SplittableRandom(seed);
-        while (toks.size() < vocab) {
+        while (toks.size() < vocab - specials.size()) {
             int len = 2 + rnd.nextInt(6);
             StringBuilder sb = new StringBuilder("\u2581");
             for (int i = 0; i < len; i++) sb.append((char) ('a' + rnd.nextInt(26)));
             if (seen.add(sb.toString())) { toks.add(sb.toString()); types.add(Vocabulary.NORMAL); }
         }
+        for (String t : specials) { toks.add(t); types.add(Vocabulary.CONTROL); }
         for (int i = 0; i < vocab; i++) scores.add(types.get(i) == Vocabulary.NORMAL ? -(float) i : 0f);
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put("tokenizer.ggml.model", GgufValue.string("llama"));

@@ -1,5 +1,6 @@
 package dev.specdec.bench.sweep;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,14 +11,22 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** What produced a sweep: version, command line, model files (size, SHA-256), machine, date. */
+/**
+ * What produced a sweep: version, command line, model files (size, SHA-256), the settings that
+ * decide what its runs mean (flag name to value), machine, date. A sweep is resumed only with the
+ * same files and settings: {@link #differences} says what changed.
+ */
 public final class Manifest {
     private Manifest() {}
 
-    public static String create(String version, List<String> commandLine, List<Path> files) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public static String create(String version, List<String> commandLine, List<Path> files, Map<String, String> settings) throws IOException {
+        ObjectMapper json = JSON;
         ObjectNode m = json.createObjectNode();
         m.put("specdec_version", version);
         var cl = m.putArray("command_line");
@@ -29,6 +38,8 @@ public final class Manifest {
             o.put("bytes", Files.size(f));
             o.put("sha256", sha256(f));
         }
+        ObjectNode st = m.putObject("settings");
+        settings.forEach(st::put);
         ObjectNode mach = m.putObject("machine");
         mach.put("cpu", cpuModel());
         mach.put("cores", Runtime.getRuntime().availableProcessors());
@@ -38,7 +49,38 @@ public final class Manifest {
         return json.writeValueAsString(m);
     }
 
-    static String sha256(Path f) throws IOException {
+    /**
+     * What differs between the manifest of an existing sweep and one made now, in words (empty when
+     * nothing does): the model files by name, size and SHA-256 (not by path: a moved file is the
+     * same model), then each setting. A manifest from before settings were recorded is compared
+     * by its files only.
+     */
+    public static List<String> differences(String existing, String now) throws IOException {
+        JsonNode a = JSON.readTree(existing), b = JSON.readTree(now);
+        List<String> d = new ArrayList<>();
+        List<String> fa = files(a), fb = files(b);
+        if (!fa.equals(fb)) d.add("the models differ: the sweep has " + fa + ", this command " + fb);
+        JsonNode sa = a.path("settings"), sb = b.path("settings");
+        if (sa.isObject()) {
+            for (var it = sb.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                String was = sa.path(k).asText("(not set)"), is = sb.path(k).asText();
+                if (!was.equals(is)) d.add(k + " was " + was + ", now " + is);
+            }
+        }
+        return d;
+    }
+
+    private static List<String> files(JsonNode m) {
+        List<String> r = new ArrayList<>();
+        for (JsonNode f : m.path("files")) {
+            r.add(Path.of(f.path("path").asText()).getFileName() + " (" + f.path("bytes").asLong() + " bytes, sha256 "
+                    + f.path("sha256").asText().substring(0, Math.min(12, f.path("sha256").asText().length())) + ")");
+        }
+        return r;
+    }
+
+    public static String sha256(Path f) throws IOException {
         try (InputStream in = Files.newInputStream(f)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 20];
