@@ -50,6 +50,13 @@ public final class Matmul {
      * @param rows T
      */
     public static void matmul(ComputePool pool, Tensor w, float[] x, float[] y, int rows) {
+        if (NativeKernels.supports(w.type())) {
+            NativeTask task = NATIVE_TASKS.get();
+            task.set(w, x, y, rows);
+            pool.parallelFor(w.rows(), task);
+            task.clear();
+            return;
+        }
         Task task = TASKS.get();
         task.set(w, x, y, rows);
         pool.parallelFor(w.rows(), task);
@@ -58,33 +65,20 @@ public final class Matmul {
 
     /** One reusable task per calling thread: a capturing lambda would allocate on every call. */
     private static final ThreadLocal<Task> TASKS = ThreadLocal.withInitial(Task::new);
+    private static final ThreadLocal<NativeTask> NATIVE_TASKS = ThreadLocal.withInitial(NativeTask::new);
 
+    /**
+     * The Java kernels' task. (Kept apart from {@link NativeTask}: a run() that also held the native
+     * branch changed C2's inlining of the Vector API kernels, which then allocated on every step.)
+     */
     private static final class Task implements ComputePool.RangeTask {
         private TensorFormat f;
         private MemorySegment data;
         private long rowBytes;
         private int in, out, rows;
         private float[] x, y;
-        // the native path: activations copied off-heap and quantized once here, before the pool's
-        // threads start; results land off-heap and each thread copies its own rows back. (Heap
-        // segments over x and y would save the copies, under 1% of a matmul, but MemorySegment.ofArray
-        // allocates a wrapper per call: 430 KB per 200 decode steps in the allocation test.)
-        private GgmlType nativeType;
-        private MemorySegment xBuf = MemorySegment.NULL, yBuf = MemorySegment.NULL, xq = MemorySegment.NULL;
 
         void set(Tensor w, float[] x, float[] y, int rows) {
-            this.nativeType = NativeKernels.supports(w.type()) ? w.type() : null;
-            if (nativeType != null) {
-                int in = w.cols();
-                xBuf = grown(xBuf, 4L * rows * in);
-                yBuf = grown(yBuf, 4L * rows * w.rows());
-                MemorySegment.copy(x, 0, xBuf, ValueLayout.JAVA_FLOAT, 0, rows * in);
-                int kind = NativeKernels.activationKind(nativeType);
-                if (kind != 0) {
-                    xq = grown(xq, NativeKernels.activationRowBytes(in) * rows);
-                    NativeKernels.quantize(kind, xBuf, rows, in, xq);
-                }
-            }
             this.f = w.format();
             this.data = w.data();
             this.rowBytes = w.rowBytes();
@@ -101,14 +95,6 @@ public final class Matmul {
         }
 
         @Override public void run(int start, int end) {
-            if (nativeType != null) {
-                NativeKernels.matmul(nativeType, data, rowBytes, in, xBuf, xq, rows, yBuf, out, start, end);
-                for (int t = 0; t < rows; t++) {
-                    long at = (long) t * out + start;
-                    MemorySegment.copy(yBuf, ValueLayout.JAVA_FLOAT, 4 * at, y, (int) at, end - start);
-                }
-                return;
-            }
             if (rows == 1 && f.fusedDot()) {
                 for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
             } else if (rows <= f.pairRows()) {
@@ -120,6 +106,52 @@ public final class Matmul {
                 }
             } else {
                 for (int r = start; r < end; r += ROW_BLOCK) block(f, data, 0, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, 0, rows, y, out);
+            }
+        }
+    }
+
+    /**
+     * The native kernels' task: activations copied off-heap and quantized once in {@link #set},
+     * before the pool's threads start; results land off-heap and each thread copies its own rows
+     * back. (Heap segments over x and y would save the copies, under 1% of a matmul, but
+     * MemorySegment.ofArray allocates a wrapper per call: 430 KB per 200 decode steps.)
+     */
+    private static final class NativeTask implements ComputePool.RangeTask {
+        private GgmlType type;
+        private MemorySegment data;
+        private long rowBytes;
+        private int in, out, rows;
+        private float[] y;
+        private MemorySegment xBuf = MemorySegment.NULL, yBuf = MemorySegment.NULL, xq = MemorySegment.NULL;
+
+        void set(Tensor w, float[] x, float[] y, int rows) {
+            this.type = w.type();
+            this.data = w.data();
+            this.rowBytes = w.rowBytes();
+            this.in = w.cols();
+            this.out = w.rows();
+            this.y = y;
+            this.rows = rows;
+            xBuf = grown(xBuf, 4L * rows * in);
+            yBuf = grown(yBuf, 4L * rows * out);
+            MemorySegment.copy(x, 0, xBuf, ValueLayout.JAVA_FLOAT, 0, rows * in);
+            int kind = NativeKernels.activationKind(type);
+            if (kind != 0) {
+                xq = grown(xq, NativeKernels.activationRowBytes(in) * rows);
+                NativeKernels.quantize(kind, xBuf, rows, in, xq);
+            }
+        }
+
+        void clear() {
+            data = null;
+            y = null;
+        }
+
+        @Override public void run(int start, int end) {
+            NativeKernels.matmul(type, data, rowBytes, in, xBuf, xq, rows, yBuf, out, start, end);
+            for (int t = 0; t < rows; t++) {
+                long at = (long) t * out + start;
+                MemorySegment.copy(yBuf, ValueLayout.JAVA_FLOAT, 4 * at, y, (int) at, end - start);
             }
         }
     }
