@@ -28,6 +28,15 @@
 #endif
 
 #define ALWAYS static inline __attribute__((always_inline))
+/* Software prefetch this many bytes ahead of the weight stream: the hardware prefetchers alone left
+ * a single-row Q4_0 pass at 4.2 GB/s per core from DRAM against 11 from L2 (measured, 1024 bytes
+ * ahead: 9.2); one row's blocks are too little work per cache line to hide the latency otherwise. */
+#ifndef SD_PREFETCH
+#define SD_PREFETCH 1024
+#endif
+ALWAYS void prefetch_lines(const void *p, int bytes) {
+    for (int o = 0; o < bytes; o += 64) _mm_prefetch((const char *) p + SD_PREFETCH + o, _MM_HINT_T0);
+}
 #define EXPORT __attribute__((visibility("default")))
 
 /* ---- block layouts: sizes checked against GgmlType's (the generated header) ---- */
@@ -171,6 +180,7 @@ ALWAYS void NAME(const uint8_t *wr, int nb, const int8_t *const *xq, const float
     for (int t = 0; t < tb; t++) a0[t] = a1[t] = _mm256_setzero_ps();                              \
     int j = 0;                                                                                      \
     for (; j + 2 <= nb; j += 2) {                                                                   \
+        _mm_prefetch((const char *) (blk + j) + SD_PREFETCH, _MM_HINT_T0);                          \
         __m256i w0 = UNPACK(blk + j), w1 = UNPACK(blk + j + 1);                                     \
         __m256i u0 = _mm256_sign_epi8(w0, w0), u1 = _mm256_sign_epi8(w1, w1);                       \
         float d0 = f16(&blk[j].d), d1 = f16(&blk[j + 1].d);                                         \
@@ -226,6 +236,7 @@ ALWAYS void NAME(const uint8_t *wr, int nb, const int8_t *const *xq, const float
     for (int t = 0; t < tb; t++) acc[t] = _mm512_setzero_ps();                                     \
     int j = 0;                                                                                      \
     for (; j + 2 <= nb; j += 2) {                                                                   \
+        _mm_prefetch((const char *) (blk + j) + SD_PREFETCH, _MM_HINT_T0);                          \
         __m512i w = UNPACK2(blk + j);                                                               \
         __m512i init = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), u128, w)); \
         __m512 dw = pair_ps(f16(&blk[j].d), f16(&blk[j + 1].d));                                    \
@@ -313,6 +324,7 @@ ALWAYS void NAME(const uint8_t *wr, int nsb, const int8_t *const *xq, const floa
     for (int t = 0; t < tb; t++) a0[t] = a1[t] = _mm256_setzero_ps();                              \
     for (int i = 0; i < nsb; i++) {                                                                 \
         const BLOCK_T *b = blk + i;                                                                 \
+        prefetch_lines(b, sizeof(BLOCK_T));                                                         \
         uint8_t sc[8], mn[8];                                                                       \
         k_scales(b->scales, sc, mn);                                                                \
         float d = f16(&b->d), dmin = f16(&b->dmin);                                                 \
@@ -359,6 +371,7 @@ ALWAYS void tile_q6_K(const uint8_t *wr, int nsb, const int8_t *const *xq, const
     for (int t = 0; t < tb; t++) a0[t] = a1[t] = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const block_q6_K *b = blk + i;
+        prefetch_lines(b, sizeof(block_q6_K));
         float d = f16(&b->d);
         __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) b->scales));
         kacc_t sumi[TB_MAX];
@@ -409,6 +422,7 @@ ALWAYS void NAME(const uint8_t *wr, int n, const float *const *x, float *out, co
     for (int t = 0; t < tb; t++) { a0[t] = a1[t] = _mm256_setzero_ps(); tail[t] = 0.0f; }          \
     int i = 0;                                                                                      \
     for (; i + 16 <= n; i += 16) {                                                                  \
+        if ((i * ESIZE) % 64 == 0) _mm_prefetch((const char *) wr + ESIZE * i + SD_PREFETCH, _MM_HINT_T0); \
         __m256 w0 = LOAD8(wr + ESIZE * i), w1 = LOAD8(wr + ESIZE * (i + 8));                        \
         for (int t = 0; t < tb; t++) {                                                              \
             a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x[t] + i), a0[t]);                          \
