@@ -34,7 +34,12 @@ public final class F32Format implements TensorFormat {
         if (i < upper) a0 = FloatVector.fromMemorySegment(F, w, offset + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F, x, xOff + i), a0);
         float tail = 0f;
         for (i = upper; i < n; i++) tail += LE.f32(w, offset + 4L * i) * x[xOff + i];
-        return Vectors.sum(a0.add(a1)) + tail;
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = a0.add(a1);
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0) + tail;
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

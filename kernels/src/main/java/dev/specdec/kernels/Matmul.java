@@ -119,7 +119,12 @@ public final class Matmul {
             oneRow(dec, upper, x, xOff + c, acc, 0);
             for (int i = upper; i < len; i++) tail += dec[i] * x[xOff + c + i];
         }
-        return Vectors.sum(FloatVector.fromArray(F, acc, 0).add(FloatVector.fromArray(F, acc, L))) + tail;
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = FloatVector.fromArray(F, acc, 0).add(FloatVector.fromArray(F, acc, L));
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0) + tail;
     }
 
     /**
@@ -158,8 +163,13 @@ public final class Matmul {
                 int a = (r * T + t) * 2 * L, xb = xOff + t * in;
                 float tail = 0f;
                 for (int i = upper; i < in; i++) tail += dec[r][i] * x[xb + i];
-                FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
-                y[t * out + r0 + r] = Vectors.sum(a0.add(a1)) + tail;
+                // the lane sum of Vectors.sum, written out: a call C2 declined here (a large method)
+                // boxed the vector, one object per result (the batched allocation test at 256 bits)
+                FloatVector v = FloatVector.fromArray(F, acc, a).add(FloatVector.fromArray(F, acc, a + L));
+                if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+                if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+                v = v.add(v.rearrange(Vectors.ROT2));
+                y[t * out + r0 + r] = v.add(v.rearrange(Vectors.ROT1)).lane(0) + tail;
             }
         }
     }

@@ -54,27 +54,32 @@ public final class Q3_K implements TensorFormat {
     }
 
 
-    /** Vectorized: low 2 bits from qs, the high bit from hmask, 16 values per scale. */
+    /**
+     * Vectorized, one 16-value sub-block at a time: the low 2 bits from qs, the high bit from hmask
+     * (16-bit lane shifts: no field crosses a byte), widened (16 / L conversions) and scaled.
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 108);
-            int y = b, is = 0;
-            for (int half = 0; half < 2; half++) {
-                long q = offset + 32 + 32L * half;
-                for (int j = 0; j < 4; j++) {
-                    int bit = 4 * half + j;
-                    for (int g = 0; g < 2; g++, y += 16) {
-                        FloatVector dl = FloatVector.broadcast(F, d * scale(w, offset, is++));
-                        ByteVector lo = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
-                        ByteVector hb = ByteVector.fromMemorySegment(B, w, offset + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 2).and((byte) 4);
-                        ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
-                        for (int p = 0; p < parts; p++) {
-                            ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).intoArray(dst, y + p * L);
-                        }
-                    }
+        int L = F.length(), blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = LE.f16(w, o + 108);
+            for (int s = 0; s < 16; s++) {
+                // sub-block s: half s / 8, bit pair j = s / 2 % 4 (hmask bit 4 * half + j), 16-byte group s % 2
+                int j = (s >>> 1) & 3, bit = 4 * (s >>> 3) + j;
+                FloatVector dl = FloatVector.broadcast(F, d * scale(w, o, s));
+                ByteVector lo = ByteVector.fromMemorySegment(Vectors.B128, w, o + 32 + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3);
+                ByteVector hb = ByteVector.fromMemorySegment(Vectors.B128, w, o + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, bit).reinterpretAsBytes().and((byte) 1)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes();
+                ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
+                int y = b * BLOCK + 16 * s;
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 12);
                 }
             }
         }
