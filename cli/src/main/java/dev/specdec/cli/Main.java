@@ -64,7 +64,8 @@ public final class Main implements Runnable {
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
-            return new String[] {"specdec " + VERSION + " (Java " + Runtime.version() + ", " + dev.specdec.kernels.Vectors.describe() + ")"};
+            return new String[] {"specdec " + VERSION + " (Java " + Runtime.version() + ", " + dev.specdec.kernels.Vectors.describe() + ")",
+                    "cpu: " + dev.specdec.kernels.CpuInfo.current().describe()};
         }
     }
 }
