@@ -46,7 +46,12 @@ public final class BF16Format implements TensorFormat {
         for (; i < n; i++) dst[i] = LE.bf16(w, offset + 2L * i);
     }
 
-    @Override public boolean fusedDot() { return Vectors.ENABLED && S.length() == Vectors.F.length(); }
+    /**
+     * At 4 float lanes (128-bit vectors) a single row goes through the batched path instead: the
+     * fused dot's two accumulator chains are FMA-latency-bound there, and the 4-row tile's eight
+     * are not (one thread, weights from DRAM, ns per KiB: BF16 129 against 214).
+     */
+    @Override public boolean fusedDot() { return Vectors.ENABLED && S.length() == Vectors.F.length() && Vectors.F.length() > 4; }
 
     /** Fused single-row dot; the same products and accumulation order as {@link Matmul}'s batched path. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {

@@ -6,7 +6,8 @@ import jdk.incubator.vector.FloatVector;
  * The batched matrix product of the forward pass: {@code Y[t] = W · X[t]} for T activation rows.
  * Every weight row is read from memory once for all T rows, in one sequential stream. Three paths:
  * <ul>
- * <li>one row (a decode step): the format's fused dot, which decodes in registers;
+ * <li>one row (a decode step): the format's fused dot, which decodes in registers, where it has one
+ *     that measured faster at this vector width ({@link TensorFormat#fusedDot});
  * <li>up to {@link TensorFormat#pairRows} rows, formats with a fused pair kernel (Q8_0): one
  *     decode per pair of activation rows, in registers;
  * <li>otherwise (prompts, long verifications, the other formats): four weight rows are decoded

@@ -18,7 +18,12 @@ public final class Q4_K implements TensorFormat {
 
     static final int BLOCK = 256, BYTES = 144;
 
-    @Override public boolean fusedDot() { return true; }
+    /**
+     * At 4 float lanes (128-bit vectors) a single row goes through the batched path instead: the
+     * fused dot's two accumulator chains are FMA-latency-bound there, and the 4-row tile's eight
+     * are not (one thread, weights from DRAM, ns per KiB: Q4_K 549 against 679).
+     */
+    @Override public boolean fusedDot() { return Vectors.F.length() > 4; }
 
     @Override public GgmlType type() { return GgmlType.Q4_K; }
 
