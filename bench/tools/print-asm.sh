@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the x86 code C2 emits for one kernel method, to see what the Vector API became.
-#   bench/tools/print-asm.sh 'dev.specdec.kernels.Q4_0::dot16' MODEL.gguf
+#   bench/tools/print-asm.sh 'dev.specdec.kernels.Q4_0::dot' MODEL.gguf
 # The model runs a short `specdec bench` (its warm-up drives single-row and batched passes, so both
 # the decode and the batched kernels get C2-compiled).
 # Needs objdump (binutils). Counts of the interesting instructions follow the listing.

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.specdec.bench.MemoryBandwidth;
 import dev.specdec.bench.ModelBenchmark;
+import dev.specdec.kernels.CpuInfo;
+import dev.specdec.kernels.NativeKernels;
+import dev.specdec.kernels.Vectors;
 import dev.specdec.target.AtomicFile;
 import dev.specdec.target.ModelWeights;
 import java.io.IOException;
@@ -52,6 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         inputs.add(compareTo);
         OutputFiles.check("--out", outFile, true, inputs.toArray(Path[]::new));
         int threads = mo.threads();
+        err.printf("%s%n", machine());
         err.printf("measuring memory bandwidth (%d MiB, %d threads) ...%n", bandwidthMib, threads);
         double bw = MemoryBandwidth.measure(threads, (long) bandwidthMib << 20, 5);
         List<ModelBenchmark.Result> results = new ArrayList<>();
@@ -75,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         String text = switch (output) {
             case "json" -> StatsJson.JSON.writeValueAsString(json);
             case "csv" -> csv(results);
-            case "md" -> markdown(results);
+            case "md" -> machine() + "\n\n" + markdown(results);
             default -> throw new IllegalStateException("--output was checked: " + output);
         };
         out.println(text);
@@ -86,13 +90,29 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * What a reader needs to compare these numbers with others (the method travels with the
+     * result): the CPU and the flags that decide which kernels can run, the JVM, the vector width.
+     */
+    static String machine() {
+        return "cpu: " + CpuInfo.current().describe() + "; Java " + Runtime.version() + ", " + Vectors.describe()
+                + "; kernels: " + NativeKernels.describe();
+    }
+
     static ArrayNode toJson(List<ModelBenchmark.Result> rs) {
         ArrayNode arr = StatsJson.JSON.createArrayNode();
+        CpuInfo cpu = CpuInfo.current();
         for (var r : rs) {
             ObjectNode n = arr.addObject();
             n.put("model", r.model());
             n.put("type", r.type());
             n.put("threads", r.threads());
+            n.put("cpu_model", cpu.model());
+            ArrayNode flags = n.putArray("cpu_flags");
+            cpu.relevantFlags().forEach(flags::add);
+            n.put("java", Runtime.version().toString());
+            n.put("vector_bits", Vectors.ENABLED ? Vectors.F.vectorBitSize() : 0);
+            n.put("cpu_kernels", NativeKernels.level() != null ? NativeKernels.level().id() : "java");
             n.put("bandwidth_gbps", r.bandwidthGbps());
             n.put("decode_tokens_per_s", r.decodeTokensPerSecond());
             n.put("decode_tokens_per_s_sd", r.decodeSd());
@@ -145,14 +165,21 @@ final class BenchCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder("model,type,threads,bandwidth_gbps,decode_tokens_per_s,decode_sd,decode_gbps");
         int maxB = rs.stream().mapToInt(r -> r.passMs().size()).max().orElse(0);
         for (int b = 1; b <= maxB; b++) sb.append(",pass_cost_b").append(b);
-        sb.append(",resident_bytes\n");
+        sb.append(",resident_bytes,cpu_model,cpu_flags\n");
+        CpuInfo cpu = CpuInfo.current();
+        String cpuColumns = "," + quoted(cpu.model()) + "," + quoted(String.join(" ", cpu.relevantFlags()));
         for (var r : rs) {
             sb.append(String.format("%s,%s,%d,%.3f,%.3f,%.3f,%.3f", r.model(), r.type(), r.threads(), r.bandwidthGbps(),
                     r.decodeTokensPerSecond(), r.decodeSd(), r.decodeGbps()));
             for (int b = 1; b <= maxB; b++) sb.append(',').append(String.format("%.4f", r.passCostRatio().getOrDefault(b, Double.NaN)));
-            sb.append(',').append(r.residentBytes()).append('\n');
+            sb.append(',').append(r.residentBytes()).append(cpuColumns).append('\n');
         }
         return sb.toString();
+    }
+
+    /** A CSV field in double quotes (CPU names may hold commas), inner quotes doubled. */
+    private static String quoted(String s) {
+        return '"' + s.replace("\"", "\"\"") + '"';
     }
 
     private static void compare(PrintWriter out, ArrayNode now, JsonNode before) {

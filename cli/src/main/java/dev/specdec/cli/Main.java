@@ -107,8 +107,8 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
             return new String[] {"specdec " + VERSION + " (Java " + Runtime.version() + ", " + dev.specdec.kernels.Vectors.describe() + ")",
-                    "CPU: " + dev.specdec.kernels.CpuInfo.current(),
-                    "CPU kernels: " + dev.specdec.kernels.NativeKernels.describe()};
+                    "cpu: " + dev.specdec.kernels.CpuInfo.current().describe(),
+                    "cpu kernels: " + dev.specdec.kernels.NativeKernels.describe()};
         }
     }
 }

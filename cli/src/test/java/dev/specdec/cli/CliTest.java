@@ -170,7 +170,7 @@ class CliTest {
         assertEquals(0, r.rc, r.err);
         JsonNode n = TestData.json(out).get(0);
         for (String f : new String[] {"model", "type", "threads", "bandwidth_gbps", "decode_tokens_per_s", "decode_gbps", "pass_ms",
-                "pass_cost_ratio", "prompt_tokens_per_s", "resident_bytes"}) {
+                "pass_cost_ratio", "prompt_tokens_per_s", "resident_bytes", "cpu_model", "cpu_flags", "java", "vector_bits"}) {
             assertTrue(n.has(f), "bench JSON lacks " + f);
         }
         assertEquals(1.0, n.get("pass_cost_ratio").get("1").asDouble(), 0.0);
@@ -179,6 +179,18 @@ class CliTest {
                 "--bandwidth-mib", "32", "--compare-to", out.toString());
         assertEquals(0, cmp.rc, cmp.err);
         assertTrue(cmp.out.contains("ratios against"), cmp.out);
+        // the markdown report and the progress lines name the machine
+        String cpu = dev.specdec.kernels.CpuInfo.current().model();
+        assertTrue(cmp.out.startsWith("cpu: " + cpu), cmp.out);
+        assertTrue(cmp.err.contains("cpu: " + cpu), cmp.err);
+    }
+
+    @Test
+    void versionNamesTheCpuAndTheVectorWidth() {
+        Run r = run("--version");
+        assertEquals(0, r.rc);
+        assertTrue(r.out.contains(dev.specdec.kernels.Vectors.describe()), r.out);
+        assertTrue(r.out.contains("cpu: " + dev.specdec.kernels.CpuInfo.current().describe()), r.out);
     }
 
     private static String[] concat(String[] a, String[] b) {

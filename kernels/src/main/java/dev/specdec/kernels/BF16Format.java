@@ -46,7 +46,12 @@ public final class BF16Format implements TensorFormat {
         for (; i < n; i++) dst[i] = LE.bf16(w, offset + 2L * i);
     }
 
-    @Override public boolean fusedDot() { return Vectors.ENABLED && S.length() == Vectors.F.length(); }
+    /**
+     * At 4 float lanes (128-bit vectors) a single row goes through the batched path instead: the
+     * fused dot's two accumulator chains are FMA-latency-bound there, and the 4-row tile's eight
+     * are not (one thread, weights from DRAM, ns per KiB: BF16 129 against 214).
+     */
+    @Override public boolean fusedDot() { return Vectors.ENABLED && S.length() == Vectors.F.length() && Vectors.F.length() > 4; }
 
     /** Fused single-row dot; the same products and accumulation order as {@link Matmul}'s batched path. */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
@@ -63,7 +68,12 @@ public final class BF16Format implements TensorFormat {
         if (i < upper) a0 = ((IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i), a0);
         float tail = 0f;
         for (i = upper; i < n; i++) tail += LE.bf16(w, offset + 2L * i) * x[xOff + i];
-        return Vectors.sum(a0.add(a1)) + tail;
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = a0.add(a1);
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0) + tail;
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -1,11 +1,9 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,8 +20,6 @@ public final class F16Format implements TensorFormat {
     // 2^112 moves a half's exponent (bias 15) to a float's (bias 127); exact for normals and subnormals
     private static final float EXP_ADJUST = 0x1p112f;
 
-    @Override public boolean fusedDot() { return true; }
-
     @Override public GgmlType type() { return GgmlType.F16; }
 
     @Override public float getFloat(MemorySegment w, long index) { return LE.f16(w, index * 2); }
@@ -32,23 +28,16 @@ public final class F16Format implements TensorFormat {
         for (int i = 0; i < n; i++) dst[dstOff + i] = LE.f16(w, offset + 2L * i);
     }
 
-    /** Widens F.length() halves at byte {@code off} to floats, bit-exactly (Inf and NaN included). */
-    static FloatVector widen(MemorySegment w, long off) {
-        return widen(ShortVector.fromMemorySegment(S, w, off, ByteOrder.LITTLE_ENDIAN));
-    }
-
-    /** Widens F.length() halves to floats, bit-exactly (Inf and NaN included). */
-    private static FloatVector widen(ShortVector h) {
-        IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
-        IntVector sign = bits.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector em = bits.and(0x7FFF);
-        VectorMask<Integer> special = em.compare(VectorOperators.GE, 0x7C00);
-        FloatVector mag = em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(EXP_ADJUST);
-        IntVector magBits = mag.reinterpretAsInts();
-        // Inf/NaN: keep the mantissa, saturate the exponent
-        magBits = magBits.blend(em.lanewise(VectorOperators.LSHL, 13).or(0x7F800000), special);
-        return magBits.or(sign).reinterpretAsFloats();
-    }
+    /*
+     * Halves widen to floats bit-exactly (Inf and NaN included) by integer arithmetic, the Vector
+     * API having no half-precision conversion:
+     *     bits = S2I(h); em = bits & 0x7FFF
+     *     mag  = reinterpretAsFloats(em << 13) * 2^112          (normals and subnormals)
+     *     mag  = em >= 0x7C00 ? (em << 13) | 0x7F800000 : mag   (Inf/NaN: keep the mantissa, saturate the exponent)
+     *     f    = mag | (bits & 0x8000) << 16
+     * written out at each use, not in a helper: a vector-returning helper boxed its vectors at 256
+     * bits once the JVM had run other formats (the allocation test, F16 KV caches: 2 MB per token).
+     */
 
     /**
      * Dot product of n halves h[hOff..] with x[xOff..] (the F16 KV cache's keys against a query).
@@ -63,10 +52,19 @@ public final class F16Format implements TensorFormat {
             FloatVector acc = FloatVector.zero(F);
             for (int k = 0; k < count; k++) {
                 i = k * L;
-                acc = widen(ShortVector.fromArray(S, h, hOff + i)).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                IntVector bits = (IntVector) ShortVector.fromArray(S, h, hOff + i).convertShape(VectorOperators.S2I, I, 0);
+                IntVector em = bits.and(0x7FFF), shifted = em.lanewise(VectorOperators.LSHL, 13);
+                IntVector mag = shifted.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts()
+                        .blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+                FloatVector f = mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                acc = f.fma(FloatVector.fromArray(F, x, xOff + i), acc);
             }
             i = count * L;
-            sum = Vectors.sum(acc);
+            // the lane sum of Vectors.sum, written out (a call could box the vector)
+            if (L == 16) acc = acc.add(acc.rearrange(Vectors.ROT8));
+            if (L >= 8) acc = acc.add(acc.rearrange(Vectors.ROT4));
+            acc = acc.add(acc.rearrange(Vectors.ROT2));
+            sum = acc.add(acc.rearrange(Vectors.ROT1)).lane(0);
         }
         for (; i < n; i++) sum += Float.float16ToFloat(h[hOff + i]) * x[xOff + i];
         return sum;
@@ -83,7 +81,12 @@ public final class F16Format implements TensorFormat {
             int L = F.length(), count = n / L;
             for (int k = 0; k < count; k++) {
                 i = k * L;
-                widen(ShortVector.fromArray(S, h, hOff + i)).mul(w).add(FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+                IntVector bits = (IntVector) ShortVector.fromArray(S, h, hOff + i).convertShape(VectorOperators.S2I, I, 0);
+                IntVector em = bits.and(0x7FFF), shifted = em.lanewise(VectorOperators.LSHL, 13);
+                IntVector mag = shifted.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts()
+                        .blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
+                FloatVector f = mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                f.mul(w).add(FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
             }
             i = count * L;
         }
@@ -93,30 +96,16 @@ public final class F16Format implements TensorFormat {
     /**
      * A plain loop on purpose: C2's auto-vectorizer turns {@code Float.float16ToFloat} over a
      * segment into vcvtph2ps (16 halves per instruction), measured 25 G values/s on one core
-     * against 10 for the Vector API bit manipulation in {@link #widen}: the Vector API has no
+     * against 10 for the Vector API bit manipulation of {@link #dot(short[], int, float[], int, int)}: the Vector API has no
      * half-precision conversion. Exact either way, so every execution tier gives the same floats.
+     * No fused dot for the same reason: a single row goes through {@link Matmul#decodedDot}
+     * (decode 512 values into L1, multiply), measured faster than a fused dot over that widening
+     * at every width (one thread, ns per KiB of weights: 50 vs 65 at 512 bits, 51 vs 92 at 256,
+     * 61 vs 177 at 128).
      */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(w.get(LE.SHORT, offset + 2L * i));
     }
-
-    /** Fused single-row dot; the same products and accumulation order as {@link Matmul}'s batched path. */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED || S.length() != Vectors.F.length()) return TensorFormat.super.dot(w, offset, x, xOff, n);
-        var F = Vectors.F;
-        int L = F.length(), upper = F.loopBound(n), i = 0;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (; i + 2 * L <= upper; i += 2 * L) {
-            a0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = widen(w, offset + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
-        }
-        if (i < upper) a0 = widen(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-        float tail = 0f;
-        for (i = upper; i < n; i++) tail += LE.f16(w, offset + 2L * i) * x[xOff + i];
-        return Vectors.sum(a0.add(a1)) + tail;
-    }
-
-
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int i = 0; i < n; i++) LE.putF16(dst, dstOff + 2L * i, src[srcOff + i]);

@@ -9,7 +9,8 @@ import jdk.incubator.vector.FloatVector;
  * The batched matrix product of the forward pass: {@code Y[t] = W · X[t]} for T activation rows.
  * Every weight row is read from memory once for all T rows, in one sequential stream. Three paths:
  * <ul>
- * <li>one row (a decode step): the format's fused dot, which decodes in registers;
+ * <li>one row (a decode step): the format's fused dot, which decodes in registers, where it has one
+ *     that measured faster at this vector width ({@link TensorFormat#fusedDot});
  * <li>up to {@link TensorFormat#pairRows} rows, formats with a fused pair kernel (Q8_0): one
  *     decode per pair of activation rows, in registers;
  * <li>otherwise (prompts, long verifications, the other formats): four weight rows are decoded
@@ -185,7 +186,12 @@ public final class Matmul {
             oneRow(dec, upper, x, xOff + c, acc, 0);
             for (int i = upper; i < len; i++) tail += dec[i] * x[xOff + c + i];
         }
-        return Vectors.sum(FloatVector.fromArray(F, acc, 0).add(FloatVector.fromArray(F, acc, L))) + tail;
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = FloatVector.fromArray(F, acc, 0).add(FloatVector.fromArray(F, acc, L));
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0) + tail;
     }
 
     /**
@@ -224,8 +230,13 @@ public final class Matmul {
                 int a = (r * T + t) * 2 * L, xb = xOff + t * in;
                 float tail = 0f;
                 for (int i = upper; i < in; i++) tail += dec[r][i] * x[xb + i];
-                FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
-                y[t * out + r0 + r] = Vectors.sum(a0.add(a1)) + tail;
+                // the lane sum of Vectors.sum, written out: a call C2 declined here (a large method)
+                // boxed the vector, one object per result (the batched allocation test at 256 bits)
+                FloatVector v = FloatVector.fromArray(F, acc, a).add(FloatVector.fromArray(F, acc, a + L));
+                if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+                if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+                v = v.add(v.rearrange(Vectors.ROT2));
+                y[t * out + r0 + r] = v.add(v.rearrange(Vectors.ROT1)).lane(0) + tail;
             }
         }
     }

@@ -46,7 +46,7 @@ public final class NativeKernels {
     private static final String DESCRIPTION;
 
     static {
-        Selection s = choose(CpuInfo.current(), System.getProperty(PROPERTY, "auto"), System.getProperty("os.name", ""));
+        Selection s = choose(CpuInfo.current(), System.getProperty(PROPERTY, "auto"), System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
         NativeKernels loaded = null;
         String why = s.reason();
         if (s.level() != null) {
@@ -72,12 +72,12 @@ public final class NativeKernels {
      * "auto" -> the best level the CPU has; a level name -> that level if the CPU has it, else the
      * best one it has (a level the machine lacks is never loaded).
      */
-    public static Selection choose(CpuInfo cpu, String request, String osName) {
+    public static Selection choose(CpuInfo cpu, String request, String osName, String arch) {
         String r = request == null ? "auto" : request.trim().toLowerCase(java.util.Locale.ROOT);
         if (r.equals("java")) return new Selection(null, "-D" + PROPERTY + "=java / --kernels java");
-        boolean x86 = cpu.arch().equals("amd64") || cpu.arch().equals("x86_64");
+        boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
         if (!x86 || !osName.toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-            return new Selection(null, "no native kernels for " + osName + " " + cpu.arch());
+            return new Selection(null, "no native kernels for " + osName + " " + arch);
         }
         KernelLevel best = null;
         for (KernelLevel l : KernelLevel.values()) if (l.runsOn(cpu)) { best = l; break; }

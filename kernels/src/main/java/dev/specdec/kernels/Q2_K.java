@@ -41,25 +41,29 @@ public final class Q2_K implements TensorFormat {
     }
 
 
-    /** Vectorized: 2-bit fields shifted out of qs 16 bytes at a time, d * sc * q - dmin * m. */
+    /**
+     * Vectorized, one 16-value sub-block at a time: its 2-bit field shifted out of 16 bytes of qs
+     * (16-bit lane shifts: bits 2j and 2j+1 never cross a byte), widened (16 / L conversions) to
+     * floats, d * sc * q - dmin * m.
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 80), dmin = LE.f16(w, offset + 82);
-            int y = b, is = 0;
-            for (int half = 0; half < 2; half++) {
-                long q = offset + 16 + 32L * half;
-                for (int j = 0; j < 4; j++) {
-                    for (int g = 0; g < 2; g++, y += 16) {
-                        int sc = LE.u8(w, offset + is++);
-                        FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)), ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
-                        ByteVector v = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
-                        for (int p = 0; p < parts; p++) {
-                            ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).sub(ml).intoArray(dst, y + p * L);
-                        }
-                    }
+        int L = F.length(), blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = LE.f16(w, o + 80), dmin = LE.f16(w, o + 82);
+            for (int s = 0; s < 16; s++) {
+                // sub-block s: half s / 8, shift 2 * (s / 2 % 4), 16-byte group s % 2
+                int sc = LE.u8(w, o + s);
+                FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)), ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, o + 16 + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * ((s >>> 1) & 3)).reinterpretAsBytes().and((byte) 3);
+                int y = b * BLOCK + 16 * s;
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y + 12);
                 }
             }
         }

@@ -24,7 +24,21 @@ public final class Q3_K implements TensorFormat {
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
-    /** The signed scale of sub-block s (0..15) of the block at {@code offset}. */
+    /**
+     * The signed scale of sub-block s (0..15) from the 12-byte field read as a little-endian long
+     * (bytes 0-7: the low nibbles) and int (bytes 8-11: the top two bits): arithmetic in registers,
+     * no memory access per sub-block. Reading the bytes per sub-block in {@code s < 8 ? .. : ..}
+     * branches let C2 hoist their bounds checks over the whole sub-block loop (profiled loop
+     * predication), which fails on a segment's last super-block: a deoptimization loop that left the
+     * decode in the interpreter, allocating 140 MB per 2048 x 2048 matmul at 256 bits.
+     */
+    static int scale(long lo, int hi, int s) {
+        int low = (int) (lo >>> (8 * (s & 7) + 4 * (s >>> 3))) & 0xF;
+        int high = (hi >>> (8 * (s & 3) + 2 * (s >>> 2))) & 3;
+        return (low | (high << 4)) - 32;
+    }
+
+    /** The signed scale of sub-block s (0..15) of the block at {@code offset}, byte by byte: the scalar reference. */
     static int scale(MemorySegment w, long offset, int s) {
         long sc = offset + 96;
         int low = s < 8 ? LE.u8(w, sc + s) & 0xF : LE.u8(w, sc + s - 8) >>> 4;
@@ -54,27 +68,33 @@ public final class Q3_K implements TensorFormat {
     }
 
 
-    /** Vectorized: low 2 bits from qs, the high bit from hmask, 16 values per scale. */
+    /**
+     * Vectorized, one 16-value sub-block at a time: the low 2 bits from qs, the high bit from hmask
+     * (16-bit lane shifts: no field crosses a byte), widened (16 / L conversions) and scaled.
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 108);
-            int y = b, is = 0;
-            for (int half = 0; half < 2; half++) {
-                long q = offset + 32 + 32L * half;
-                for (int j = 0; j < 4; j++) {
-                    int bit = 4 * half + j;
-                    for (int g = 0; g < 2; g++, y += 16) {
-                        FloatVector dl = FloatVector.broadcast(F, d * scale(w, offset, is++));
-                        ByteVector lo = ByteVector.fromMemorySegment(B, w, q + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, 2 * j).and((byte) 3);
-                        ByteVector hb = ByteVector.fromMemorySegment(B, w, offset + 16L * g, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 2).and((byte) 4);
-                        ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
-                        for (int p = 0; p < parts; p++) {
-                            ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(dl).intoArray(dst, y + p * L);
-                        }
-                    }
+        int L = F.length(), blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 96);
+            float d = LE.f16(w, o + 108);
+            int sh = LE.i32(w, o + 104);
+            for (int s = 0; s < 16; s++) {
+                // sub-block s: half s / 8, bit pair j = s / 2 % 4 (hmask bit 4 * half + j), 16-byte group s % 2
+                int j = (s >>> 1) & 3, bit = 4 * (s >>> 3) + j;
+                FloatVector dl = FloatVector.broadcast(F, d * scale(sl, sh, s));
+                ByteVector lo = ByteVector.fromMemorySegment(Vectors.B128, w, o + 32 + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3);
+                ByteVector hb = ByteVector.fromMemorySegment(Vectors.B128, w, o + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, bit).reinterpretAsBytes().and((byte) 1)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes();
+                ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
+                int y = b * BLOCK + 16 * s;
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 12);
                 }
             }
         }

@@ -42,65 +42,77 @@ public final class Q4_0 implements TensorFormat {
     }
 
 
-    /** Vectorized: the 16 bytes of a block split into low and high nibbles, widened and scaled. */
+    /**
+     * Vectorized: the 16 bytes of a block split into low and high nibbles (16-bit lane shifts: x86
+     * has no byte shift), widened (16 / L conversions each) and scaled.
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
-            ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15).sub((byte) 8);
-            for (int p = 0; p < parts; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + 16 + p * L);
-            }
-        }
-    }
-
-    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
-        var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
-            ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
-            for (int k = 0; k < 2 * parts; k++) {
-                ByteVector src = k < parts ? lo : hi;
-                FloatVector v = ((FloatVector) src.convertShape(VectorOperators.B2F, F, k % parts)).mul(d);
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + b + k * L);
-                if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
-            }
-        }
-        return Vectors.sum(a0.add(a1));
-    }
-
-
-    /**
-     * {@link #dot} at 16 lanes (one vector per half block), the same operations in a counted int
-     * loop (C2 then drops most per-load bounds checks). Not over a slice of the row: a slice is an
-     * object that escape analysis failed to remove in some compilations (the batched allocation test).
-     */
-    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        var F = Vectors.F;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int blocks = n / BLOCK;
+        int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
-            int i = xOff + j * BLOCK;
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
             ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
-            FloatVector v = ((FloatVector) q.and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            FloatVector u = ((FloatVector) q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            a0 = v.fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = u.fma(FloatVector.fromArray(F, x, i + 16), a1);
+            for (int h = 0; h < 2; h++) {
+                // h = 0: low nibbles (values 0-15); h = 1: high nibbles (values 16-31)
+                ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
+                int y = j * BLOCK + 16 * h;
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 12);
+                }
+            }
         }
-        return Vectors.sum(a0.add(a1));
+    }
+
+    /**
+     * Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul}
+     * uses (lane chunks of L values alternate between two accumulators in memory order), written
+     * out per width so every conversion is a constant part 0. The loop runs on the weight offset (a
+     * long): as a counted int loop over blocks it ran at half speed at 256 bits on weights from DRAM
+     * whenever C2 compiled it without loop strip mining, which is the default under the Parallel and
+     * Serial collectors (the launcher's), with the same instructions in the body (one thread, ns per
+     * KiB: 470 against 225). Not over a slice of the row: a slice is an object that escape analysis
+     * failed to remove in some compilations (the batched allocation test).
+     */
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length(), i = xOff;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long end = offset + (long) (n / BLOCK) * BYTES;
+        for (long o = offset; o < end; o += BYTES, i += BLOCK) {
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = q.and((byte) 15).sub((byte) 8);
+            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
+            if (L == 16) {
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a1);
+            } else if (L == 8) {
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) lo.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a1);
+                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) hi.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a1);
+            } else {
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) lo.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 4), a1);
+                a0 = ((FloatVector) lo.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a0);
+                a1 = ((FloatVector) lo.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 12), a1);
+                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) hi.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 20), a1);
+                a0 = ((FloatVector) hi.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a0);
+                a1 = ((FloatVector) hi.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 28), a1);
+            }
+        }
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = a0.add(a1);
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -32,17 +32,24 @@ public final class Q4_1 implements TensorFormat {
     }
 
 
-    /** Vectorized: nibbles widened to floats, q * d + m. */
+    /** Vectorized: nibbles (16-bit lane shifts) widened to floats (16 / L conversions each), q * d + m. */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset)), m = FloatVector.broadcast(F, LE.f16(w, offset + 2));
-            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset + 4, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
-            for (int p = 0; p < parts; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, b + p * L);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).add(m).intoArray(dst, b + 16 + p * L);
+        int L = F.length(), blocks = n / BLOCK;
+        for (int j = 0; j < blocks; j++) {
+            long o = offset + (long) j * BYTES;
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o)), m = FloatVector.broadcast(F, LE.f16(w, o + 2));
+            ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + 4, ByteOrder.LITTLE_ENDIAN);
+            for (int h = 0; h < 2; h++) {
+                // h = 0: low nibbles (values 0-15); h = 1: high nibbles (values 16-31)
+                ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15);
+                int y = j * BLOCK + 16 * h;
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 12);
+                }
             }
         }
     }

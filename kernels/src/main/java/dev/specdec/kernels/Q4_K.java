@@ -5,7 +5,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
@@ -19,7 +18,12 @@ public final class Q4_K implements TensorFormat {
 
     static final int BLOCK = 256, BYTES = 144;
 
-    @Override public boolean fusedDot() { return true; }
+    /**
+     * At 4 float lanes (128-bit vectors) a single row goes through the batched path instead: the
+     * fused dot's two accumulator chains are FMA-latency-bound there, and the 4-row tile's eight
+     * are not (one thread, weights from DRAM, ns per KiB: Q4_K 549 against 679).
+     */
+    @Override public boolean fusedDot() { return Vectors.F.length() > 4; }
 
     @Override public GgmlType type() { return GgmlType.Q4_K; }
 
@@ -41,89 +45,92 @@ public final class Q4_K implements TensorFormat {
     }
 
 
-    /** Vectorized: per sub-block, nibbles widened to floats, then d * sc * q - dmin * m. */
+    /**
+     * Vectorized, one 32-value sub-block at a time: its nibbles of the 32-byte group (16-bit lane
+     * shifts), widened (16 / L conversions per 16 bytes) to floats, d * sc * q - dmin * m. The
+     * scales field is read once per super-block (one long, one int) and unpacked in registers.
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
-        if (Vectors.F.length() == 16) { decode16(w, offset, dst, n); return; }
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long q = offset + 16, sl = LE.i64(w, offset + 4);
-            int sh = LE.i32(w, offset + 12);
-            int y = b;
-            for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
-                for (int h = 0; h < 2; h++) {
-                    ByteVector qb = ByteVector.fromMemorySegment(B, w, q + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector lo = qb.and((byte) 15), hi = qb.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
-                    for (int p = 0; p < parts; p++) {
-                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
-                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);
-                    }
+        int L = F.length(), blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 4);
+            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
+            int sh = LE.i32(w, o + 12);
+            for (int g = 0; g < 8; g++) {
+                // sub-block g: the low (g even) or high (g odd) nibbles of the 32-byte group g / 2
+                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
+                long q = o + 16 + 32L * (g >>> 1);
+                ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, q, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, q + 16, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                int y = b * BLOCK + 32 * g;
+                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 16);
+                if (L <= 8) {
+                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 8);
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 24);
+                }
+                if (L == 4) {
+                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 4);
+                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 20);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 28);
                 }
             }
         }
     }
 
-    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
+    /**
+     * Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul}
+     * uses (lane chunks of L values alternate between two accumulators in memory order), written
+     * out per width so every conversion is a constant part 0; one sub-block per iteration of a
+     * counted int loop.
+     */
     @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long q = offset + 16, sl = LE.i64(w, offset + 4);
-            int sh = LE.i32(w, offset + 12);
-            int y = xOff + b;
-            for (int j = 0; j < 8; j += 2, q += 32, y += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
-                ByteVector b0 = ByteVector.fromMemorySegment(B, w, q, ByteOrder.LITTLE_ENDIAN);
-                ByteVector b1 = ByteVector.fromMemorySegment(B, w, q + 16, ByteOrder.LITTLE_ENDIAN);
-                // memory order of the 64 values: low nibbles of b0, b1, then high nibbles of b0, b1
-                for (int k = 0; k < 4 * parts; k++) {
-                    int group = k / parts, p = k % parts;
-                    ByteVector src = (group & 1) == 0 ? b0 : b1;
-                    ByteVector nib = group < 2 ? src.and((byte) 15) : src.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
-                    FloatVector v = ((FloatVector) nib.convertShape(VectorOperators.B2F, F, p)).mul(group < 2 ? d1 : d2).sub(group < 2 ? m1 : m2);
-                    FloatVector xv = FloatVector.fromArray(F, x, y + k * L);
-                    if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
+        int L = F.length(), blocks = n / BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 4);
+            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
+            int sh = LE.i32(w, o + 12);
+            for (int g = 0; g < 8; g++) {
+                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
+                long q = o + 16 + 32L * (g >>> 1);
+                int i = xOff + b * BLOCK + 32 * g;
+                ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, q, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, q + 16, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                if (L == 16) {
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 16), a1);
+                } else if (L == 8) {
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 8), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 24), a1);
+                } else {
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 4), a1);
+                    a0 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 8), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 12), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 20), a1);
+                    a0 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 24), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 28), a1);
                 }
             }
         }
-        return Vectors.sum(a0.add(a1));
-    }
-
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-
-    /**
-     * {@link #decode} at 16 lanes, straight-line: the scales field is read once per super-block and
-     * unpacked in registers, each 32-byte group is one load, the loop is a counted int loop. The same operations per value as the generic path, so the same floats.
-     */
-    private static void decode16(MemorySegment w, long offset, float[] dst, int n) {
-        var F = Vectors.F;
-        int blocks = n / BLOCK;
-        for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BYTES;
-            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
-            long sl = LE.i64(w, o + 4);
-            int sh = LE.i32(w, o + 12);
-            for (int j = 0; j < 8; j += 2) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
-                ByteVector q = ByteVector.fromMemorySegment(B256, w, o + 16 + 16L * j, ByteOrder.LITTLE_ENDIAN);
-                ByteVector lo = q.and((byte) 15), hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
-                int y = b * BLOCK + 32 * j;
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1).intoArray(dst, y);
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 1)).mul(d1).sub(m1).intoArray(dst, y + 16);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d2).sub(m2).intoArray(dst, y + 32);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 1)).mul(d2).sub(m2).intoArray(dst, y + 48);
-            }
-        }
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = a0.add(a1);
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

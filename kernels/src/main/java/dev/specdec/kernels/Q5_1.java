@@ -36,21 +36,31 @@ public final class Q5_1 implements TensorFormat {
     }
 
 
-    /** Vectorized: the fifth bits spread from qh with per-lane shifts, or-ed onto the nibbles. */
+    /**
+     * Vectorized, in byte lanes: per half block the nibbles (16-bit lane shifts) or-ed with the
+     * fifth bits ({@link Q5Bits}), widened (16 / L conversions) to floats: value q * d + m.
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        var I = Q5Bits.I;
-        int L = F.length(), parts = 16 / L;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset)), m = FloatVector.broadcast(F, LE.f16(w, offset + 2));
-            int qh = LE.i32(w, offset + 4);
-            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, offset + 8, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = q.and((byte) 15), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15);
-            for (int p = 0; p < parts; p++) {
-                IntVector x0 = ((IntVector) lo.convertShape(VectorOperators.B2I, I, p)).or(Q5Bits.fifth(qh, p * L));
-                IntVector x1 = ((IntVector) hi.convertShape(VectorOperators.B2I, I, p)).or(Q5Bits.fifth(qh, 16 + p * L));
-                ((FloatVector) x0.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, b + p * L);
-                ((FloatVector) x1.convert(VectorOperators.I2F, 0)).mul(d).add(m).intoArray(dst, b + 16 + p * L);
+        int L = F.length(), blocks = n / BLOCK;
+        for (int j = 0; j < blocks; j++) {
+            long o = offset + (long) j * BYTES;
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o)), m = FloatVector.broadcast(F, LE.f16(w, o + 2));
+            int qh = LE.i32(w, o + 4);
+            ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + 8, ByteOrder.LITTLE_ENDIAN);
+            for (int h = 0; h < 2; h++) {
+                // h = 0: low nibbles and qh bits 0-15 (values 0-15); h = 1: high nibbles and bits 16-31
+                ByteVector fifth = ((ByteVector) IntVector.broadcast(IntVector.SPECIES_128, qh >>> (16 * h)).reinterpretAsBytes())
+                        .rearrange(Q5Bits.SPREAD).and(Q5Bits.BIT).lanewise(VectorOperators.UMIN, (byte) 1)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes();
+                ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15).or(fifth);
+                int y = j * BLOCK + 16 * h;
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 12);
+                }
             }
         }
     }

@@ -43,29 +43,42 @@ public final class Q5_K implements TensorFormat {
     }
 
 
-    /** Vectorized: as Q4_K, with the fifth bit of each value taken from qh. */
+    /**
+     * Vectorized as Q4_K, one 32-value sub-block g at a time, with the fifth bit of each value (bit
+     * g of its qh byte) moved to bit 4; all bit fields by 16-bit lane shifts (none crosses a byte).
+     */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long qh = offset + 16, ql = offset + 48, sl = LE.i64(w, offset + 4);
-            int sh = LE.i32(w, offset + 12);
-            int y = b;
-            for (int j = 0; j < 8; j += 2, ql += 32, y += 64) {
-                FloatVector d1 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j)), m1 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j));
-                FloatVector d2 = FloatVector.broadcast(F, d * KScales.scale(sl, sh, j + 1)), m2 = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, j + 1));
-                for (int h = 0; h < 2; h++) {
-                    ByteVector q = ByteVector.fromMemorySegment(B, w, ql + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector hb = ByteVector.fromMemorySegment(B, w, qh + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector lo = q.and((byte) 15).or(hb.lanewise(VectorOperators.LSHR, j).and((byte) 1).lanewise(VectorOperators.LSHL, 4).and((byte) 16));
-                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 15)
-                            .or(hb.lanewise(VectorOperators.LSHR, j + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4).and((byte) 16));
-                    for (int p = 0; p < parts; p++) {
-                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 16 * h + p * L);
-                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 16 * h + p * L);
-                    }
+        int L = F.length(), blocks = n / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 4);
+            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
+            int sh = LE.i32(w, o + 12);
+            for (int g = 0; g < 8; g++) {
+                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
+                long ql = o + 48 + 32L * (g >>> 1);
+                ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + 16, ByteOrder.LITTLE_ENDIAN)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, g).reinterpretAsBytes().and((byte) 1)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes());
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + 32, ByteOrder.LITTLE_ENDIAN)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, g).reinterpretAsBytes().and((byte) 1)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes());
+                int y = b * BLOCK + 32 * g;
+                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 16);
+                if (L <= 8) {
+                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 8);
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 24);
+                }
+                if (L == 4) {
+                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 4);
+                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 20);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 28);
                 }
             }
         }

@@ -5,7 +5,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 ql[128]; uint8 qh[64];
@@ -48,114 +47,112 @@ public final class Q6_K implements TensorFormat {
     }
 
 
-    /** Vectorized: 16 values at a time share one scale; 6-bit q assembled from ql and qh lanes. */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
-        if (Vectors.F.length() == 16) { decode16(w, offset, dst, n); return; }
-        var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = offset + 64L * half, qh = offset + 128 + 32L * half, sc = offset + 192 + 8L * half;
-                int y = b + 128 * half;
-                for (int l = 0; l < 32; l += 16) {
-                    int is = l / 16;
-                    ByteVector a = ByteVector.fromMemorySegment(B, w, ql + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector c = ByteVector.fromMemorySegment(B, w, ql + l + 32, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector q1 = a.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
-                    ByteVector q2 = c.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
-                    ByteVector q3 = a.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.and((byte) 48)).sub((byte) 32);
-                    ByteVector q4 = c.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
-                    FloatVector s1 = FloatVector.broadcast(F, d * LE.s8(w, sc + is)), s2 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 2));
-                    FloatVector s3 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 4)), s4 = FloatVector.broadcast(F, d * LE.s8(w, sc + is + 6));
-                    for (int p = 0; p < parts; p++) {
-                        int o = y + l + p * L;
-                        ((FloatVector) q1.convertShape(VectorOperators.B2F, F, p)).mul(s1).intoArray(dst, o);
-                        ((FloatVector) q2.convertShape(VectorOperators.B2F, F, p)).mul(s2).intoArray(dst, o + 32);
-                        ((FloatVector) q3.convertShape(VectorOperators.B2F, F, p)).mul(s3).intoArray(dst, o + 64);
-                        ((FloatVector) q4.convertShape(VectorOperators.B2F, F, p)).mul(s4).intoArray(dst, o + 96);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        var B = ByteVector.SPECIES_128;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = offset + 64L * half, qh = offset + 128 + 32L * half, sc = offset + 192 + 8L * half;
-                int y = xOff + b + 128 * half;
-                // memory order: for each of the four 32-value groups, l = 0 then l = 16
-                for (int g = 0; g < 4; g++) {
-                    for (int l = 0; l < 32; l += 16) {
-                        ByteVector lowBits = ByteVector.fromMemorySegment(B, w, ql + l + (g & 1) * 32L, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector lo4 = g < 2 ? lowBits.and((byte) 15) : lowBits.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15);
-                        ByteVector hi2 = h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3).reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 48);
-                        ByteVector q = lo4.or(hi2).sub((byte) 32);
-                        FloatVector s = FloatVector.broadcast(F, d * LE.s8(w, sc + l / 16 + 2 * g));
-                        for (int p = 0; p < parts; p++) {
-                            int k = (g * 2 + l / 16) * parts + p;
-                            FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(s);
-                            FloatVector xv = FloatVector.fromArray(F, x, y + 32 * g + l + p * L);
-                            if ((k & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
-                        }
-                    }
-                }
-            }
-        }
-        return Vectors.sum(a0.add(a1));
-    }
-
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-
-    /** The int8 scale k (0..7) of a half, from its eight scale bytes read as a little-endian long. */
-    private static float scale(float d, long scales, int k) {
-        return d * (byte) (scales >>> (8 * k));
-    }
-
     /**
-     * {@link #decode} at 16 lanes, straight-line: each half's 32-byte groups are single loads, its
-     * eight scales one long, the loop a counted int loop. The same operations per
-     * value as the generic path, so the same floats.
+     * Vectorized, 32 values (two 16-value sub-blocks, one scale each) at a time: the 6-bit q
+     * assembled from ql and qh in byte lanes (16-bit lane shifts: no field crosses a byte), widened
+     * (16 / L conversions per 16 values) and scaled.
      */
-    private static void decode16(MemorySegment w, long offset, float[] dst, int n) {
+    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int blocks = n / BLOCK;
+        int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BYTES;
             float d = LE.f16(w, o + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = o + 64L * half;
-                long sc = LE.i64(w, o + 192 + 8L * half);
-                ByteVector a = ByteVector.fromMemorySegment(B256, w, ql, ByteOrder.LITTLE_ENDIAN);
-                ByteVector c = ByteVector.fromMemorySegment(B256, w, ql + 32, ByteOrder.LITTLE_ENDIAN);
-                ByteVector h = ByteVector.fromMemorySegment(B256, w, o + 128 + 32L * half, ByteOrder.LITTLE_ENDIAN);
-                int y = b * BLOCK + 128 * half;
-                // four groups written out: a loop choosing among vectors made C2 box them
-                ByteVector q1 = a.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
-                ByteVector q2 = c.and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
-                ByteVector q3 = a.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.and((byte) 48)).sub((byte) 32);
-                ByteVector q4 = c.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).or(h.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 48)).sub((byte) 32);
-                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 0)).intoArray(dst, y);
-                ((FloatVector) q1.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 1)).intoArray(dst, y + 16);
-                ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 2)).intoArray(dst, y + 32);
-                ((FloatVector) q2.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 3)).intoArray(dst, y + 48);
-                ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 4)).intoArray(dst, y + 64);
-                ((FloatVector) q3.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 5)).intoArray(dst, y + 80);
-                ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 0)).mul(scale(d, sc, 6)).intoArray(dst, y + 96);
-                ((FloatVector) q4.convertShape(VectorOperators.B2F, F, 1)).mul(scale(d, sc, 7)).intoArray(dst, y + 112);
+            for (int k = 0; k < 8; k++) {
+                // 32 values 32k..32k+31 of the block: half h = k / 4, group g = k % 4 of that half;
+                // low 4 bits: nibble g / 2 of ql[32 (g % 2) + l], high 2 bits: bits 2g, 2g + 1 of qh[l]
+                int h = k >>> 2, g = k & 3;
+                FloatVector sa = FloatVector.broadcast(F, d * LE.s8(w, o + 192 + 8L * h + 2 * g));
+                FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + 193 + 8L * h + 2 * g));
+                long ql = o + 64L * h + 32L * (g & 1), qh = o + 128 + 32L * h;
+                ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh, ByteOrder.LITTLE_ENDIAN)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                        .sub((byte) 32);
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh + 16, ByteOrder.LITTLE_ENDIAN)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                        .sub((byte) 32);
+                int y = b * BLOCK + 32 * k;
+                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 16);
+                if (L <= 8) {
+                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y + 8);
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 24);
+                }
+                if (L == 4) {
+                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y + 4);
+                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 20);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 28);
+                }
             }
         }
+    }
+
+    /**
+     * Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul}
+     * uses (lane chunks of L values alternate between two accumulators in memory order), written
+     * out per width so every conversion is a constant part 0; a counted int loop.
+     */
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length(), blocks = n / BLOCK;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + (long) b * BYTES;
+            float d = LE.f16(w, o + 208);
+            for (int k = 0; k < 8; k++) {
+                // 32 values 32k..32k+31 of the block: half h = k / 4, group g = k % 4 of that half;
+                // low 4 bits: nibble g / 2 of ql[32 (g % 2) + l], high 2 bits: bits 2g, 2g + 1 of qh[l]
+                int h = k >>> 2, g = k & 3;
+                FloatVector sa = FloatVector.broadcast(F, d * LE.s8(w, o + 192 + 8L * h + 2 * g));
+                FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + 193 + 8L * h + 2 * g));
+                long ql = o + 64L * h + 32L * (g & 1), qh = o + 128 + 32L * h;
+                ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh, ByteOrder.LITTLE_ENDIAN)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                        .sub((byte) 32);
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh + 16, ByteOrder.LITTLE_ENDIAN)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
+                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                        .sub((byte) 32);
+                int i = xOff + b * BLOCK + 32 * k;
+                if (L == 16) {
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 16), a1);
+                } else if (L == 8) {
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 8), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 24), a1);
+                } else {
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 4), a1);
+                    a0 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 8), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 12), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 20), a1);
+                    a0 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 24), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 28), a1);
+                }
+            }
+        }
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = a0.add(a1);
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
     @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {

@@ -34,69 +34,77 @@ public final class Q8_0 implements TensorFormat {
     }
 
 
-    /** Vectorized: 16 bytes at a time widened to floats and scaled. */
+    /** Vectorized: each half block's 16 bytes widened to floats (16 / L conversions) and scaled. */
     @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
-            for (int h = 0; h < 2; h++) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2 + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                for (int p = 0; p < parts; p++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, b + 16 * h + p * L);
-                }
-            }
-        }
-    }
-
-    /** Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul} uses. */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
-        if (Vectors.F.length() == 16) return dot16(w, offset, x, xOff, n);
-        var F = Vectors.F;
-        int L = F.length(), parts = 16 / L;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, offset));
-            for (int h = 0; h < 2; h++) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, offset + 2 + 16L * h, ByteOrder.LITTLE_ENDIAN);
-                for (int p = 0; p < parts; p++) {
-                    FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
-                    FloatVector xv = FloatVector.fromArray(F, x, xOff + b + 16 * h + p * L);
-                    // lane chunk k = h * parts + p of the block; even chunks go to a0
-                    if (((h * parts + p) & 1) == 0) a0 = v.fma(xv, a0); else a1 = v.fma(xv, a1);
-                }
-            }
-        }
-        return Vectors.sum(a0.add(a1));
-    }
-
-
-    /**
-     * {@link #dot} at 16 lanes (one vector per half block), the same operations in a counted int
-     * loop (C2 then drops most per-load bounds checks). Not over a slice of the row: a slice is an
-     * object that escape analysis failed to remove in some compilations (the batched allocation test).
-     */
-    private static float dot16(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        var F = Vectors.F;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int blocks = n / BLOCK;
+        int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
-            int i = xOff + j * BLOCK;
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
-            FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            FloatVector u = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + 18, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            a0 = v.fma(FloatVector.fromArray(F, x, i), a0);
-            a1 = u.fma(FloatVector.fromArray(F, x, i + 16), a1);
+            for (int h = 0; h < 2; h++) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2 + 16L * h, ByteOrder.LITTLE_ENDIAN);
+                int y = j * BLOCK + 16 * h;
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y);
+                if (L <= 8) ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 8);
+                if (L == 4) {
+                    ((FloatVector) q.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 4);
+                    ((FloatVector) q.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 12);
+                }
+            }
         }
-        return Vectors.sum(a0.add(a1));
+    }
+
+    /**
+     * Fused single-row dot: the lanes of {@link #decode}, multiplied in the order {@link Matmul}
+     * uses (lane chunks of L values alternate between two accumulators in memory order), written
+     * out per width so every conversion is a constant part 0. The loop runs on the weight offset (a
+     * long): as a counted int loop over blocks it ran at half speed at 256 bits on weights from DRAM
+     * whenever C2 compiled it without loop strip mining, which is the default under the Parallel and
+     * Serial collectors (the launcher's), with the same instructions in the body (one thread, ns per
+     * KiB: 470 against 225). Not over a slice of the row: a slice is an object that escape analysis
+     * failed to remove in some compilations (the batched allocation test).
+     */
+    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
+        var F = Vectors.F;
+        int L = F.length(), i = xOff;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long end = offset + (long) (n / BLOCK) * BYTES;
+        for (long o = offset; o < end; o += BYTES, i += BLOCK) {
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
+            ByteVector p = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            if (L == 16) {
+                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a1);
+            } else if (L == 8) {
+                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) p.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a1);
+                a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a1);
+            } else {
+                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) p.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 4), a1);
+                a0 = ((FloatVector) p.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a0);
+                a1 = ((FloatVector) p.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 12), a1);
+                a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) q.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 20), a1);
+                a0 = ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a0);
+                a1 = ((FloatVector) q.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 28), a1);
+            }
+        }
+        // the lane sum of Vectors.sum, written out (a call could box the vector)
+        FloatVector v = a0.add(a1);
+        if (L == 16) v = v.add(v.rearrange(Vectors.ROT8));
+        if (L >= 8) v = v.add(v.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
     /**
      * Two activation rows at once (x[xOff..] and x[xOff + stride..]): each weight lane is decoded
      * once for both; per row exactly the arithmetic of {@link #dot}, so the results are bitwise
-     * those of two dots.
+     * those of two dots. 16 lanes only (the measured winner there; elsewhere two dots).
      */
     @Override public void dot2(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
         if (!Vectors.ENABLED || Vectors.F.length() != 16) { TensorFormat.super.dot2(w, offset, x, xOff, stride, n, y, yOff, yStride); return; }
@@ -114,8 +122,16 @@ public final class Q8_0 implements TensorFormat {
             a1 = u.fma(FloatVector.fromArray(F, x, x0 + i + 16), a1);
             c1 = u.fma(FloatVector.fromArray(F, x, x1 + i + 16), c1);
         }
-        y[yOff] = Vectors.sum(a0.add(a1));
-        y[yOff + yStride] = Vectors.sum(c0.add(c1));
+        // the lane sums of Vectors.sum, written out (a call could box the vectors); 16 lanes here
+        FloatVector v = a0.add(a1), u = c0.add(c1);
+        v = v.add(v.rearrange(Vectors.ROT8));
+        u = u.add(u.rearrange(Vectors.ROT8));
+        v = v.add(v.rearrange(Vectors.ROT4));
+        u = u.add(u.rearrange(Vectors.ROT4));
+        v = v.add(v.rearrange(Vectors.ROT2));
+        u = u.add(u.rearrange(Vectors.ROT2));
+        y[yOff] = v.add(v.rearrange(Vectors.ROT1)).lane(0);
+        y[yOff + yStride] = u.add(u.rearrange(Vectors.ROT1)).lane(0);
     }
 
     @Override public int pairRows() { return Vectors.ENABLED && Vectors.F.length() == 16 ? 8 : 0; }

@@ -52,8 +52,10 @@ public sealed interface TensorFormat
     default int pairRows() { return 0; }
 
     /**
-     * Whether {@link #dot} decodes in registers. Then a single activation row (a decode step) uses
-     * it; batches of rows decode each weight row once into a buffer shared by all rows (or use {@link #dot2}).
+     * Whether a single activation row (a decode step) runs {@link #dot}, which then decodes in
+     * registers; otherwise it takes the batched path (whole weight rows decoded once into a buffer,
+     * a 4-row tile), which is what batches of rows do (or {@link #dot2}). Measured per format and
+     * vector width: a fused dot must beat the batched path per weight byte to be used.
      */
     default boolean fusedDot() { return false; }
 

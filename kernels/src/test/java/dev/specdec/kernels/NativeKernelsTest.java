@@ -59,14 +59,14 @@ class NativeKernelsTest {
     @Test
     void builtWhereACompilerExists() {
         boolean ci = "true".equals(System.getenv("CI"));
-        boolean x86Linux = NativeKernels.choose(CpuInfo.current(), "auto", System.getProperty("os.name")).level() != null;
+        boolean x86Linux = NativeKernels.choose(CpuInfo.current(), "auto", System.getProperty("os.name"), System.getProperty("os.arch")).level() != null;
         boolean cc = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "cc")));
         if (ci && cc && x86Linux) {
             assertTrue(NativeKernels.active(), "CI with a C compiler on x86-64 Linux, yet the native kernels do not run: " + NativeKernels.describe());
             assertTrue(!levels().isEmpty());
         }
         Assumptions.assumeTrue(NativeKernels.active(), "native kernels not active here: " + NativeKernels.describe());
-        assertEquals(NativeKernels.choose(CpuInfo.current(), System.getProperty("specdec.kernels", "auto"), System.getProperty("os.name")).level(),
+        assertEquals(NativeKernels.choose(CpuInfo.current(), System.getProperty("specdec.kernels", "auto"), System.getProperty("os.name"), System.getProperty("os.arch")).level(),
                 NativeKernels.level());
     }
 
@@ -148,26 +148,26 @@ class NativeKernelsTest {
 
     @Test
     void selectionNeverPicksALevelTheCpuLacks() {
-        CpuInfo zen3 = new CpuInfo("AMD EPYC 7B13", "amd64", Set.of("avx", "avx2", "fma", "f16c", "sse4_2"));
-        CpuInfo zen4 = new CpuInfo("AMD EPYC 9B14", "amd64", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"));
-        CpuInfo alder = new CpuInfo("Intel Core i7-12700", "amd64", Set.of("avx2", "fma", "f16c", "avx_vnni"));
-        CpuInfo old = new CpuInfo("Intel Xeon E5-2670", "amd64", Set.of("avx", "sse4_2"));
-        CpuInfo arm = new CpuInfo("Neoverse-N1", "aarch64", Set.of("asimd", "asimddp"));
-        assertEquals(KernelLevel.AVX2, NativeKernels.choose(zen3, "auto", "Linux").level());
-        assertEquals(KernelLevel.AVX512_VNNI, NativeKernels.choose(zen4, "auto", "Linux").level());
-        assertEquals(KernelLevel.AVX_VNNI, NativeKernels.choose(alder, "auto", "Linux").level());
-        assertNull(NativeKernels.choose(old, "auto", "Linux").level());
-        assertTrue(NativeKernels.choose(old, "auto", "Linux").reason().contains("avx2"), "names the missing flags");
-        assertNull(NativeKernels.choose(arm, "auto", "Linux").level());
-        assertNull(NativeKernels.choose(zen4, "auto", "Mac OS X").level());
-        assertNull(NativeKernels.choose(zen4, "java", "Linux").level());
+        CpuInfo zen3 = new CpuInfo("AMD EPYC 7B13", Set.of("avx", "avx2", "fma", "f16c", "sse4_2"));
+        CpuInfo zen4 = new CpuInfo("AMD EPYC 9B14", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"));
+        CpuInfo alder = new CpuInfo("Intel Core i7-12700", Set.of("avx2", "fma", "f16c", "avx_vnni"));
+        CpuInfo old = new CpuInfo("Intel Xeon E5-2670", Set.of("avx", "sse4_2"));
+        CpuInfo arm = new CpuInfo("Neoverse-N1", Set.of("asimd", "asimddp"));
+        assertEquals(KernelLevel.AVX2, NativeKernels.choose(zen3, "auto", "Linux", "amd64").level());
+        assertEquals(KernelLevel.AVX512_VNNI, NativeKernels.choose(zen4, "auto", "Linux", "amd64").level());
+        assertEquals(KernelLevel.AVX_VNNI, NativeKernels.choose(alder, "auto", "Linux", "amd64").level());
+        assertNull(NativeKernels.choose(old, "auto", "Linux", "amd64").level());
+        assertTrue(NativeKernels.choose(old, "auto", "Linux", "amd64").reason().contains("avx2"), "names the missing flags");
+        assertNull(NativeKernels.choose(arm, "auto", "Linux", "aarch64").level());
+        assertNull(NativeKernels.choose(zen4, "auto", "Mac OS X", "amd64").level());
+        assertNull(NativeKernels.choose(zen4, "java", "Linux", "amd64").level());
         // a level the CPU lacks is refused: the best one it has runs instead, and the reason says so
-        NativeKernels.Selection s = NativeKernels.choose(zen3, "avx512vnni", "Linux");
+        NativeKernels.Selection s = NativeKernels.choose(zen3, "avx512vnni", "Linux", "amd64");
         assertEquals(KernelLevel.AVX2, s.level());
         assertTrue(s.reason().contains("avx512_vnni"), s.reason());
-        assertNull(NativeKernels.choose(old, "avx2", "Linux").level());
-        assertEquals(KernelLevel.AVX2, NativeKernels.choose(zen4, "avx2", "Linux").level());
-        assertThrows(IllegalArgumentException.class, () -> NativeKernels.choose(zen4, "sse9", "Linux"));
+        assertNull(NativeKernels.choose(old, "avx2", "Linux", "amd64").level());
+        assertEquals(KernelLevel.AVX2, NativeKernels.choose(zen4, "avx2", "Linux", "amd64").level());
+        assertThrows(IllegalArgumentException.class, () -> NativeKernels.choose(zen4, "sse9", "Linux", "amd64"));
     }
 
     @Test
@@ -175,15 +175,6 @@ class NativeKernelsTest {
         Path bad = dir.resolve("libspecdec-avx2.so");
         Files.write(bad, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3});
         assertThrows(IllegalArgumentException.class, () -> new NativeKernels(KernelLevel.AVX2, bad));
-    }
-
-    @Test
-    void cpuInfoParsesFlagsAndModel() {
-        CpuInfo c = CpuInfo.parse("processor\t: 0\nmodel name\t: AMD EPYC 9B14\nflags\t\t: fpu avx2 fma f16c avx512f avx512_vnni\n\nprocessor\t: 1\n", "amd64");
-        assertEquals("AMD EPYC 9B14", c.model());
-        assertTrue(c.has("avx512_vnni") && c.has("avx2") && !c.has("avx_vnni"));
-        assertTrue(c.relevantFlags().contains("avx2 fma f16c avx512f avx512_vnni"), c.relevantFlags());
-        assertNotNull(CpuInfo.current().model());
     }
 
     private static float[] run(NativeKernels k, GgmlType type, MemorySegment w, int n, int out, float[] x, int T, int r0, int r1) {

@@ -41,8 +41,12 @@ public final class Manifest {
         ObjectNode st = m.putObject("settings");
         settings.forEach(st::put);
         ObjectNode mach = m.putObject("machine");
-        mach.put("cpu", cpuModel());
+        dev.specdec.kernels.CpuInfo cpu = dev.specdec.kernels.CpuInfo.current();
+        mach.put("cpu", cpu.model());
+        var flags = mach.putArray("cpu_flags");
+        cpu.relevantFlags().forEach(flags::add);
         mach.put("cores", Runtime.getRuntime().availableProcessors());
+        mach.put("vector", dev.specdec.kernels.Vectors.describe());
         mach.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
         mach.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         m.put("date", Instant.now().toString());
@@ -89,16 +93,5 @@ public final class Manifest {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static String cpuModel() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).strip();
-            }
-        } catch (IOException e) {
-            // not Linux
-        }
-        return System.getProperty("os.arch");
     }
 }
