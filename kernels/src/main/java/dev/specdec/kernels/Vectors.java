@@ -24,7 +24,11 @@ import jdk.incubator.vector.VectorSpecies;
  *     so the closing lane sum is written out in each kernel (see {@link #sum});
  * <li>no vector is chosen at run time ({@code k < parts ? lo : hi}): such phis lost the exact class;
  * <li>bytes 4.., 8.. and 12.. of a 16-byte vector reach the float lanes through a constant
- *     {@link #FROM4 rearrange} and a part-0 conversion, never {@code convertShape(B2F, F, part > 0)}.
+ *     {@link #FROM4 rearrange} and a part-0 conversion, never {@code convertShape(B2F, F, part > 0)};
+ * <li>no weight read sits in a branch inside a kernel loop (read a block's scale field once, unpack
+ *     in registers): C2 hoists such a read's bounds check over the whole loop, the check fails on a
+ *     segment's last block, and the method deoptimizes and recompiles without end (Q3_K did, in the
+ *     interpreter most of the time).
  * </ul>
  */
 public final class Vectors {
