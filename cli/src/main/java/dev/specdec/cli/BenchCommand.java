@@ -9,7 +9,8 @@ import dev.specdec.kernels.CpuInfo;
 import dev.specdec.kernels.NativeKernels;
 import dev.specdec.kernels.Vectors;
 import dev.specdec.target.AtomicFile;
-import dev.specdec.target.ModelWeights;
+import dev.specdec.engine.CostProfiles;
+import dev.specdec.engine.Engine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Path> inputs = new ArrayList<>(models);
         inputs.add(compareTo);
         OutputFiles.check("--out", outFile, true, inputs.toArray(Path[]::new));
-        int threads = mo.threads();
+        int threads = Engine.threadsFor(mo.threads != null ? mo.threads : 0);
         err.printf("%s%n", machine());
         err.printf("measuring memory bandwidth (%d MiB, %d threads) ...%n", bandwidthMib, threads);
         double bw = MemoryBandwidth.measure(threads, (long) bandwidthMib << 20, 5);
@@ -62,12 +63,12 @@ final class BenchCommand implements Callable<Integer> {
         List<String> warnings = new ArrayList<>();
         for (Path m : models) {
             err.printf("benchmarking %s ...%n", m.getFileName());
-            try (ModelWeights w = mo.load(m)) {
-                ModelBenchmark.Result r = new ModelBenchmark(w, ctx -> mo.session(w, mo.device, ctx), threads, reps, decodeTokens, maxB)
+            try (Engine engine = mo.engine(m).build()) {
+                ModelBenchmark.Result r = new ModelBenchmark(engine.targetWeights(), engine::openTargetModel, threads, reps, decodeTokens, maxB)
                         .run(bw, pp);
                 results.add(r);
                 try {
-                    CostProfiles.save(m, r);
+                    CostProfiles.save(m, r.threads(), r.decodeTokensPerSecond(), r.passCostRatio());
                 } catch (IOException e) {
                     // the measurements are the result; the profile only refines --policy adaptive later
                     warnings.add("could not save the cost profile of " + m.getFileName() + " (" + Main.oneLine(e)

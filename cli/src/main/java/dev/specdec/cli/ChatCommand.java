@@ -1,12 +1,11 @@
 package dev.specdec.cli;
 
-import dev.specdec.draft.Drafter;
-import dev.specdec.target.LanguageModel;
-import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Tokenizer;
-import dev.specdec.verifier.GenerationRequest;
-import dev.specdec.verifier.GenerationResult;
-import dev.specdec.verifier.SpeculativeDecoder;
+import dev.specdec.engine.Chat;
+import dev.specdec.engine.Engine;
+import dev.specdec.engine.Request;
+import dev.specdec.engine.Result;
+import dev.specdec.engine.Session;
+import dev.specdec.engine.TokenStream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,27 +35,30 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin SamplingOptions so;
     @Mixin DraftOptions dro;
 
+    /** The engine's "no system message" in the words of the flag that gave it. */
+    static IllegalArgumentException withoutSystemFlag() {
+        return new IllegalArgumentException("this model's chat template does not support a system message (leave out --system)");
+    }
+
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
         mo.check();
         dro.check();
         Usage.require(spec, maxTokens >= 0, "-n must be >= 0, got " + maxTokens);
-        try (Loaded m = Loaded.open(model, mo, dro)) {
-            ModelWeights w = m.weights();
-            LanguageModel t = m.target();
-            Drafter d = m.drafter();
-            so.checkVocabulary(w);
-            Tokenizer tok = w.tokenizer();
-            if (tok == null) throw new IllegalArgumentException(model + " has no vocabulary");
-            List<Map<String, Object>> messages = new ArrayList<>();
-            if (system != null) messages.add(Map.of("role", "system", "content", system));
+        try (Engine engine = dro.applyTo(mo.engine(model)).sampling(params).build(); Session session = engine.newSession()) {
+            List<Chat.Message> messages = new ArrayList<>();
+            if (system != null) messages.add(Chat.Message.system(system));
             // a template that cannot render this conversation fails now, not after the first message is typed
-            List<Map<String, Object>> probe = new ArrayList<>(messages);
-            probe.add(Map.of("role", "user", "content", "hello"));
-            Chat.promptIds(tok, probe);
+            List<Chat.Message> probe = new ArrayList<>(messages);
+            probe.add(Chat.Message.user("hello"));
+            if (engine.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
+            try {
+                Chat.promptIds(engine.tokenizer(), probe);
+            } catch (Chat.SystemMessageUnsupportedException e) {
+                throw ChatCommand.withoutSystemFlag();
+            }
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
             int turn = 0;
             while (true) {
                 out.print("> ");
@@ -65,21 +66,26 @@ final class ChatCommand implements Callable<Integer> {
                 String line = in.readLine();
                 if (line == null || line.strip().equals("/exit")) break;
                 if (line.isBlank()) continue;
-                messages.add(Map.of("role", "user", "content", line));
-                int[] ids = Chat.promptIds(tok, messages);
+                messages.add(Chat.Message.user(line));
                 if (verbosePrompt) {
                     err.println("prompt text:");
-                    err.println(Chat.rendered(tok, messages));
-                    err.println("prompt ids: " + Ids.join(ids));
+                    err.println(Chat.rendered(engine.tokenizer(), messages));
+                    err.println("prompt ids: " + Ids.join(Chat.promptIds(engine.tokenizer(), messages)));
                     err.flush();
                 }
-                GenerationResult r = dec.generate(new GenerationRequest(ids, maxTokens, params.withSeed(params.seed() + turn++), List.of(), true),
-                        (id, text) -> {
-                            out.print(text);
-                            OutputClosed.check(out);
-                        });
+                // each turn a seed of its own, from the one given: the whole chat replays from --seed
+                Request req = Request.chat(messages).maxTokens(maxTokens).sampling(params.withSeed(params.seed() + turn++)).build();
+                Result r = session.generate(req, new TokenStream() {
+                    @Override public void onToken(int id, String text) { print(text); }
+                    @Override public void onText(String text) { print(text); }
+
+                    private void print(String text) {
+                        out.print(text);
+                        OutputClosed.check(out);
+                    }
+                });
                 out.println();
-                messages.add(Map.of("role", "assistant", "content", r.text()));
+                messages.add(Chat.Message.assistant(r.text()));
                 if (showStats) err.println(r.stats());
             }
         }

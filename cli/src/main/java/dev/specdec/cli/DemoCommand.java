@@ -1,23 +1,20 @@
 package dev.specdec.cli;
 
-import dev.specdec.draft.Drafter;
+import dev.specdec.engine.Engine;
+import dev.specdec.engine.Request;
+import dev.specdec.engine.Result;
+import dev.specdec.engine.Session;
+import dev.specdec.engine.Speculation;
+import dev.specdec.engine.TokenStream;
 import dev.specdec.kernels.GgmlType;
-import dev.specdec.sampling.SamplingParams;
 import dev.specdec.target.Architecture;
 import dev.specdec.target.ModelSynthesizer;
-import dev.specdec.target.LanguageModel;
-import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Transformer;
 import dev.specdec.verifier.DecodeStats;
-import dev.specdec.verifier.GenerationRequest;
-import dev.specdec.verifier.GenerationResult;
-import dev.specdec.verifier.SpeculativeDecoder;
-import dev.specdec.verifier.TokenListener;
+import dev.specdec.sampling.SamplingParams;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,48 +81,46 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (draft == null) draft = d.toString();
         }
-        DraftOptions dro = new DraftOptions();
-        dro.draft = draft;
-        dro.k = k;
-        dro.policy = policy;
-        dro.mode = "sampled";
-        dro.ngramMin = 1;
-        dro.ngramMax = 3;
-        SamplingParams sp = new SamplingParams(temperature, 0, 1f, 0f, 1f, 0f, 0f, 64, java.util.Map.of(), 1234);
-        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w); Drafter d = dro.create(w, mo)) {
-            if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary; use a GGUF target");
-            int[] ids = w.tokenizer().encode(prompt, true, false);
-            err.printf("target %s, draft %s, %d threads, prompt %d tokens, %d new tokens, %s, %s k=%d%s%n", target.getFileName(), d.name(),
-                    mo.threads(), ids.length, n, temperature == 0 ? "greedy" : "temperature " + temperature, policy, k,
+        SamplingParams sp = SamplingParams.temperature(temperature, 1234);
+        Engine.Builder b = mo.engine(target).sampling(sp);
+        if (draft.equals("ngram")) b.ngram();
+        else b.draft(Path.of(draft));
+        Speculation spec = new Speculation(Speculation.Draft.DEFAULT, k, policy, false);
+        try (Engine engine = b.build(); Session session = engine.newSession()) {
+            if (engine.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary; use a GGUF target");
+            String draftName = draft.equals("ngram") ? "ngram" : Path.of(draft).getFileName().toString();
+            err.printf("target %s, draft %s, %d threads, prompt %d tokens, %d new tokens, %s, %s k=%d%s%n", target.getFileName(), draftName,
+                    engine.threads(), engine.encode(prompt).length, n, temperature == 0 ? "greedy" : "temperature " + temperature, policy, k,
                     synthetic ? "  [RANDOM WEIGHTS: meaningless text, real speed]" : "");
-            GenerationRequest req = new GenerationRequest(ids, n, sp, List.of(), false);
+            Request plainReq = Request.text(prompt).maxTokens(n).ignoreEndOfGeneration().speculation(Speculation.OFF).build();
+            Request specReq = Request.text(prompt).maxTokens(n).ignoreEndOfGeneration().speculation(spec).build();
             DecodeStats plainStats = null, specStats = null;
             double plainTps = 0, specTps = 0;
             int[] plainTokens = null, specTokens = null;
             try (Progress p = Progress.start(err, "decoding, plain and speculative", 2L * reps * n, Progress.Unit.of("tokens"))) {
-                TokenListener counted = (tok, text) -> { if (tok >= 0) p.step(); };   // an atomic add per token: timing does not notice
+                TokenStream counted = (tok, text) -> p.step();   // an atomic add per token: timing does not notice
                 for (int r = 0; r < reps; r++) {   // interleaved, so drift hits both alike
-                    GenerationResult a = new SpeculativeDecoder(t, null, null).generate(req, counted);
-                    GenerationResult b = new SpeculativeDecoder(t, d, dro.policy(target, mo)).generate(req, counted);
+                    Result a = session.generate(plainReq, counted);
+                    Result c = session.generate(specReq, counted);
                     plainTps += a.stats().tokensPerSecond() / reps;
-                    specTps += b.stats().tokensPerSecond() / reps;
+                    specTps += c.stats().tokensPerSecond() / reps;
                     plainStats = a.stats();
-                    specStats = b.stats();
+                    specStats = c.stats();
                     plainTokens = a.tokens();
-                    specTokens = b.tokens();
+                    specTokens = c.tokens();
                 }
             }
             out.println();
             out.println("| mode | tokens/s | speedup | acceptance | mean accepted | tokens/target call |");
             out.println("|---|---|---|---|---|---|");
             out.printf("| plain | %.2f | 1.00x | - | - | %.2f |%n", plainTps, plainStats.tokensPerTargetCall());
-            out.printf("| speculative (%s, %s k=%d) | %.2f | %.2fx | %.1f%% | %.2f | %.2f |%n", d.name(), policy, k, specTps, specTps / plainTps,
+            out.printf("| speculative (%s, %s k=%d) | %.2f | %.2fx | %.1f%% | %.2f | %.2f |%n", draftName, policy, k, specTps, specTps / plainTps,
                     100 * specStats.acceptanceRate(), specStats.meanAcceptedLength(), specStats.tokensPerTargetCall());
             out.println();
             if (temperature == 0) {
                 out.println("greedy outputs identical: " + (Arrays.equals(plainTokens, specTokens) ? "yes" : "NO (this is a bug: please report it)"));
             }
-            out.println("text: " + w.tokenizer().decode(specTokens).replace("\n", "\\n"));
+            out.println("text: " + engine.decode(specTokens).replace("\n", "\\n"));
         }
         out.flush();
         return 0;

@@ -2,10 +2,8 @@ package dev.specdec.cli;
 
 import dev.specdec.draft.CostModel;
 import dev.specdec.draft.DraftLengthPolicy;
-import dev.specdec.draft.Drafter;
-import dev.specdec.draft.ModelDrafter;
-import dev.specdec.draft.PromptLookupDrafter;
-import dev.specdec.target.ModelWeights;
+import dev.specdec.engine.Engine;
+import dev.specdec.engine.Speculation;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,7 +14,8 @@ final class DraftOptions {
     @Option(names = "--draft", description = "Draft model file (GGUF or llama2.c .bin), or 'ngram' for prompt lookup. Omit for plain decoding.")
     String draft;
 
-    @Option(names = "-k", description = "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).", defaultValue = "4")
+    @Option(names = {"-k", "--k"}, description = "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + Speculation.DEFAULT_K)
     int k;
 
     @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
@@ -38,6 +37,9 @@ final class DraftOptions {
 
     boolean enabled() { return draft != null; }
 
+    /** The draft model file, or null (none, or n-gram lookup). */
+    Path draftFile() { return draft == null || draft.equals("ngram") ? null : Path.of(draft); }
+
     /** Values no draft can use are bad usage, found before anything loads. */
     void check() {
         if (!enabled()) return;
@@ -53,31 +55,23 @@ final class DraftOptions {
         Usage.check(spec, () -> DraftLengthPolicy.named(policy, k, CostModel.assumed()));
     }
 
-    /** The policy; the adaptive one uses the cost profiles `specdec bench` saved for these files. */
-    DraftLengthPolicy policy(Path target, ModelOptions mo) {
-        Path draftFile = draft == null || draft.equals("ngram") ? null : Path.of(draft);
-        CostModel costs = policy.equals("adaptive") ? CostProfiles.load(target, draftFile, mo.threads()) : CostModel.assumed();
-        if (draftFile == null && policy.equals("adaptive")) costs = new CostModel(costs.pass(), 0.01);   // lookup is nearly free
-        return DraftLengthPolicy.named(policy, k, costs);
+    /** The speculation these flags ask for (off without --draft). */
+    Speculation speculation() {
+        return enabled() ? new Speculation(Speculation.Draft.DEFAULT, k, policy, mode.equals("top")) : Speculation.OFF;
     }
 
-    /** The drafter for this target; the caller closes it (which closes a draft model's weights too). */
-    Drafter create(ModelWeights target, ModelOptions mo) {
-        DraftLengthPolicy.checkK(k);
-        if (draft.equals("ngram")) return new PromptLookupDrafter(ngramMin, ngramMax, Math.max(k, 1));
-        ModelDrafter.Mode m = switch (mode) {
-            case "sampled" -> ModelDrafter.Mode.SAMPLED;
-            case "top" -> ModelDrafter.Mode.TOP_TOKEN;
-            default -> throw new IllegalArgumentException("--draft-mode must be sampled or top, not '" + mode + "'");
-        };
-        ModelWeights dw = mo.load(Path.of(draft));
-        try {
-            var session = mo.session(dw, draftDevice != null ? draftDevice : mo.device);
-            ModelDrafter d = ModelDrafter.create(session, target.tokenizer(), target.config().vocabSize(), Path.of(draft).getFileName().toString(), m);
-            return d.owning(dw);
-        } catch (RuntimeException e) {
-            dw.close();
-            throw e;
-        }
+    /** Adds the draft and the speculation to an engine builder. */
+    Engine.Builder applyTo(Engine.Builder b) {
+        if (draftFile() != null) b.draft(draftFile());
+        else if (enabled()) b.ngram();
+        b.ngramRange(ngramMin, ngramMax).draftDevice(draftDevice).speculation(speculation());
+        return b;
+    }
+
+    /** How the run speculates, for the stats line. */
+    String describe(Engine e) {
+        if (!enabled()) return "plain decoding";
+        String name = draftFile() != null ? draftFile().getFileName().toString() : "ngram";
+        return "speculative, draft " + name + ", " + policy + " k=" + k;
     }
 }

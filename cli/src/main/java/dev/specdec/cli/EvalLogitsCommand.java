@@ -1,8 +1,8 @@
 package dev.specdec.cli;
 
 import dev.specdec.target.AtomicFile;
-import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Transformer;
+import dev.specdec.engine.Engine;
+import dev.specdec.target.LanguageModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,8 +29,8 @@ final class EvalLogitsCommand implements Callable<Integer> {
         int[] ids = Usage.check(spec, () -> Ids.parse(tokens, "--tokens"));
         Usage.require(spec, ids.length > 0, "--tokens is empty");
         OutputFiles.check("--out", out, force, model, mo.tokenizer);
-        try (ModelWeights w = mo.load(model); Transformer t = w.newSession(Math.max(ids.length, 1), mo.threads(), mo.kv())) {
-            int vocab = w.config().vocabSize();
+        try (Engine engine = mo.engine(model).build(); LanguageModel t = engine.openTargetModel(Math.max(ids.length, 1))) {
+            int vocab = engine.vocabularySize();
             float[][] logits = new float[ids.length][vocab];
             t.forward(ids, ids.length, 0, logits);
             AtomicFile.write(out, force, os -> {

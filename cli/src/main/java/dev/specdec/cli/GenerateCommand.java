@@ -1,15 +1,14 @@
 package dev.specdec.cli;
 
-import dev.specdec.draft.Drafter;
-import dev.specdec.target.LanguageModel;
-import dev.specdec.target.ModelWeights;
-import dev.specdec.target.Tokenizer;
-import dev.specdec.target.Transformer;
-import dev.specdec.verifier.GenerationRequest;
-import dev.specdec.verifier.GenerationResult;
-import dev.specdec.verifier.SpeculativeDecoder;
+import dev.specdec.engine.Chat;
+import dev.specdec.engine.Engine;
+import dev.specdec.engine.Request;
+import dev.specdec.engine.Result;
+import dev.specdec.engine.Session;
+import dev.specdec.engine.TokenStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -77,54 +76,50 @@ final class GenerateCommand implements Callable<Integer> {
         Usage.require(spec, system == null || chat, "--system needs --chat");
         int[] given = prompt.tokens != null ? Usage.check(spec, () -> Ids.parse(prompt.tokens, "--prompt-tokens")) : null;
         Usage.require(spec, given == null || given.length > 0, "--prompt-tokens is empty");
-        OutputFiles.check("--stats-json", statsJson, true, model, dro.enabled() && !dro.draft.equals("ngram") ? Path.of(dro.draft) : null, mo.tokenizer);
-        try (Loaded m = Loaded.open(model, mo, dro)) {
-            ModelWeights w = m.weights();
-            LanguageModel t = m.target();
-            Drafter d = m.drafter();
-            so.checkVocabulary(w);
-            int[] ids;
+        OutputFiles.check("--stats-json", statsJson, true, model, dro.draftFile(), mo.tokenizer);
+        try (Engine engine = dro.applyTo(mo.engine(model)).sampling(params).build(); Session session = engine.newSession()) {
+            Request.Builder rb;
             if (chat) {
-                var messages = new java.util.ArrayList<java.util.Map<String, Object>>();
-                if (system != null) messages.add(java.util.Map.of("role", "system", "content", system));
-                messages.add(java.util.Map.of("role", "user", "content", prompt.text));
-                if (w.tokenizer() == null) throw new IllegalArgumentException(model + " has no vocabulary");
-                ids = Chat.promptIds(w.tokenizer(), messages);
+                List<Chat.Message> messages = new ArrayList<>();
+                if (system != null) messages.add(Chat.Message.system(system));
+                messages.add(Chat.Message.user(prompt.text));
+                rb = Request.chat(messages);
             } else {
-                ids = given != null ? given : promptIds(w, prompt.text, !noBos);
+                rb = given != null ? Request.tokens(given) : Request.text(prompt.text).addBos(!noBos);
             }
-            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
-            GenerationRequest req = new GenerationRequest(ids, maxTokens, params, stops, !ignoreEos);
-            GenerationResult r = dec.generate(req, (tok, text) -> {
-                if (!printIds) {
-                    out.print(text);
-                    OutputClosed.check(out);   // flushes; `| head` quit: stop generating
+            if (ignoreEos) rb.ignoreEndOfGeneration();
+            Request req = rb.maxTokens(maxTokens).stop(stops == null ? List.of() : stops).build();
+            Result r;
+            try {
+                r = session.generate(req, new TokenStream() {
+                @Override public void onToken(int id, String text) { print(text); }
+                @Override public void onText(String text) { print(text); }
+
+                private void print(String text) {
+                    if (!printIds) {
+                        out.print(text);
+                        OutputClosed.check(out);   // flushes; `| head` quit: stop generating
+                    }
                 }
-            });
+                });
+            } catch (Chat.SystemMessageUnsupportedException e) {
+                throw ChatCommand.withoutSystemFlag();
+            }
             if (printIds) out.println(Ids.join(r.tokens()));
             else out.println();
             OutputClosed.check(out);
             if (!quietStats) {
                 err.println();
-                err.println("[" + (d == null ? "plain decoding" : "speculative, draft " + d.name() + ", " + dro.policy + " k=" + dro.k)
-                        + "; seed " + params.seed() + "; stop: " + r.stopReason().name().toLowerCase() + "]");
+                err.println("[" + dro.describe(engine) + "; seed " + params.seed() + "; stop: " + r.finishReason().name().toLowerCase() + "]");
                 err.println(r.stats());
             }
             if (statsJson != null) {
                 var node = StatsJson.of(r.stats());
                 node.put("seed", params.seed());
-                node.put("stop_reason", r.stopReason().name().toLowerCase());
+                node.put("stop_reason", r.finishReason().name().toLowerCase());
                 StatsJson.write(statsJson, node);
             }
         }
         return 0;
-    }
-
-    static int[] promptIds(ModelWeights w, String text, boolean addBos) {
-        Tokenizer tok = w.tokenizer();
-        if (tok == null) {
-            throw new IllegalArgumentException(w.source() + " has no vocabulary: give --tokenizer tokenizer.bin or use --prompt-tokens");
-        }
-        return tok.encode(text, addBos, false);
     }
 }

@@ -1,5 +1,6 @@
 package dev.specdec.cli;
 
+import dev.specdec.engine.ChatTemplate;
 import dev.specdec.target.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,5 +1,6 @@
 package dev.specdec.cli;
 
+import dev.specdec.engine.ChatTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;

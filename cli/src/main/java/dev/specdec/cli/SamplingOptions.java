@@ -4,23 +4,23 @@ import dev.specdec.sampling.SamplingParams;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import dev.specdec.target.ModelWeights;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Sampling flags shared by every command that generates. */
 final class SamplingOptions {
-    @Option(names = "--temperature", description = "Temperature; 0 = greedy (default: ${DEFAULT-VALUE}).", defaultValue = "0.8")
+    @Option(names = "--temperature", description = "Temperature; 0 = greedy (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + SamplingParams.DEFAULT_TEMPERATURE)
     float temperature;
 
-    @Option(names = "--top-k", description = "Keep the k most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).", defaultValue = "40")
+    @Option(names = "--top-k", description = "Keep the k most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).", defaultValue = "" + SamplingParams.DEFAULT_TOP_K)
     int topK;
 
-    @Option(names = "--top-p", description = "Nucleus sampling mass; 1 = off (default: ${DEFAULT-VALUE}).", defaultValue = "0.95")
+    @Option(names = "--top-p", description = "Nucleus sampling mass; 1 = off (default: ${DEFAULT-VALUE}).", defaultValue = "" + SamplingParams.DEFAULT_TOP_P)
     float topP;
 
-    @Option(names = "--min-p", description = "Drop tokens below min-p times the top probability; 0 = off (default: ${DEFAULT-VALUE}).", defaultValue = "0.05")
+    @Option(names = "--min-p", description = "Drop tokens below min-p times the top probability; 0 = off (default: ${DEFAULT-VALUE}).", defaultValue = "" + SamplingParams.DEFAULT_MIN_P)
     float minP;
 
     @Option(names = "--repeat-penalty", description = "Repetition penalty; 1 = off (default: ${DEFAULT-VALUE}).", defaultValue = "1.0")
@@ -32,7 +32,7 @@ final class SamplingOptions {
     @Option(names = "--presence-penalty", defaultValue = "0", description = "Presence penalty (default: ${DEFAULT-VALUE}).")
     float presencePenalty;
 
-    @Option(names = "--repeat-last-n", defaultValue = "64", description = "Tokens the penalties look back over; -1 = all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat-last-n", defaultValue = "" + SamplingParams.DEFAULT_PENALTY_WINDOW, description = "Tokens the penalties look back over; -1 = all (default: ${DEFAULT-VALUE}).")
     int repeatLastN;
 
     @Option(names = "--logit-bias", description = "TOKEN_ID=BIAS, repeatable (e.g. 2=-inf to ban EOS).")
@@ -51,17 +51,6 @@ final class SamplingOptions {
         return params;
     }
 
-    /** Logit-bias ids must be tokens of the model (bad input, exit 1, as a prompt token id outside it). */
-    void checkVocabulary(ModelWeights w) {
-        int n = w.config().vocabSize();
-        for (int id : params().logitBias().keySet()) {
-            if (id < 0 || id >= n) {
-                throw new IllegalArgumentException("--logit-bias: token id " + id + " is not in the vocabulary of "
-                        + w.source().getFileName() + " (ids 0.." + (n - 1) + ")");
-            }
-        }
-    }
-
     private SamplingParams make() {
         Map<Integer, Float> bias = new HashMap<>();
         if (logitBias != null) {
@@ -75,7 +64,10 @@ final class SamplingOptions {
                 }
             }
         }
-        long s = seed != null ? seed : System.nanoTime();
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, repeatLastN, bias, s);
+        SamplingParams.Builder b = SamplingParams.builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
+                .repetitionPenalty(repeatPenalty).frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty)
+                .penaltyWindow(repeatLastN).logitBias(bias);
+        if (seed != null) b.seed(seed);
+        return b.build();
     }
 }

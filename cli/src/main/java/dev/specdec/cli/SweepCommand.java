@@ -5,11 +5,8 @@ import dev.specdec.bench.sweep.Prompt;
 import dev.specdec.bench.sweep.SweepReport;
 import dev.specdec.bench.sweep.SweepRunner;
 import dev.specdec.bench.sweep.SweepSummary;
-import dev.specdec.draft.Drafter;
-import dev.specdec.draft.ModelDrafter;
-import dev.specdec.draft.PromptLookupDrafter;
-import dev.specdec.target.ModelWeights;
-import dev.specdec.target.LanguageModel;
+import dev.specdec.engine.Engine;
+import dev.specdec.engine.Session;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -77,31 +74,35 @@ final class SweepCommand implements Callable<Integer> {
             Files.writeString(existing, manifest);
         }
         Path runs = out.resolve("runs.jsonl");
-        try (ModelWeights w = mo.load(target); LanguageModel t = mo.session(w, mo.device)) {
-            if (w.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary");
-            Map<String, Drafter> drafters = new LinkedHashMap<>();
-            try {
-                for (String d : drafts) {
-                    if (d.equals("ngram")) {
-                        drafters.put("ngram", new PromptLookupDrafter(1, 3, 64));
-                    } else {
-                        ModelWeights dw = mo.load(Path.of(d));
-                        drafters.put(Path.of(d).getFileName().toString(), ModelDrafter.create(mo.session(dw, mo.device), w.tokenizer(),
-                                w.config().vocabSize(), Path.of(d).getFileName().toString(), ModelDrafter.Mode.SAMPLED).owning(dw));
-                    }
-                }
-                List<String> names = new ArrayList<>(drafters.keySet());
-                var plan = new SweepRunner.Plan(ps, names, kValues, policies, temperatures, seeds, maxTokens, record);
-                var runner = new SweepRunner(t, drafters, CostProfiles.load(target, null, mo.threads()));
-                Thread hook = new Thread(() -> spec.commandLine().getErr().println(
-                        "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
-                Runtime.getRuntime().addShutdownHook(hook);
-                int made = runner.run(plan, runs, SweepRunner.doneKeys(runs), !noProgress && Progress.stderrIsTerminal());
-                Runtime.getRuntime().removeShutdownHook(hook);
-                spec.commandLine().getErr().println(made + " runs made");
-            } finally {
-                for (Drafter d : drafters.values()) d.close();
+        // one engine per draft (the target's file is mapped once per engine; the OS shares the pages)
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            Engine plainEngine = mo.engine(target).build();
+            open.add(plainEngine);
+            Session plain = plainEngine.newSession();
+            open.add(plain);
+            if (plainEngine.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary");
+            Map<String, Session> sessions = new LinkedHashMap<>();
+            for (String d : drafts) {
+                Engine.Builder b = mo.engine(target);
+                Engine e = (d.equals("ngram") ? b.ngram() : b.draft(Path.of(d))).build();
+                open.add(e);
+                Session s = e.newSession();
+                open.add(s);
+                sessions.put(d.equals("ngram") ? "ngram" : Path.of(d).getFileName().toString(), s);
             }
+            List<String> names = new ArrayList<>(sessions.keySet());
+            var plan = new SweepRunner.Plan(ps, names, kValues, policies, temperatures, seeds, maxTokens, record);
+            var runner = new SweepRunner(plain, sessions);
+            Thread hook = new Thread(() -> spec.commandLine().getErr().println(
+                    "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
+            Runtime.getRuntime().addShutdownHook(hook);
+            int made = runner.run(plan, runs, SweepRunner.doneKeys(runs), !noProgress && Progress.stderrIsTerminal());
+            Runtime.getRuntime().removeShutdownHook(hook);
+            spec.commandLine().getErr().println(made + " runs made");
+        } finally {
+            // sessions before their engines
+            for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
         }
         var records = SweepRunner.read(runs);
         SweepReport.write(out, records, Files.readString(out.resolve("manifest.json")));
@@ -122,7 +123,7 @@ final class SweepCommand implements Callable<Integer> {
         m.put("--prompts", prompts.equals("builtin") ? "builtin" : Path.of(prompts).getFileName() + " (sha256 " + Manifest.sha256(Path.of(prompts)) + ")");
         m.put("--limit-prompts", String.valueOf(limit));
         m.put("--record", String.valueOf(record));
-        m.put("--threads", String.valueOf(mo.threads()));
+        m.put("--threads", String.valueOf(Engine.threadsFor(mo.threads != null ? mo.threads : 0)));
         m.put("--kv-type", mo.kvType);
         m.put("--device", mo.device);
         return m;

@@ -26,21 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ChatCommandTest {
 
     static Path withTemplate(Path dir) throws Exception {
-        Path out = dir.resolve("qwen2-chat.gguf");
-        String template = Files.readString(TestData.root().resolve("templates").resolve("Qwen-Qwen2.5-7B-Instruct.jinja"));
-        try (GgufFile f = GgufFile.open(TestData.model("qwen2-bpe-tiny.gguf"))) {
-            GgufWriter w = new GgufWriter().putAll(f.metadata()).put("tokenizer.chat_template", GgufValue.string(template));
-            for (Tensor t : f.tensors().values()) w.addRawTensor(t.name(), t.type(), t.shape(), t.data());
-            w.write(out, false);
-        }
-        return out;
+        return dev.specdec.target.TestModels.qwen2WithChatTemplate(dir);
     }
 
     @Test
     void promptIsTheRenderedTemplateWithSpecialTokens(@TempDir Path dir) throws Exception {
         Path m = withTemplate(dir);
         try (ModelWeights w = ModelLoader.load(m)) {
-            int[] ids = Chat.promptIds(w.tokenizer(), List.of(Map.of("role", "user", "content", "hi")));
+            int[] ids = dev.specdec.engine.Chat.promptIds(w.tokenizer(), List.of(dev.specdec.engine.Chat.Message.user("hi")));
             int imStart = w.tokenizer().encode("<|im_start|>", false, true)[0];
             assertEquals(imStart, ids[0], "the prompt starts with <|im_start|> as one special token");
             String text = w.tokenizer().decode(ids);
@@ -55,6 +48,12 @@ class ChatCommandTest {
         int rc = Main.run(new String[] {"generate", "-m", m.toString(), "--chat", "-p", "hello", "-n", "6", "--temperature", "0",
                 "--draft", "ngram"}, new PrintWriter(out), new PrintWriter(err));
         assertEquals(0, rc, err.toString());
+        // what it printed is the model's greedy reply to that one user message, rendered with the template
+        try (var engine = dev.specdec.engine.Engine.builder(m).threads(1).build()) {
+            var reply = engine.generate(dev.specdec.engine.Request.chat(List.of(dev.specdec.engine.Chat.Message.user("hello"))).maxTokens(6)
+                    .greedy().build());
+            assertEquals(reply.text() + "\n", out.toString());
+        }
         InputStream old = System.in;
         try {
             System.setIn(new ByteArrayInputStream("hello\nhow are you\n/exit\n".getBytes(StandardCharsets.UTF_8)));

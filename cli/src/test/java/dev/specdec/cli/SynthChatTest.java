@@ -99,9 +99,9 @@ class SynthChatTest {
         assertEquals(java.nio.file.Files.readString(published.resolve("microsoft-Phi-3.5-mini-instruct.jinja")), ChatFamily.PHI3.template());
         // Llama 3 and ChatML: the reference set has later variants (3.2 with tool calls, Qwen 2.5), so their shared form is checked
         var user = java.util.List.<java.util.Map<String, Object>>of(java.util.Map.of("role", "user", "content", "hi"));
-        String llama3 = new ChatTemplate(ChatFamily.LLAMA3.template(), null).render(user, true, "<|begin_of_text|>", "");
+        String llama3 = new dev.specdec.engine.ChatTemplate(ChatFamily.LLAMA3.template(), null).render(user, true, "<|begin_of_text|>", "");
         assertEquals("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", llama3);
-        String chatml = new ChatTemplate(ChatFamily.CHATML.template(), null).render(user, true, "", "");
+        String chatml = new dev.specdec.engine.ChatTemplate(ChatFamily.CHATML.template(), null).render(user, true, "", "");
         assertEquals("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", chatml);
     }
 

@@ -42,13 +42,17 @@ public final class ModelDrafter implements Drafter {
         this.vocab = model.vocabularySize();
         // the draft's unknown token; a vocabulary without one (byte-level BPE) gets token 0. What the
         // draft sees changes its proposals, never the output: the target verifies every token
-        int unk = model.tokenizer() != null ? model.tokenizer().unknown() : -1;
-        this.unknown = unk >= 0 && unk < vocab ? unk : 0;
+        this.unknown = unknownOf(model);
         this.dist = new Distribution(vocab, "draft " + name);
         this.proposal = new DraftProposal(vocab, mode == Mode.SAMPLED);
         this.history = new int[model.contextLength() + DraftProposal.MAX_TOKENS];
         this.logits = new float[1][vocab];
         this.scratch = new float[vocab];
+    }
+
+    /** Bytes a sampling drafter allocates besides its model's session: q rows for k tokens, logits, history. */
+    public static long bufferBytes(int vocab, int contextLength) {
+        return ((long) DraftProposal.MAX_TOKENS + 2) * vocab * Float.BYTES + 4L * (contextLength + DraftProposal.MAX_TOKENS);
     }
 
     /**
@@ -58,12 +62,21 @@ public final class ModelDrafter implements Drafter {
      * @throws IncompatibleVocabularyException naming the first id that differs
      */
     public static ModelDrafter create(LanguageModel draft, Tokenizer targetTokens, int targetVocab, String name, Mode mode) {
-        int dv = draft.vocabularySize();
+        checkVocabulary(draft.tokenizer(), draft.vocabularySize(), targetTokens, targetVocab, name);
+        return new ModelDrafter(draft, name, mode);
+    }
+
+    /**
+     * The check {@link #create} makes, for callers that want it before any session exists: same token
+     * strings id for id; the draft's vocabulary may be a prefix of the target's.
+     *
+     * @throws IncompatibleVocabularyException naming the first id that differs
+     */
+    public static void checkVocabulary(Tokenizer dt, int dv, Tokenizer targetTokens, int targetVocab, String name) {
         if (dv > targetVocab) {
             throw new IncompatibleVocabularyException("draft " + name + " has " + dv + " tokens, more than the target's " + targetVocab
                     + ": the first extra id is " + targetVocab);
         }
-        Tokenizer dt = draft.tokenizer();
         if (dt != null && targetTokens != null) {
             int n = Math.min(dt.vocabularySize(), targetTokens.vocabularySize());
             for (int id = 0; id < n; id++) {
@@ -73,7 +86,6 @@ public final class ModelDrafter implements Drafter {
                 }
             }
         }
-        return new ModelDrafter(draft, name, mode);
     }
 
     public LanguageModel model() { return model; }
@@ -83,11 +95,18 @@ public final class ModelDrafter implements Drafter {
         return token < vocab ? token : unknown;
     }
 
-    /** {@link #asSeen} of every token (for callers that run the draft model themselves, such as the sweep's trace). */
-    public int[] asSeen(int[] tokens) {
+    /** The tokens as {@code draft} sees them (for callers that run a draft model themselves, such as the sweep's trace). */
+    public static int[] asSeenBy(LanguageModel draft, int[] tokens) {
+        int vocab = draft.vocabularySize(), unknown = unknownOf(draft);
         int[] r = new int[tokens.length];
-        for (int i = 0; i < r.length; i++) r[i] = asSeen(tokens[i]);
+        for (int i = 0; i < r.length; i++) r[i] = tokens[i] < vocab ? tokens[i] : unknown;
         return r;
+    }
+
+    /** What a draft model is fed for tokens beyond its vocabulary: its unknown token, or 0 for a vocabulary without one (byte-level BPE). */
+    private static int unknownOf(LanguageModel draft) {
+        int unk = draft.tokenizer() != null ? draft.tokenizer().unknown() : -1;
+        return unk >= 0 && unk < draft.vocabularySize() ? unk : 0;
     }
     @Override public String name() { return name; }
 

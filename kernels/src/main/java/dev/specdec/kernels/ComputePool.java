@@ -12,8 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * next job, then park, so back-to-back kernels of one forward pass hand off in microseconds
  * without burning a core when idle.
  *
- * <p>One pool serves one forward pass at a time: {@link #parallelFor} is not reentrant and callers
- * (a model) hold it for the duration of a pass.
+ * <p>One pool serves one forward pass at a time: {@link #parallelFor} is not reentrant, and a second
+ * call while one runs (from another thread, or from inside a task) fails at once with an
+ * {@link IllegalStateException} rather than mixing two jobs' chunks. Sessions that share a pool
+ * take turns per pass (the engine's job).
  */
 public final class ComputePool implements AutoCloseable {
 
@@ -43,6 +45,8 @@ public final class ComputePool implements AutoCloseable {
     private volatile Throwable failure;
     private volatile boolean closed;
     private volatile Thread caller;
+    /** The thread inside {@link #parallelFor}, or null: the fail-fast guard against concurrent use. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> running = new java.util.concurrent.atomic.AtomicReference<>();
 
     public ComputePool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -65,11 +69,23 @@ public final class ComputePool implements AutoCloseable {
     /** Runs {@code task} over [0, n) split into contiguous chunks, and returns when all are done. */
     public void parallelFor(int n, RangeTask task) {
         if (closed) throw new IllegalStateException("compute pool is closed");
-        if (threads == 1 || n < 2) {
-            task.run(0, n);
-            return;
+        Thread me = Thread.currentThread();
+        if (!running.compareAndSet(null, me)) {
+            Thread other = running.get();
+            throw new IllegalStateException("this compute pool is already running a job" + (other == me ? " on this thread (parallelFor is not reentrant)"
+                    : " for thread '" + other + "'") + ": a pool runs one job at a time; sessions that share it must take turns per pass "
+                    + "(as dev.specdec.engine.Engine's sessions do)");
         }
-        this.caller = Thread.currentThread();
+        try {
+            if (threads == 1 || n < 2) task.run(0, n);
+            else runOnPool(n, task, me);
+        } finally {
+            running.set(null);
+        }
+    }
+
+    private void runOnPool(int n, RangeTask task, Thread me) {
+        this.caller = me;
         this.task = task;
         this.total = n;
         this.chunks = Math.min(n, threads * CHUNKS_PER_THREAD);

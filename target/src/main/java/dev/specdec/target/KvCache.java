@@ -36,6 +36,11 @@ public final class KvCache {
         }
     }
 
+    /** Bytes a cache of this shape holds (keys and values of every layer). */
+    public static long bytes(Type type, int layers, int capacity, int kvDim) {
+        return 2L * layers * capacity * kvDim * (type == Type.F32 ? Float.BYTES : Short.BYTES);
+    }
+
     public Type type() { return type; }
     public int capacity() { return capacity; }
     public int length() { return length; }

@@ -38,7 +38,18 @@ public record ModelWeights(
     }
 
     public Transformer newSession(int contextLength, ComputePool pool) {
-        return new Transformer(this, contextLength, pool, false, KvCache.Type.F32);
+        return newSession(contextLength, pool, KvCache.Type.F32);
+    }
+
+    /** A session on a pool it does not own (shared by several sessions, which must take turns per pass). */
+    public Transformer newSession(int contextLength, ComputePool pool, KvCache.Type kvType) {
+        return new Transformer(this, contextLength, pool, false, kvType);
+    }
+
+    /** Bytes a CPU session with this context length and KV type allocates (its KV cache and buffers). */
+    public long sessionBytes(int contextLength, KvCache.Type kvType) {
+        LayerWeights first = layers.getFirst();
+        return Transformer.sessionBytes(config, contextLength, kvType, first.wqkv() != null, first.wGate() == null);
     }
 
     /** The rotary embedding of a session with this context length. */

@@ -64,6 +64,18 @@ public final class Transformer implements LanguageModel {
         scores = ThreadLocal.withInitial(() -> new float[ctx]);
     }
 
+    /**
+     * Bytes a CPU session of this model allocates: its KV cache and the activation buffers above
+     * (an engine reserves them from its memory budget before it builds the session).
+     */
+    public static long sessionBytes(ModelConfig c, int contextLength, KvCache.Type kvType, boolean fusedQkv, boolean fusedGateUp) {
+        long rows = MAX_BATCH;
+        long floats = rows * (4L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.ffn())
+                + (fusedQkv ? rows * (c.qDim() + 2L * c.kvDim()) : 0) + (fusedGateUp ? rows * 2L * c.ffn() : 0)
+                + (long) LOGIT_ROWS * (c.vocabSize() + c.dim());
+        return KvCache.bytes(kvType, c.layers(), contextLength, c.kvDim()) + floats * Float.BYTES + 4L * contextLength;
+    }
+
     @Override public ModelConfig config() { return c; }
     @Override public int vocabularySize() { return c.vocabSize(); }
     @Override public Tokenizer tokenizer() { return w.tokenizer(); }

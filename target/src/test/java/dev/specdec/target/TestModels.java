@@ -11,6 +11,18 @@ import java.util.SplittableRandom;
 public final class TestModels {
     private TestModels() {}
 
+    /** Qwen 2's tiny test model with Qwen 2.5's published chat template (the test model has none), written to {@code dir}. */
+    public static Path qwen2WithChatTemplate(Path dir) throws IOException {
+        Path out = dir.resolve("qwen2-chat.gguf");
+        String template = java.nio.file.Files.readString(TestData.root().resolve("templates").resolve("Qwen-Qwen2.5-7B-Instruct.jinja"));
+        try (GgufFile f = GgufFile.open(TestData.model("qwen2-bpe-tiny.gguf"))) {
+            GgufWriter w = new GgufWriter().putAll(f.metadata()).put("tokenizer.chat_template", GgufValue.string(template));
+            for (Tensor t : f.tensors().values()) w.addRawTensor(t.name(), t.type(), t.shape(), t.data());
+            w.write(out, false);
+        }
+        return out;
+    }
+
     /**
      * Writes {@code src} with {@code extra} tokens "[PAD<id>]" (type UNUSED, as llama.cpp's converter
      * pads vocabularies) appended: every vocabulary-sized metadata array grows, and token_embd and

@@ -25,7 +25,7 @@ import java.util.random.RandomGeneratorFactory;
 public final class SpeculativeDecoder {
     private final LanguageModel target;
     private final Drafter drafter;
-    private final DraftLengthPolicy policy;
+    private DraftLengthPolicy policy;
     private final int vocab;
     private final Distribution dist;
     private final RejectionSampler sampler;
@@ -36,6 +36,9 @@ public final class SpeculativeDecoder {
     private final int[] batch;
     private final int[] draft;
     private final Verification verification = new Verification();
+    private final Step step = new Step();
+    private StepObserver observer = StepObserver.NONE;
+    private volatile boolean cancelRequested;
 
     /**
      * @param drafter null for plain decoding
@@ -58,7 +61,33 @@ public final class SpeculativeDecoder {
         this.draft = new int[rows];
     }
 
+    /** The draft-length policy for the generations that follow (it keeps learning across them). */
+    public void policy(DraftLengthPolicy p) {
+        if (p == null) throw new IllegalArgumentException("policy must not be null");
+        this.policy = p;
+    }
+
+    /** Bytes the decoder allocates at most for a target with this vocabulary (its k + 1 rows of logits and p, and the context). */
+    public static long bufferBytes(int vocab, int contextLength) {
+        return 2L * (DraftProposal.MAX_TOKENS + 1) * vocab * Float.BYTES + 4L * (contextLength + DraftProposal.MAX_TOKENS + 1);
+    }
+
+        /** Receives every verification step of the generations that follow (null: none). */
+    public void observe(StepObserver observer) {
+        this.observer = observer != null ? observer : StepObserver.NONE;
+    }
+
+    /**
+     * Stops the running generation after the step in progress (safe from any thread): it returns
+     * with {@link StopReason#CANCELLED} and the tokens committed so far; the decoder and its caches
+     * stay usable. A cancel that arrives when no generation runs is forgotten by the next one.
+     */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
     public GenerationResult generate(GenerationRequest req, TokenListener listener) {
+        cancelRequested = false;
         long t0 = System.nanoTime();
         SamplingParams sp = req.params();
         int[] prompt = req.prompt();
@@ -92,6 +121,7 @@ public final class SpeculativeDecoder {
         int[] out = new int[Math.max(1, req.maxTokens())];
         loop:
         while (generated < req.maxTokens()) {
+            if (cancelRequested) { reason = StopReason.CANCELLED; break; }
             int cached = target.cachedLength();          // = len - 1: the last token is not in the cache yet
             int room = ctx - cached - 1;
             if (room < 0) { reason = StopReason.CONTEXT_FULL; break; }
@@ -136,6 +166,10 @@ public final class SpeculativeDecoder {
             stats.addVerifyNanos(tv - tt);
             stats.step(k, a);
             if (drafter != null && k > 0) policy.update(k, a, td - ts, tt - td);
+            if (observer != StepObserver.NONE) {
+                step.set(len, k, a, verification.next(), draft, p, q, td - ts, tt - td, tv - tt);
+                observer.onStep(step);
+            }
             // commit: a accepted drafts (already in context) and the correction / bonus token
             context[len + a] = verification.next();
             for (int i = 0; i <= a; i++) {
@@ -151,12 +185,25 @@ public final class SpeculativeDecoder {
                 stats.firstToken(System.nanoTime() - t0);
                 String text = detok != null ? detok.accept(token) : "";
                 String emit = stops.offer(text);
+                // the last token carries the text held back until now (an unfinished stop string or character)
+                boolean last = generated == req.maxTokens() && !stops.stopped();
+                if (last && detok != null) emit += stops.offer(detok.flush()) + stops.drain();
                 listener.onToken(token, emit);
                 if (stops.stopped()) { reason = StopReason.STOP_STRING; break loop; }
-                if (generated == req.maxTokens()) break loop;
+                if (last) break loop;
+                if (cancelRequested) {
+                    reason = StopReason.CANCELLED;
+                    target.truncate(Math.min(target.cachedLength(), len - 1));
+                    break loop;
+                }
             }
         }
-        if (detok != null && !stops.stopped()) listener.onToken(-1, stops.offer(detok.flush()) + stops.drain());
+        // text still held back when generation ended without a token to carry it (end of
+        // generation, full context, cancellation)
+        if (detok != null && !stops.stopped() && reason != StopReason.MAX_TOKENS) {
+            String rest = stops.offer(detok.flush()) + stops.drain();
+            if (!rest.isEmpty()) listener.onText(rest);
+        }
         stats.total(System.nanoTime() - t0);
         return new GenerationResult(Arrays.copyOf(out, generated), stops.text(), reason, stats);
     }

@@ -1,18 +1,16 @@
 package dev.specdec.bench.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.specdec.draft.CostModel;
-import dev.specdec.draft.DraftLengthPolicy;
 import dev.specdec.draft.DraftProposal;
-import dev.specdec.draft.Drafter;
 import dev.specdec.draft.ModelDrafter;
 import dev.specdec.draft.PromptLookupDrafter;
 import dev.specdec.sampling.Distribution;
 import dev.specdec.sampling.SamplingParams;
 import dev.specdec.target.LanguageModel;
-import dev.specdec.verifier.GenerationRequest;
-import dev.specdec.verifier.GenerationResult;
-import dev.specdec.verifier.SpeculativeDecoder;
+import dev.specdec.engine.Request;
+import dev.specdec.engine.Result;
+import dev.specdec.engine.Session;
+import dev.specdec.engine.Speculation;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,15 +47,17 @@ public final class SweepRunner {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final LanguageModel target;
-    private final Map<String, Drafter> drafters;
-    private final CostModel costs;
+    private final Session plain;
+    private final Map<String, Session> drafted;
 
-    /** @param drafters by the name used in records ("ngram" or a model file name) */
-    public SweepRunner(LanguageModel target, Map<String, Drafter> drafters, CostModel costs) {
-        this.target = target;
-        this.drafters = drafters;
-        this.costs = costs;
+    /**
+     * @param plain   a session of the target alone (the baseline)
+     * @param drafted by the name used in records ("ngram" or a model file name): a session of an
+     *                engine with that draft (the target the same file as plain's)
+     */
+    public SweepRunner(Session plain, Map<String, Session> drafted) {
+        this.plain = plain;
+        this.drafted = drafted;
     }
 
     /** Keys of runs already in a runs.jsonl (for --resume). */
@@ -125,26 +125,26 @@ public final class SweepRunner {
     }
 
     RunRecord runOne(Prompt p, long seed, SweepConfig c, int maxTokens, boolean record) {
+        LanguageModel target = plain.targetModel();
         int[] ids = target.tokenizer().encode(p.prompt(), true, false);
-        SamplingParams sp = new SamplingParams(c.temperature(), 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), seed);
-        Drafter d = c.isBaseline() ? null : drafters.get(c.draft());
-        if (!c.isBaseline() && d == null) throw new IllegalArgumentException("no drafter named " + c.draft());
-        DraftLengthPolicy policy = c.isBaseline() ? null : DraftLengthPolicy.named(c.policy(), c.k(),
-                c.draft().equals("ngram") ? new CostModel(costs.pass(), 0.01) : costs);
-        SpeculativeDecoder dec = new SpeculativeDecoder(target, d, policy);
+        SamplingParams sp = SamplingParams.temperature(c.temperature(), seed);
+        Session session = c.isBaseline() ? plain : drafted.get(c.draft());
+        if (session == null) throw new IllegalArgumentException("no drafter named " + c.draft());
+        Speculation spec = c.isBaseline() ? Speculation.OFF
+                : new Speculation(c.draft().equals("ngram") ? Speculation.Draft.NGRAM : Speculation.Draft.DEFAULT, c.k(), c.policy(), false);
         long[] last = {System.nanoTime()};
         double[] lat = new double[maxTokens];
         int[] count = {0};
-        long start = System.nanoTime();
-        GenerationResult r = dec.generate(new GenerationRequest(ids, maxTokens, sp, List.of(), false), (tok, text) -> {
-            long now = System.nanoTime();
-            if (tok >= 0 && count[0] < lat.length) lat[count[0]++] = (now - last[0]) / 1e6;
-            last[0] = now;
-        });
+        Result r = session.generate(Request.tokens(ids).maxTokens(maxTokens).sampling(sp).ignoreEndOfGeneration().speculation(spec).build(),
+                (tok, text) -> {
+                    long now = System.nanoTime();
+                    if (count[0] < lat.length) lat[count[0]++] = (now - last[0]) / 1e6;
+                    last[0] = now;
+                });
         var s = r.stats();
         // the first latency counts from the start of the request: time to first token
         if (count[0] > 0) lat[0] = (s.timeToFirstTokenNanos()) / 1e6;
-        List<double[]> trace = record && !c.isBaseline() ? trace(ids, r.tokens(), sp, d) : null;
+        List<double[]> trace = record && !c.isBaseline() ? trace(ids, r.tokens(), sp, c.draft().equals("ngram") ? null : session.draftModel()) : null;
         return new RunRecord(p.id(), p.category(), seed, c.draft(), c.k(), c.policy(), c.temperature(), r.tokens().length,
                 s.targetCalls(), s.draftTokens(), s.acceptedTokens(), s.proposedAtPosition(), s.acceptedAtPosition(), s.acceptedLengthHistogram(),
                 s.draftNanos() / 1e6, s.targetNanos() / 1e6, s.verifyNanos() / 1e6, s.totalNanos() / 1e6, s.promptNanos() / 1e6,
@@ -154,21 +154,26 @@ public final class SweepRunner {
     /**
      * Per generated position t: {p_t(y_t), q_t(y_t), draft top probability}. p and q are the
      * distributions the request's parameters give at that position of the final sequence y.
+     * Computed by running the models along y once more: the decoder's steps do not see q at
+     * the bonus positions (after a fully accepted draft the draft never ran there).
+     *
+     * @param draftModel the draft model, or null for prompt lookup
      */
-    List<double[]> trace(int[] prompt, int[] y, SamplingParams sp, Drafter d) {
+    List<double[]> trace(int[] prompt, int[] y, SamplingParams sp, LanguageModel draftModel) {
+        LanguageModel target = plain.targetModel();
         int n = y.length;
         List<double[]> out = new ArrayList<>(n);
         if (n == 0) return out;
         int[] full = Arrays.copyOf(prompt, prompt.length + n);
         System.arraycopy(y, 0, full, prompt.length, n);
         float[][] pl = logitsAlong(target, full, prompt.length, n);
-        int[] seen = d instanceof ModelDrafter md ? md.asSeen(full) : full;   // the sequence as the draft sees it
-        float[][] ql = d instanceof ModelDrafter md ? logitsAlong(md.model(), seen, prompt.length, n) : null;
+        int[] seen = draftModel != null ? ModelDrafter.asSeenBy(draftModel, full) : full;   // the sequence as the draft sees it
+        float[][] ql = draftModel != null ? logitsAlong(draftModel, seen, prompt.length, n) : null;
         Distribution dist = new Distribution(target.vocabularySize(), "the target model");
         float[] p = new float[target.vocabularySize()];
         float[] q = ql != null ? new float[ql[0].length] : null;
-        Distribution qd = ql != null ? new Distribution(ql[0].length, "draft " + d.name()) : null;
-        PromptLookupDrafter lookup = d instanceof PromptLookupDrafter pl2 ? pl2 : null;
+        Distribution qd = ql != null ? new Distribution(ql[0].length, "the draft") : null;
+        PromptLookupDrafter lookup = draftModel == null ? new PromptLookupDrafter() : null;
         for (int t = 0; t < n; t++) {
             int pos = prompt.length + t;
             dist.compute(pl[t], sp, full, pos, p);

@@ -1,4 +1,4 @@
-package dev.specdec.cli;
+package dev.specdec.engine;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;

@@ -1,4 +1,4 @@
-package dev.specdec.cli;
+package dev.specdec.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
