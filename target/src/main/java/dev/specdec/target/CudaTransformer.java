@@ -1,6 +1,8 @@
 package dev.specdec.target;
 
+import dev.specdec.kernels.GgmlType;
 import dev.specdec.kernels.Tensor;
+import dev.specdec.kernels.cuda.CudaKernel;
 import dev.specdec.kernels.cuda.Cuda;
 import jcuda.driver.CUdeviceptr;
 
@@ -28,7 +30,7 @@ public final class CudaTransformer implements LanguageModel {
     private final float mscale;
     private final int[] tokenBuf = new int[B];
 
-    private record DeviceTensor(CUdeviceptr data, String kernel, long rowBytes, int in, int out) {}
+    private record DeviceTensor(CUdeviceptr data, GgmlType type, long rowBytes, int in, int out) {}
 
     public CudaTransformer(ModelWeights weights, int contextLength) {
         this.w = weights;
@@ -78,7 +80,7 @@ public final class CudaTransformer implements LanguageModel {
 
     private DeviceTensor upload(Tensor t) {
         if (t == null) return null;
-        return new DeviceTensor(cuda.upload(t.data()), t.type().name().toLowerCase(), t.rowBytes(), t.cols(), t.rows());
+        return new DeviceTensor(cuda.upload(t.data()), t.type(), t.rowBytes(), t.cols(), t.rows());
     }
 
     private CUdeviceptr vec(float[] a) { return a == null ? null : cuda.upload(a); }
@@ -120,11 +122,11 @@ public final class CudaTransformer implements LanguageModel {
     private void pass(int T, int pos) {
         int dim = c.dim(), qd = c.qDim(), kvd = c.kvDim(), ffn = c.ffn();
         cuda.uploadInts(tokens, tokenBuf, T);
-        cuda.launch("embed_" + embd.kernel(), T, THREADS, 0, embd.data(), embd.rowBytes(), tokens, x, dim, c.embedScale());
+        cuda.launch(CudaKernel.EMBED, embd.type(), T, THREADS, 0, embd.data(), embd.rowBytes(), tokens, x, dim, c.embedScale());
         for (int l = 0; l < c.layers(); l++) {
             DeviceTensor[] m = mats[l];
             CUdeviceptr[] vv = vecs[l];
-            cuda.launch("rmsnorm", T, THREADS, 0, x, vv[0], xb, dim, c.rmsEps());
+            cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, x, vv[0], xb, dim, c.rmsEps());
             if (m[3] != null) {
                 matmul(m[3], xb, qkv, T);
                 int stride = qd + 2 * kvd;
@@ -136,21 +138,21 @@ public final class CudaTransformer implements LanguageModel {
                 matmul(m[1], xb, k, T);
                 matmul(m[2], xb, v, T);
             }
-            if (vv[1] != null) elementwise("add_bias", q, vv[1], qd, (long) T * qd);
-            if (vv[2] != null) elementwise("add_bias", k, vv[2], kvd, (long) T * kvd);
-            if (vv[3] != null) elementwise("add_bias", v, vv[3], kvd, (long) T * kvd);
+            if (vv[1] != null) elementwise(CudaKernel.ADD_BIAS, q, vv[1], qd, (long) T * qd);
+            if (vv[2] != null) elementwise(CudaKernel.ADD_BIAS, k, vv[2], kvd, (long) T * kvd);
+            if (vv[3] != null) elementwise(CudaKernel.ADD_BIAS, v, vv[3], kvd, (long) T * kvd);
             int neox = c.ropeLayout() == dev.specdec.kernels.Rope.Layout.NEOX ? 1 : 0;
-            cuda.launch("rope", T, THREADS, 0, q, c.heads(), c.headDim(), c.ropeDims(), invFreq, pos, neox, mscale);
-            cuda.launch("rope", T, THREADS, 0, k, c.kvHeads(), c.headDim(), c.ropeDims(), invFreq, pos, neox, mscale);
+            cuda.launch(CudaKernel.ROPE, T, THREADS, 0, q, c.heads(), c.headDim(), c.ropeDims(), invFreq, pos, neox, mscale);
+            cuda.launch(CudaKernel.ROPE, T, THREADS, 0, k, c.kvHeads(), c.headDim(), c.ropeDims(), invFreq, pos, neox, mscale);
             cuda.copy(kc[l], (long) pos * kvd, k, 0, (long) T * kvd);
             cuda.copy(vc[l], (long) pos * kvd, v, 0, (long) T * kvd);
             int window = c.windowed(l) ? c.slidingWindow() : 0;
-            cuda.launch("attention", T * c.heads(), 128, 4 * (pos + T), q, kc[l], vc[l], att, c.heads(), c.kvHeads(), c.headDim(), kvd, pos,
+            cuda.launch(CudaKernel.ATTENTION, T * c.heads(), 128, 4 * (pos + T), q, kc[l], vc[l], att, c.heads(), c.kvHeads(), c.headDim(), kvd, pos,
                     window, c.queryScale(), c.attnSoftCap());
             matmul(m[4], att, ao, T);
-            if (vv[4] != null) cuda.launch("rmsnorm", T, THREADS, 0, ao, vv[4], ao, dim, c.rmsEps());
+            if (vv[4] != null) cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, ao, vv[4], ao, dim, c.rmsEps());
             add(x, ao, (long) T * dim);
-            cuda.launch("rmsnorm", T, THREADS, 0, x, vv[5], xb, dim, c.rmsEps());
+            cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, x, vv[5], xb, dim, c.rmsEps());
             if (m[5] == null) {
                 matmul(m[6], xb, gateUp, T);
                 copyCols(gateUp, gate, T, 2 * ffn, 0, ffn, 0, ffn);
@@ -160,29 +162,29 @@ public final class CudaTransformer implements LanguageModel {
                 matmul(m[6], xb, up, T);
             }
             long n = (long) T * ffn;
-            cuda.launch(c.gelu() ? "gelu_mul" : "silu_mul", grid(n), THREADS, 0, gate, up, n);
+            cuda.launch(c.gelu() ? CudaKernel.GELU_MUL : CudaKernel.SILU_MUL, grid(n), THREADS, 0, gate, up, n);
             matmul(m[7], gate, down, T);
-            if (vv[6] != null) cuda.launch("rmsnorm", T, THREADS, 0, down, vv[6], down, dim, c.rmsEps());
+            if (vv[6] != null) cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, down, vv[6], down, dim, c.rmsEps());
             add(x, down, (long) T * dim);
         }
         length = pos + T;
-        cuda.launch("rmsnorm", T, THREADS, 0, x, outNorm, xb, dim, c.rmsEps());
+        cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, x, outNorm, xb, dim, c.rmsEps());
         matmul(output, xb, logits, T);
-        if (c.finalSoftCap() > 0) cuda.launch("softcap", grid((long) T * c.vocabSize()), THREADS, 0, logits, (long) T * c.vocabSize(), c.finalSoftCap());
+        if (c.finalSoftCap() > 0) cuda.launch(CudaKernel.SOFTCAP, grid((long) T * c.vocabSize()), THREADS, 0, logits, (long) T * c.vocabSize(), c.finalSoftCap());
     }
 
     private void matmul(DeviceTensor wt, CUdeviceptr in, CUdeviceptr out, int T) {
-        cuda.launch("matmul_" + wt.kernel(), wt.out(), THREADS, 0, wt.data(), wt.rowBytes(), in, out, wt.in(), wt.out(), T);
+        cuda.launch(CudaKernel.MATMUL, wt.type(), wt.out(), THREADS, 0, wt.data(), wt.rowBytes(), in, out, wt.in(), wt.out(), T);
     }
 
-    private void add(CUdeviceptr a, CUdeviceptr b, long n) { cuda.launch("add", grid(n), THREADS, 0, a, b, n); }
+    private void add(CUdeviceptr a, CUdeviceptr b, long n) { cuda.launch(CudaKernel.ADD, grid(n), THREADS, 0, a, b, n); }
 
-    private void elementwise(String name, CUdeviceptr a, CUdeviceptr b, int rowLength, long total) {
+    private void elementwise(CudaKernel name, CUdeviceptr a, CUdeviceptr b, int rowLength, long total) {
         cuda.launch(name, grid(total), THREADS, 0, a, b, rowLength, total);
     }
 
     private void copyCols(CUdeviceptr src, CUdeviceptr dst, int rows, int srcStride, int srcOff, int dstStride, int dstOff, int n) {
-        cuda.launch("copy_cols", grid((long) rows * n), THREADS, 0, src, dst, rows, srcStride, srcOff, dstStride, dstOff, n);
+        cuda.launch(CudaKernel.COPY_COLS, grid((long) rows * n), THREADS, 0, src, dst, rows, srcStride, srcOff, dstStride, dstOff, n);
     }
 
     private static int grid(long n) { return (int) Math.max(1, Math.min(65_535, (n + THREADS - 1) / THREADS)); }
