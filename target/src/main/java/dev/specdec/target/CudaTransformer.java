@@ -12,14 +12,13 @@ import jcuda.driver.CUdeviceptr;
  * per step of the same sequence. One instance per generation, like the CPU session.
  */
 public final class CudaTransformer implements LanguageModel {
-    private static final int B = Transformer.MAX_BATCH;
+    private static final int B = MAX_ROWS_PER_PASS;
     private static final int THREADS = 256;
 
     private final ModelWeights w;
     private final ModelConfig c;
     private final Cuda cuda;
-    private final int context;
-    private int length;
+    private final KvState kv;
 
     private final DeviceTensor embd, output;
     private final DeviceTensor[][] mats;       // per layer: q, k, v, qkv, o, gate, up, down
@@ -35,9 +34,8 @@ public final class CudaTransformer implements LanguageModel {
     public CudaTransformer(ModelWeights weights, int contextLength) {
         this.w = weights;
         this.c = weights.config();
-        if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1");
+        this.kv = new KvState(contextLength, c.vocabSize());
         if (contextLength > 12_288) throw new IllegalArgumentException("the CUDA backend supports contexts up to 12288 tokens for now, not " + contextLength);
-        this.context = contextLength;
         this.cuda = new Cuda();
         cuda.bind();
         embd = upload(weights.tokenEmbedding());
@@ -88,23 +86,13 @@ public final class CudaTransformer implements LanguageModel {
     @Override public ModelConfig config() { return c; }
     @Override public int vocabularySize() { return c.vocabSize(); }
     @Override public Tokenizer tokenizer() { return w.tokenizer(); }
-    @Override public int contextLength() { return context; }
-    @Override public int cachedLength() { return length; }
-
-    @Override public void truncate(int n) {
-        if (n < 0 || n > length) throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + n);
-        length = n;
-    }
+    @Override public int contextLength() { return kv.capacity(); }
+    @Override public int cachedLength() { return kv.length(); }
+    @Override public void truncate(int n) { kv.truncate(n); }
 
     @Override
     public void forward(int[] toks, int count, int position, float[][] logitsOut) {
-        if (position != length) throw new IllegalArgumentException("forward at position " + position + " but the cache holds " + length + " tokens");
-        if ((long) position + count > context) throw new IllegalArgumentException("context is full: " + position + " + " + count + " > " + context);
-        for (int i = 0; i < count; i++) {
-            if (toks[i] < 0 || toks[i] >= c.vocabSize()) throw new IllegalArgumentException("token id " + toks[i] + " out of range [0, " + c.vocabSize() + ")");
-        }
-        if (cachedTokens == null) cachedTokens = new int[context];
-        System.arraycopy(toks, 0, cachedTokens, position, count);
+        kv.begin(toks, count, position);
         cuda.bind();
         for (int s = 0; s < count; s += B) {
             int n = Math.min(B, count - s);
@@ -167,7 +155,7 @@ public final class CudaTransformer implements LanguageModel {
             if (vv[6] != null) cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, down, vv[6], down, dim, c.rmsEps());
             add(x, down, (long) T * dim);
         }
-        length = pos + T;
+        kv.filledTo(pos + T);
         cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, x, outNorm, xb, dim, c.rmsEps());
         matmul(output, xb, logits, T);
         if (c.finalSoftCap() > 0) cuda.launch(CudaKernel.SOFTCAP, grid((long) T * c.vocabSize()), THREADS, 0, logits, (long) T * c.vocabSize(), c.finalSoftCap());
@@ -189,14 +177,7 @@ public final class CudaTransformer implements LanguageModel {
 
     private static int grid(long n) { return (int) Math.max(1, Math.min(65_535, (n + THREADS - 1) / THREADS)); }
 
-    /** The tokens behind the KV cache, position by position. */
-    private int[] cachedTokens;
-
-    @Override public int commonPrefix(int[] tokens, int n) {
-        int limit = Math.min(n, length), i = 0;
-        while (i < limit && cachedTokens[i] == tokens[i]) i++;
-        return i;
-    }
+    @Override public int commonPrefix(int[] tokens, int n) { return kv.commonPrefix(tokens, n); }
 
     @Override public void close() { cuda.close(); }
 }

@@ -15,8 +15,6 @@ import dev.specdec.kernels.Rope;
  * that row's inputs and the cache, never on how many rows share the pass.
  */
 public final class Transformer implements LanguageModel {
-    /** Rows per internal pass; longer inputs (prompts) are processed in chunks of this many. */
-    public static final int MAX_BATCH = 64;
     private static final int LOGIT_ROWS = 8;
 
     private final ModelWeights w;
@@ -24,8 +22,8 @@ public final class Transformer implements LanguageModel {
     private final ComputePool pool;
     private final boolean ownsPool;
     private final KvCache cache;
+    private final KvState kv;
     private final Rope rope;
-    private final int context;
 
     // activations, T rows each, row-major
     private final float[] x, xb, q, k, v, qkv, att, ao, gate, up, gateUp, down;
@@ -39,11 +37,10 @@ public final class Transformer implements LanguageModel {
         this.c = weights.config();
         this.pool = pool;
         this.ownsPool = ownsPool;
-        if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
-        this.context = contextLength;
+        this.kv = new KvState(contextLength, c.vocabSize());
         this.cache = new KvCache(kvType, c.layers(), contextLength, c.kvDim());
         this.rope = weights.rope(contextLength);
-        int B = MAX_BATCH;
+        int B = MAX_ROWS_PER_PASS;
         x = new float[B * c.dim()];
         xb = new float[B * c.dim()];
         q = new float[B * c.qDim()];
@@ -67,31 +64,17 @@ public final class Transformer implements LanguageModel {
     @Override public ModelConfig config() { return c; }
     @Override public int vocabularySize() { return c.vocabSize(); }
     @Override public Tokenizer tokenizer() { return w.tokenizer(); }
-    @Override public int contextLength() { return context; }
-    @Override public int cachedLength() { return cache.length(); }
-    @Override public void truncate(int length) { cache.truncate(length); }
+    @Override public int contextLength() { return kv.capacity(); }
+    @Override public int cachedLength() { return kv.length(); }
+    @Override public void truncate(int length) { kv.truncate(length); }
     public ModelWeights weights() { return w; }
     public KvCache cache() { return cache; }
 
     @Override
     public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
-        if (position != cache.length()) {
-            throw new IllegalArgumentException("forward at position " + position + " but the cache holds " + cache.length()
-                    + " tokens; truncate first");
-        }
-        if (count < 0 || count > tokens.length) throw new IllegalArgumentException("count " + count + " out of range");
-        if ((long) position + count > context) {
-            throw new IllegalArgumentException("context is full: " + position + " + " + count + " tokens exceed the context length " + context);
-        }
-        for (int i = 0; i < count; i++) {
-            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " out of range [0, " + c.vocabSize() + ")");
-            }
-        }
-        if (cachedTokens == null) cachedTokens = new int[context];
-        System.arraycopy(tokens, 0, cachedTokens, position, count);
-        for (int start = 0; start < count; start += MAX_BATCH) {
-            int n = Math.min(MAX_BATCH, count - start);
+        kv.begin(tokens, count, position);
+        for (int start = 0; start < count; start += MAX_ROWS_PER_PASS) {
+            int n = Math.min(MAX_ROWS_PER_PASS, count - start);
             pass(tokens, start, n, position + start, logitsOut);
         }
     }
@@ -153,7 +136,7 @@ public final class Transformer implements LanguageModel {
                 Ops.add(x, t * dim, down, t * dim, dim);
             }
         }
-        cache.setLength(pos + T);
+        kv.filledTo(pos + T);
         logits(start, T, logitsOut);
     }
 
@@ -223,14 +206,7 @@ public final class Transformer implements LanguageModel {
         }
     }
 
-    /** The tokens behind the KV cache, position by position. */
-    private int[] cachedTokens;
-
-    @Override public int commonPrefix(int[] tokens, int n) {
-        int limit = Math.min(n, cache.length()), i = 0;
-        while (i < limit && cachedTokens[i] == tokens[i]) i++;
-        return i;
-    }
+    @Override public int commonPrefix(int[] tokens, int n) { return kv.commonPrefix(tokens, n); }
 
     @Override public void close() {
         if (ownsPool) pool.close();
