@@ -4,6 +4,7 @@ import dev.specdec.kernels.ComputePool;
 import dev.specdec.kernels.Matmul;
 import dev.specdec.kernels.Ops;
 import dev.specdec.kernels.Rope;
+import dev.specdec.kernels.Tensor;
 
 /**
  * The forward pass of every supported architecture, batched over T tokens, reading top to bottom
@@ -46,13 +47,13 @@ public final class Transformer implements LanguageModel {
         q = new float[B * c.qDim()];
         k = new float[B * c.kvDim()];
         v = new float[B * c.kvDim()];
-        boolean fusedQkv = weights.layers().getFirst().wqkv() != null;
+        boolean fusedQkv = weights.layers().getFirst().attention() instanceof LayerWeights.Attention.Fused;
         qkv = fusedQkv ? new float[B * (c.qDim() + 2 * c.kvDim())] : null;
         att = new float[B * c.qDim()];
         ao = new float[B * c.dim()];
         gate = new float[B * c.ffn()];
         up = new float[B * c.ffn()];
-        boolean fusedGateUp = weights.layers().getFirst().wGate() == null;
+        boolean fusedGateUp = weights.layers().getFirst().ffn() instanceof LayerWeights.Ffn.FusedGateUp;
         gateUp = fusedGateUp ? new float[B * 2 * c.ffn()] : null;
         down = new float[B * c.dim()];
         logitBuf = new float[LOGIT_ROWS * c.vocabSize()];
@@ -90,49 +91,62 @@ public final class Transformer implements LanguageModel {
             LayerWeights L = w.layers().get(l);
             // attention
             for (int t = 0; t < T; t++) Ops.rmsNorm(xb, t * dim, x, t * dim, L.attnNorm(), dim, c.rmsEps());
-            if (L.wqkv() != null) {
-                Matmul.matmul(pool, L.wqkv(), xb, qkv, T);
-                int stride = qDim + 2 * kvDim;
-                for (int t = 0; t < T; t++) {
-                    System.arraycopy(qkv, t * stride, q, t * qDim, qDim);
-                    System.arraycopy(qkv, t * stride + qDim, k, t * kvDim, kvDim);
-                    System.arraycopy(qkv, t * stride + qDim + kvDim, v, t * kvDim, kvDim);
+            switch (L.attention()) {
+                case LayerWeights.Attention.Separate<Tensor>(Tensor wq, Tensor wk, Tensor wv) -> {
+                    Matmul.matmul(pool, wq, xb, q, T);
+                    Matmul.matmul(pool, wk, xb, k, T);
+                    Matmul.matmul(pool, wv, xb, v, T);
                 }
-            } else {
-                Matmul.matmul(pool, L.wq(), xb, q, T);
-                Matmul.matmul(pool, L.wk(), xb, k, T);
-                Matmul.matmul(pool, L.wv(), xb, v, T);
+                case LayerWeights.Attention.Fused<Tensor>(Tensor wqkv) -> {
+                    Matmul.matmul(pool, wqkv, xb, qkv, T);
+                    int stride = qDim + 2 * kvDim;
+                    for (int t = 0; t < T; t++) {
+                        System.arraycopy(qkv, t * stride, q, t * qDim, qDim);
+                        System.arraycopy(qkv, t * stride + qDim, k, t * kvDim, kvDim);
+                        System.arraycopy(qkv, t * stride + qDim + kvDim, v, t * kvDim, kvDim);
+                    }
+                }
             }
             for (int t = 0; t < T; t++) {
-                if (L.bq() != null) Ops.add(q, t * qDim, L.bq(), 0, qDim);
-                if (L.bk() != null) Ops.add(k, t * kvDim, L.bk(), 0, kvDim);
-                if (L.bv() != null) Ops.add(v, t * kvDim, L.bv(), 0, kvDim);
+                if (L.bias() instanceof LayerWeights.Bias.Qkv<float[]>(float[] bq, float[] bk, float[] bv)) {
+                    Ops.add(q, t * qDim, bq, 0, qDim);
+                    Ops.add(k, t * kvDim, bk, 0, kvDim);
+                    Ops.add(v, t * kvDim, bv, 0, kvDim);
+                }
                 rope.apply(q, t * qDim, c.heads(), c.headDim(), pos + t);
                 rope.apply(k, t * kvDim, c.kvHeads(), c.headDim(), pos + t);
                 cache.store(l, pos + t, k, t * kvDim, v, t * kvDim);
             }
             attention(l, T, pos);
             Matmul.matmul(pool, L.wo(), att, ao, T);
+            LayerWeights.PostNorms<float[]> post = L.postNorms();
             for (int t = 0; t < T; t++) {
-                if (L.postAttnNorm() != null) Ops.rmsNorm(ao, t * dim, ao, t * dim, L.postAttnNorm(), dim, c.rmsEps());
+                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(float[] attnOut, _)) {
+                    Ops.rmsNorm(ao, t * dim, ao, t * dim, attnOut, dim, c.rmsEps());
+                }
                 Ops.add(x, t * dim, ao, t * dim, dim);
             }
             // feed-forward
             for (int t = 0; t < T; t++) Ops.rmsNorm(xb, t * dim, x, t * dim, L.ffnNorm(), dim, c.rmsEps());
-            if (L.wGate() == null) {
-                Matmul.matmul(pool, L.wUp(), xb, gateUp, T);
-                for (int t = 0; t < T; t++) {
-                    System.arraycopy(gateUp, t * 2 * ffn, gate, t * ffn, ffn);
-                    System.arraycopy(gateUp, t * 2 * ffn + ffn, up, t * ffn, ffn);
+            switch (L.ffn()) {
+                case LayerWeights.Ffn.Gated<Tensor>(Tensor wGate, Tensor wUp) -> {
+                    Matmul.matmul(pool, wGate, xb, gate, T);
+                    Matmul.matmul(pool, wUp, xb, up, T);
                 }
-            } else {
-                Matmul.matmul(pool, L.wGate(), xb, gate, T);
-                Matmul.matmul(pool, L.wUp(), xb, up, T);
+                case LayerWeights.Ffn.FusedGateUp<Tensor>(Tensor wGateUp) -> {
+                    Matmul.matmul(pool, wGateUp, xb, gateUp, T);
+                    for (int t = 0; t < T; t++) {
+                        System.arraycopy(gateUp, t * 2 * ffn, gate, t * ffn, ffn);
+                        System.arraycopy(gateUp, t * 2 * ffn + ffn, up, t * ffn, ffn);
+                    }
+                }
             }
             pool.parallelFor(T * ffn, gateTask);   // element-wise, split across the pool like the matmuls
             Matmul.matmul(pool, L.wDown(), gate, down, T);
             for (int t = 0; t < T; t++) {
-                if (L.postFfnNorm() != null) Ops.rmsNorm(down, t * dim, down, t * dim, L.postFfnNorm(), dim, c.rmsEps());
+                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(_, float[] ffnOut)) {
+                    Ops.rmsNorm(down, t * dim, down, t * dim, ffnOut, dim, c.rmsEps());
+                }
                 Ops.add(x, t * dim, down, t * dim, dim);
             }
         }
@@ -152,8 +166,10 @@ public final class Transformer implements LanguageModel {
     /** act(gate) * up over the T * ffn values of a pass (no lambda: it would allocate per call). */
     private final ComputePool.RangeTask gateTask = new ComputePool.RangeTask() {
         @Override public void run(int from, int to) {
-            if (c.gelu()) Ops.geluMul(gate, from, up, from, to - from);
-            else Ops.siluMul(gate, from, up, from, to - from);
+            switch (c.activation()) {
+                case GELU_TANH -> Ops.geluMul(gate, from, up, from, to - from);
+                case SILU -> Ops.siluMul(gate, from, up, from, to - from);
+            }
         }
     };
 
