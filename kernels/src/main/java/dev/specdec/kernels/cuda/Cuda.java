@@ -165,11 +165,13 @@ public final class Cuda implements AutoCloseable {
 
     /** Launches {@code kernel} (not per type) on a grid of {@code blocks} x {@code threads} with the given arguments. */
     public void launch(CudaKernel kernel, int blocks, int threads, int sharedBytes, Object... args) {
+        kernel.checkArguments(args);
         launch(function(kernel), blocks, threads, sharedBytes, args);
     }
 
     /** Launches the per-type {@code kernel} for {@code type}, as {@link #launch(CudaKernel, int, int, int, Object...)}. */
     public void launch(CudaKernel kernel, GgmlType type, int blocks, int threads, int sharedBytes, Object... args) {
+        kernel.checkArguments(args);
         launch(function(kernel, type), blocks, threads, sharedBytes, args);
     }
 

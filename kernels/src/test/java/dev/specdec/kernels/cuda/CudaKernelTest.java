@@ -9,7 +9,9 @@ import dev.specdec.kernels.LayoutHeader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -80,5 +82,40 @@ class CudaKernelTest {
             if (macro.equals("SD_COMPUTE_TYPES")) continue;
             assertTrue(LayoutHeader.render().contains("#define " + macro + " "), macro + " is used by the .cu but not generated");
         }
+    }
+
+    @Test
+    void everyKernelsParameterTypesAreTheSourcesSignature() throws IOException {
+        String s = source();
+        for (CudaKernel k : CudaKernel.values()) {
+            String name = k.perType() ? k.name().toLowerCase() + "_##NAME" : k.symbol();
+            Matcher m = Pattern.compile("extern \"C\" __global__ void " + Pattern.quote(name) + "\\(([^)]*)\\)").matcher(s);
+            assertTrue(m.find(), k + ": no entry point " + name + " in " + SOURCE);
+            List<CudaKernel.Arg> inSource = new ArrayList<>();
+            for (String param : m.group(1).split(",")) inSource.add(argOf(param.strip()));
+            assertEquals(inSource, k.params(), k + ": parameter types of " + name + " (" + m.group(1) + ")");
+        }
+    }
+
+    @Test
+    void aLaunchWithArgumentsThatDoNotMatchTheSignatureIsRefusedBeforeTheDriver() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CudaKernel.SOFTCAP.checkArguments(new Object[] {new jcuda.driver.CUdeviceptr(), 5, 30f}));
+        assertTrue(e.getMessage().contains("argument 1 must be LONG, got Integer"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CudaKernel.ADD.checkArguments(new Object[] {new jcuda.driver.CUdeviceptr()}));
+        CudaKernel.SOFTCAP.checkArguments(new Object[] {new jcuda.driver.CUdeviceptr(), 5L, 30f});
+    }
+
+    /** A C parameter declaration ("const float* x", "long n") as the launch passes it. */
+    private static CudaKernel.Arg argOf(String param) {
+        if (param.contains("*")) return CudaKernel.Arg.PTR;
+        String type = param.substring(0, param.lastIndexOf(' ')).replace("const", "").strip();
+        return switch (type) {
+            case "int" -> CudaKernel.Arg.INT;
+            case "long" -> CudaKernel.Arg.LONG;
+            case "float" -> CudaKernel.Arg.FLOAT;
+            default -> throw new AssertionError("parameter type '" + type + "' has no launch mapping: " + param);
+        };
     }
 }
