@@ -20,8 +20,9 @@
  */
 #include <immintrin.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
-#include "ggml_layout.h"   /* generated from GgmlType at build time: type ids, block sizes, block bytes */
+#include "ggml_layout.h"   /* generated from GgmlType at build time: type ids, block sizes, block bytes, field offsets */
 
 #ifndef SD_LEVEL
 #error "SD_LEVEL (the instruction-set level name) must be defined by the build"
@@ -50,6 +51,15 @@ _Static_assert(sizeof(block_q8_0) == SD_Q8_0_BYTES && SD_Q8_0_BLOCK == 32, "Q8_0
 _Static_assert(sizeof(block_q4_K) == SD_Q4_K_BYTES && SD_Q4_K_BLOCK == 256, "Q4_K layout");
 _Static_assert(sizeof(block_q5_K) == SD_Q5_K_BYTES && SD_Q5_K_BLOCK == 256, "Q5_K layout");
 _Static_assert(sizeof(block_q6_K) == SD_Q6_K_BYTES && SD_Q6_K_BLOCK == 256, "Q6_K layout");
+_Static_assert(offsetof(block_q4_0, d) == SD_Q4_0_D && offsetof(block_q4_0, qs) == SD_Q4_0_QS, "Q4_0 fields");
+_Static_assert(offsetof(block_q8_0, d) == SD_Q8_0_D && offsetof(block_q8_0, qs) == SD_Q8_0_QS, "Q8_0 fields");
+_Static_assert(offsetof(block_q4_K, d) == SD_Q4_K_D && offsetof(block_q4_K, dmin) == SD_Q4_K_DMIN
+               && offsetof(block_q4_K, scales) == SD_Q4_K_SCALES && offsetof(block_q4_K, qs) == SD_Q4_K_QS, "Q4_K fields");
+_Static_assert(offsetof(block_q5_K, d) == SD_Q5_K_D && offsetof(block_q5_K, dmin) == SD_Q5_K_DMIN
+               && offsetof(block_q5_K, scales) == SD_Q5_K_SCALES && offsetof(block_q5_K, qh) == SD_Q5_K_QH
+               && offsetof(block_q5_K, qs) == SD_Q5_K_QS, "Q5_K fields");
+_Static_assert(offsetof(block_q6_K, ql) == SD_Q6_K_QL && offsetof(block_q6_K, qh) == SD_Q6_K_QH
+               && offsetof(block_q6_K, scales) == SD_Q6_K_SCALES && offsetof(block_q6_K, d) == SD_Q6_K_D, "Q6_K fields");
 
 /* ---- the instruction-set level ---- */
 #if defined(SD_VNNI_EVEX) || defined(SD_VNNI_VEX)

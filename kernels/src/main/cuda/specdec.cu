@@ -6,20 +6,10 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
-// ggml type ids (GgmlType.java)
-#define T_F32 0
-#define T_F16 1
-#define T_Q4_0 2
-#define T_Q4_1 3
-#define T_Q5_0 6
-#define T_Q5_1 7
-#define T_Q8_0 8
-#define T_Q2_K 10
-#define T_Q3_K 11
-#define T_Q4_K 12
-#define T_Q5_K 13
-#define T_Q6_K 14
-#define T_BF16 30
+// ggml type ids, block sizes, block bytes and field offsets (SD_<TYPE>_<FIELD>), and the list of
+// the types specdec computes with (SD_COMPUTE_TYPES): generated from GgmlType.java by LayoutHeader at
+// build time (kernels/pom.xml), the same header as the C CPU kernels'. No layout number is written here.
+#include "ggml_layout.h"
 
 __device__ __forceinline__ float f16(const uint8_t* p) {
     uint16_t h = (uint16_t) p[0] | ((uint16_t) p[1] << 8);
@@ -34,68 +24,89 @@ __device__ __forceinline__ void scale_min_k4(int j, const uint8_t* q, int* d, in
     else { *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4); *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
 }
 
-// element i of a row that starts at w (one formula per format, mirroring the Java classes)
+// the 5-bit value j (0..31) of a Q5_0 / Q5_1 block: low 4 bits from qs, bit 4 from the 32-bit qh
+__device__ __forceinline__ int q5(const uint8_t* qhp, const uint8_t* qs, int j) {
+    uint32_t qh = (uint32_t) qhp[0] | ((uint32_t) qhp[1] << 8) | ((uint32_t) qhp[2] << 16) | ((uint32_t) qhp[3] << 24);
+    int q = qs[j & 15];
+    return (j < 16 ? (q & 15) : (q >> 4)) | (((qh >> j) & 1) << 4);
+}
+
+// element i of a row that starts at w (one formula per format, mirroring the Java classes). A type
+// in SD_COMPUTE_TYPES without a branch here stops the build (the static_assert at the end): adding a
+// format to GgmlType/TensorFormat without its CUDA decode cannot go unnoticed.
+template <int TYPE> struct always_false { static constexpr bool value = false; };
+
 template <int TYPE>
 __device__ __forceinline__ float deq(const uint8_t* w, int i) {
-    if (TYPE == T_F32) return ((const float*) w)[i];
-    if (TYPE == T_F16) return f16(w + 2 * i);
-    if (TYPE == T_BF16) { uint32_t b = ((uint32_t) w[2 * i] | ((uint32_t) w[2 * i + 1] << 8)) << 16; return __uint_as_float(b); }
-    if (TYPE == T_Q8_0) { const uint8_t* b = w + (i / 32) * 34; return f16(b) * (float) (int8_t) b[2 + i % 32]; }
-    if (TYPE == T_Q4_0) {
-        const uint8_t* b = w + (i / 32) * 18; int j = i % 32; int q = b[2 + (j & 15)];
-        return ((j < 16 ? (q & 15) : (q >> 4)) - 8) * f16(b);
+    if constexpr (TYPE == SD_F32_ID) return ((const float*) w)[i];
+    else if constexpr (TYPE == SD_F16_ID) return f16(w + SD_F16_BYTES * i);
+    else if constexpr (TYPE == SD_BF16_ID) {
+        const uint8_t* e = w + SD_BF16_BYTES * i;
+        uint32_t b = ((uint32_t) e[0] | ((uint32_t) e[1] << 8)) << 16;
+        return __uint_as_float(b);
     }
-    if (TYPE == T_Q4_1) {
-        const uint8_t* b = w + (i / 32) * 20; int j = i % 32; int q = b[4 + (j & 15)];
-        return (j < 16 ? (q & 15) : (q >> 4)) * f16(b) + f16(b + 2);
+    else if constexpr (TYPE == SD_Q8_0_ID) {
+        const uint8_t* b = w + (i / SD_Q8_0_BLOCK) * SD_Q8_0_BYTES;
+        return f16(b + SD_Q8_0_D) * (float) (int8_t) b[SD_Q8_0_QS + i % SD_Q8_0_BLOCK];
     }
-    if (TYPE == T_Q5_0 || TYPE == T_Q5_1) {
-        int bytes = TYPE == T_Q5_0 ? 22 : 24, qh_off = TYPE == T_Q5_0 ? 2 : 4, qs_off = TYPE == T_Q5_0 ? 6 : 8;
-        const uint8_t* b = w + (i / 32) * bytes; int j = i % 32;
-        uint32_t qh = (uint32_t) b[qh_off] | ((uint32_t) b[qh_off + 1] << 8) | ((uint32_t) b[qh_off + 2] << 16) | ((uint32_t) b[qh_off + 3] << 24);
-        int q = b[qs_off + (j & 15)];
-        int x = (j < 16 ? (q & 15) : (q >> 4)) | (((qh >> j) & 1) << 4);
-        return TYPE == T_Q5_0 ? (x - 16) * f16(b) : x * f16(b) + f16(b + 2);
+    else if constexpr (TYPE == SD_Q4_0_ID) {
+        const uint8_t* b = w + (i / SD_Q4_0_BLOCK) * SD_Q4_0_BYTES; int j = i % SD_Q4_0_BLOCK; int q = b[SD_Q4_0_QS + (j & 15)];
+        return ((j < 16 ? (q & 15) : (q >> 4)) - 8) * f16(b + SD_Q4_0_D);
     }
-    if (TYPE == T_Q4_K || TYPE == T_Q5_K) {
-        int bytes = TYPE == T_Q4_K ? 144 : 176;
-        const uint8_t* b = w + (i / 256) * bytes; int e = i % 256;
+    else if constexpr (TYPE == SD_Q4_1_ID) {
+        const uint8_t* b = w + (i / SD_Q4_1_BLOCK) * SD_Q4_1_BYTES; int j = i % SD_Q4_1_BLOCK; int q = b[SD_Q4_1_QS + (j & 15)];
+        return (j < 16 ? (q & 15) : (q >> 4)) * f16(b + SD_Q4_1_D) + f16(b + SD_Q4_1_M);
+    }
+    else if constexpr (TYPE == SD_Q5_0_ID) {
+        const uint8_t* b = w + (i / SD_Q5_0_BLOCK) * SD_Q5_0_BYTES; int j = i % SD_Q5_0_BLOCK;
+        return (q5(b + SD_Q5_0_QH, b + SD_Q5_0_QS, j) - 16) * f16(b + SD_Q5_0_D);
+    }
+    else if constexpr (TYPE == SD_Q5_1_ID) {
+        const uint8_t* b = w + (i / SD_Q5_1_BLOCK) * SD_Q5_1_BYTES; int j = i % SD_Q5_1_BLOCK;
+        return q5(b + SD_Q5_1_QH, b + SD_Q5_1_QS, j) * f16(b + SD_Q5_1_D) + f16(b + SD_Q5_1_M);
+    }
+    else if constexpr (TYPE == SD_Q4_K_ID || TYPE == SD_Q5_K_ID) {
+        constexpr bool k4 = TYPE == SD_Q4_K_ID;
+        constexpr int block = k4 ? SD_Q4_K_BLOCK : SD_Q5_K_BLOCK;
+        const uint8_t* b = w + (i / block) * (k4 ? SD_Q4_K_BYTES : SD_Q5_K_BYTES); int e = i % block;
         int pair = e / 64, within = e % 64, hi = within >= 32, l = within % 32;
         int sc, m;
-        scale_min_k4(2 * pair + hi, b + 4, &sc, &m);
-        const uint8_t* qs = b + (TYPE == T_Q4_K ? 16 : 48) + 32 * pair;
+        scale_min_k4(2 * pair + hi, b + (k4 ? SD_Q4_K_SCALES : SD_Q5_K_SCALES), &sc, &m);
+        const uint8_t* qs = b + (k4 ? SD_Q4_K_QS : SD_Q5_K_QS) + 32 * pair;
         int q = hi ? (qs[l] >> 4) : (qs[l] & 15);
-        if (TYPE == T_Q5_K) q += (b[16 + l] >> (2 * pair + hi)) & 1 ? 16 : 0;
-        return f16(b) * sc * q - f16(b + 2) * m;
+        if constexpr (!k4) q += (b[SD_Q5_K_QH + l] >> (2 * pair + hi)) & 1 ? 16 : 0;
+        return f16(b + (k4 ? SD_Q4_K_D : SD_Q5_K_D)) * sc * q - f16(b + (k4 ? SD_Q4_K_DMIN : SD_Q5_K_DMIN)) * m;
     }
-    if (TYPE == T_Q6_K) {
-        const uint8_t* b = w + (i / 256) * 210; int e = i % 256;
+    else if constexpr (TYPE == SD_Q6_K_ID) {
+        const uint8_t* b = w + (i / SD_Q6_K_BLOCK) * SD_Q6_K_BYTES; int e = i % SD_Q6_K_BLOCK;
         int half = e / 128, r = e % 128, g = r / 32, l = r % 32;
-        const uint8_t* ql = b + 64 * half; const uint8_t* qh = b + 128 + 32 * half; const int8_t* sc = (const int8_t*) (b + 192 + 8 * half);
+        const uint8_t* ql = b + SD_Q6_K_QL + 64 * half; const uint8_t* qh = b + SD_Q6_K_QH + 32 * half;
+        const int8_t* sc = (const int8_t*) (b + SD_Q6_K_SCALES + 8 * half);
         int low = (g & 1) ? ql[l + 32] : ql[l];
         low = g < 2 ? (low & 15) : (low >> 4);
         int q = (low | (((qh[l] >> (2 * g)) & 3) << 4)) - 32;
-        return f16(b + 208) * sc[l / 16 + 2 * g] * q;
+        return f16(b + SD_Q6_K_D) * sc[l / 16 + 2 * g] * q;
     }
-    if (TYPE == T_Q2_K) {
-        const uint8_t* b = w + (i / 256) * 84; int e = i % 256;
+    else if constexpr (TYPE == SD_Q2_K_ID) {
+        const uint8_t* b = w + (i / SD_Q2_K_BLOCK) * SD_Q2_K_BYTES; int e = i % SD_Q2_K_BLOCK;
         int half = e / 128, r = e % 128, j = r / 32, g = (r % 32) / 16, l = r % 16;
-        int sc = b[half * 8 + 2 * j + g];
-        int q = (b[16 + 32 * half + 16 * g + l] >> (2 * j)) & 3;
-        return f16(b + 80) * (sc & 15) * q - f16(b + 82) * (sc >> 4);
+        int sc = b[SD_Q2_K_SCALES + half * 8 + 2 * j + g];
+        int q = (b[SD_Q2_K_QS + 32 * half + 16 * g + l] >> (2 * j)) & 3;
+        return f16(b + SD_Q2_K_D) * (sc & 15) * q - f16(b + SD_Q2_K_DMIN) * (sc >> 4);
     }
-    if (TYPE == T_Q3_K) {
-        const uint8_t* b = w + (i / 256) * 110; int e = i % 256;
+    else if constexpr (TYPE == SD_Q3_K_ID) {
+        const uint8_t* b = w + (i / SD_Q3_K_BLOCK) * SD_Q3_K_BYTES; int e = i % SD_Q3_K_BLOCK;
         int half = e / 128, r = e % 128, j = r / 32, g = (r % 32) / 16, l = r % 16;
         int s = half * 8 + 2 * j + g;
-        int low = s < 8 ? (b[96 + s] & 15) : (b[96 + s - 8] >> 4);
-        int high = (b[96 + 8 + (s & 3)] >> (2 * (s >> 2))) & 3;
+        const uint8_t* scales = b + SD_Q3_K_SCALES;
+        int low = s < 8 ? (scales[s] & 15) : (scales[s - 8] >> 4);
+        int high = (scales[8 + (s & 3)] >> (2 * (s >> 2))) & 3;
         int scale = (low | (high << 4)) - 32;
-        int lo2 = (b[32 + 32 * half + 16 * g + l] >> (2 * j)) & 3;
-        int hm = (b[16 * g + l] >> (4 * half + j)) & 1;
-        return f16(b + 108) * scale * (lo2 - (hm ? 0 : 4));
+        int lo2 = (b[SD_Q3_K_QS + 32 * half + 16 * g + l] >> (2 * j)) & 3;
+        int hm = (b[SD_Q3_K_HMASK + 16 * g + l] >> (4 * half + j)) & 1;
+        return f16(b + SD_Q3_K_D) * scale * (lo2 - (hm ? 0 : 4));
     }
-    return 0.f;
+    else static_assert(always_false<TYPE>::value, "a type in SD_COMPUTE_TYPES has no CUDA decode in deq<TYPE>");
 }
 
 __device__ __forceinline__ float block_sum(float v, float* shared) {
@@ -130,22 +141,11 @@ __device__ void matmul_impl(const uint8_t* w, long rowBytes, const float* x, flo
     }
 }
 
-#define MATMUL(NAME, TYPE) \
+// one entry point per computed type: matmul_f32, matmul_q4_0, ... (the names CudaKernel.MATMUL builds)
+#define MATMUL(TYPE, NAME) \
     extern "C" __global__ void matmul_##NAME(const uint8_t* w, long rowBytes, const float* x, float* y, int in, int out, int T) { \
-        matmul_impl<TYPE>(w, rowBytes, x, y, in, out, T); }
-MATMUL(f32, T_F32)
-MATMUL(f16, T_F16)
-MATMUL(bf16, T_BF16)
-MATMUL(q8_0, T_Q8_0)
-MATMUL(q4_0, T_Q4_0)
-MATMUL(q4_1, T_Q4_1)
-MATMUL(q5_0, T_Q5_0)
-MATMUL(q5_1, T_Q5_1)
-MATMUL(q2_k, T_Q2_K)
-MATMUL(q3_k, T_Q3_K)
-MATMUL(q4_k, T_Q4_K)
-MATMUL(q5_k, T_Q5_K)
-MATMUL(q6_k, T_Q6_K)
+        matmul_impl<SD_##TYPE##_ID>(w, rowBytes, x, y, in, out, T); }
+SD_COMPUTE_TYPES(MATMUL)
 
 // out[t] = embedding row tokens[t] * scale
 template <int TYPE>
@@ -155,22 +155,11 @@ __device__ void embed_impl(const uint8_t* w, long rowBytes, const int* tokens, f
     for (int i = threadIdx.x; i < dim; i += blockDim.x) out[(long) t * dim + i] = deq<TYPE>(wr, i) * scale;
 }
 
-#define EMBED(NAME, TYPE) \
+// one entry point per computed type: embed_f32, embed_q4_0, ... (the names CudaKernel.EMBED builds)
+#define EMBED(TYPE, NAME) \
     extern "C" __global__ void embed_##NAME(const uint8_t* w, long rowBytes, const int* tokens, float* out, int dim, float scale) { \
-        embed_impl<TYPE>(w, rowBytes, tokens, out, dim, scale); }
-EMBED(f32, T_F32)
-EMBED(f16, T_F16)
-EMBED(bf16, T_BF16)
-EMBED(q8_0, T_Q8_0)
-EMBED(q4_0, T_Q4_0)
-EMBED(q4_1, T_Q4_1)
-EMBED(q5_0, T_Q5_0)
-EMBED(q5_1, T_Q5_1)
-EMBED(q2_k, T_Q2_K)
-EMBED(q3_k, T_Q3_K)
-EMBED(q4_k, T_Q4_K)
-EMBED(q5_k, T_Q5_K)
-EMBED(q6_k, T_Q6_K)
+        embed_impl<SD_##TYPE##_ID>(w, rowBytes, tokens, out, dim, scale); }
+SD_COMPUTE_TYPES(EMBED)
 
 // out[t] = x[t] / sqrt(mean(x[t]^2) + eps) * w ; one block per row
 extern "C" __global__ void rmsnorm(const float* x, const float* w, float* out, int n, float eps) {

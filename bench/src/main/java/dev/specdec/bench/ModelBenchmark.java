@@ -136,9 +136,7 @@ public final class ModelBenchmark {
     static String dominantType(ModelWeights w) {
         Map<String, Long> bytes = new LinkedHashMap<>();
         for (var l : w.layers()) {
-            for (var t : new dev.specdec.kernels.Tensor[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
-                if (t != null) bytes.merge(t.type().name(), t.data().byteSize(), Long::sum);
-            }
+            for (var t : l.matrices()) bytes.merge(t.type().name(), t.data().byteSize(), Long::sum);
         }
         return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("?");
     }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
                 EvalLogitsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, InspectCommand.class,
                 SynthCommand.class, RenderTemplateCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = dev.specdec.kernels.Version.CURRENT;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -16,22 +16,24 @@ public final class Q2_K implements TensorFormat {
     public static final Q2_K INSTANCE = new Q2_K();
     private Q2_K() {}
 
-    static final int BLOCK = 256, BYTES = 84;
+    private static final GgmlType T = GgmlType.Q2_K;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int SCALES = T.offset("scales"), QS = T.offset("qs"), D = T.offset("d"), DMIN = T.offset("dmin");
 
-    @Override public GgmlType type() { return GgmlType.Q2_K; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 80), dmin = LE.f16(w, offset + 82);
+            float d = LE.f16(w, offset + D), dmin = LE.f16(w, offset + DMIN);
             int y = dstOff + b, is = 0;
             for (int half = 0; half < 2; half++) {
-                long q = offset + 16 + 32L * half;
+                long q = offset + QS + 32L * half;
                 for (int j = 0; j < 4; j++) {
                     int shift = 2 * j;
                     for (int g = 0; g < 2; g++) {
-                        int sc = LE.u8(w, offset + is++);
+                        int sc = LE.u8(w, offset + SCALES + is++);
                         float dl = d * (sc & 0xF), ml = dmin * (sc >>> 4);
                         for (int l = 0; l < 16; l++) dst[y++] = dl * ((LE.u8(w, q + 16 * g + l) >>> shift) & 3) - ml;
                     }
@@ -51,12 +53,12 @@ public final class Q2_K implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BYTES;
-            float d = LE.f16(w, o + 80), dmin = LE.f16(w, o + 82);
+            float d = LE.f16(w, o + D), dmin = LE.f16(w, o + DMIN);
             for (int s = 0; s < 16; s++) {
                 // sub-block s: half s / 8, shift 2 * (s / 2 % 4), 16-byte group s % 2
-                int sc = LE.u8(w, o + s);
+                int sc = LE.u8(w, o + SCALES + s);
                 FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)), ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
-                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, o + 16 + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * ((s >>> 1) & 3)).reinterpretAsBytes().and((byte) 3);
                 int y = b * BLOCK + 16 * s;
                 ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y);
@@ -73,13 +75,13 @@ public final class Q2_K implements TensorFormat {
         float[] scales = new float[16], mins = new float[16];
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             KScales.scalesAndMins(src, srcOff + b, 16, 16, 3, scales, mins);
-            LE.putF16(dst, dstOff + 80, KScales.max(scales) / 15f);
-            LE.putF16(dst, dstOff + 82, KScales.max(mins) / 15f);
-            float d = LE.f16(dst, dstOff + 80), dmin = LE.f16(dst, dstOff + 82);
+            LE.putF16(dst, dstOff + D, KScales.max(scales) / 15f);
+            LE.putF16(dst, dstOff + DMIN, KScales.max(mins) / 15f);
+            float d = LE.f16(dst, dstOff + D), dmin = LE.f16(dst, dstOff + DMIN);
             int[] q = new int[256];
             for (int s = 0; s < 16; s++) {
                 int ls = KScales.level(scales[s], d, 15), lm = KScales.level(mins[s], dmin, 15);
-                LE.put8(dst, dstOff + s, ls | (lm << 4));
+                LE.put8(dst, dstOff + SCALES + s, ls | (lm << 4));
                 for (int l = 0; l < 16; l++) {
                     q[16 * s + l] = KScales.level(src[srcOff + b + 16 * s + l] + dmin * lm, d * ls, 3);
                 }
@@ -88,7 +90,7 @@ public final class Q2_K implements TensorFormat {
                 for (int m = 0; m < 32; m++) {
                     int v = 0;
                     for (int j = 0; j < 4; j++) v |= q[128 * half + 32 * j + m] << (2 * j);
-                    LE.put8(dst, dstOff + 16 + 32L * half + m, v);
+                    LE.put8(dst, dstOff + QS + 32L * half + m, v);
                 }
             }
         }

@@ -18,9 +18,11 @@ public final class Q3_K implements TensorFormat {
     public static final Q3_K INSTANCE = new Q3_K();
     private Q3_K() {}
 
-    static final int BLOCK = 256, BYTES = 110;
+    private static final GgmlType T = GgmlType.Q3_K;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int HMASK = T.offset("hmask"), QS = T.offset("qs"), SCALES = T.offset("scales"), D = T.offset("d");
 
-    @Override public GgmlType type() { return GgmlType.Q3_K; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
@@ -40,7 +42,7 @@ public final class Q3_K implements TensorFormat {
 
     /** The signed scale of sub-block s (0..15) of the block at {@code offset}, byte by byte: the scalar reference. */
     static int scale(MemorySegment w, long offset, int s) {
-        long sc = offset + 96;
+        long sc = offset + SCALES;
         int low = s < 8 ? LE.u8(w, sc + s) & 0xF : LE.u8(w, sc + s - 8) >>> 4;
         int high = (LE.u8(w, sc + 8 + (s & 3)) >>> (2 * (s >>> 2))) & 3;
         return (low | (high << 4)) - 32;
@@ -48,17 +50,17 @@ public final class Q3_K implements TensorFormat {
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 108);
+            float d = LE.f16(w, offset + D);
             int y = dstOff + b, is = 0;
             for (int half = 0; half < 2; half++) {
-                long q = offset + 32 + 32L * half;
+                long q = offset + QS + 32L * half;
                 for (int j = 0; j < 4; j++) {
                     int shift = 2 * j, m = 1 << (4 * half + j);
                     for (int g = 0; g < 2; g++) {
                         float dl = d * scale(w, offset, is++);
                         for (int l = 0; l < 16; l++) {
                             int lo = (LE.u8(w, q + 16 * g + l) >>> shift) & 3;
-                            int hi = (LE.u8(w, offset + 16 * g + l) & m) != 0 ? 0 : 4;
+                            int hi = (LE.u8(w, offset + HMASK + 16 * g + l) & m) != 0 ? 0 : 4;
                             dst[y++] = dl * (lo - hi);
                         }
                     }
@@ -76,16 +78,16 @@ public final class Q3_K implements TensorFormat {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 96);
-            float d = LE.f16(w, o + 108);
-            int sh = LE.i32(w, o + 104);
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + SCALES);
+            float d = LE.f16(w, o + D);
+            int sh = LE.i32(w, o + SCALES + 8);
             for (int s = 0; s < 16; s++) {
                 // sub-block s: half s / 8, bit pair j = s / 2 % 4 (hmask bit 4 * half + j), 16-byte group s % 2
                 int j = (s >>> 1) & 3, bit = 4 * (s >>> 3) + j;
                 FloatVector dl = FloatVector.broadcast(F, d * scale(sl, sh, s));
-                ByteVector lo = ByteVector.fromMemorySegment(Vectors.B128, w, o + 32 + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                ByteVector lo = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3);
-                ByteVector hb = ByteVector.fromMemorySegment(Vectors.B128, w, o + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                ByteVector hb = ByteVector.fromMemorySegment(Vectors.B128, w, o + HMASK + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, bit).reinterpretAsBytes().and((byte) 1)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes();
                 ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
@@ -109,8 +111,8 @@ public final class Q3_K implements TensorFormat {
                 for (int l = 0; l < 16; l++) amax = Math.max(amax, Math.abs(src[srcOff + b + 16 * s + l]));
                 scales[s] = amax / 4f;
             }
-            LE.putF16(dst, dstOff + 108, KScales.max(scales) / 31f);
-            float d = LE.f16(dst, dstOff + 108);
+            LE.putF16(dst, dstOff + D, KScales.max(scales) / 31f);
+            float d = LE.f16(dst, dstOff + D);
             byte[] packed = new byte[12];
             for (int s = 0; s < 16; s++) {
                 int ls = KScales.level(scales[s], d, 31);
@@ -123,7 +125,7 @@ public final class Q3_K implements TensorFormat {
                     q[16 * s + l] = unit > 0f ? Math.max(-4, Math.min(3, Math.round(x / unit))) : 0;
                 }
             }
-            for (int j = 0; j < 12; j++) LE.put8(dst, dstOff + 96 + j, packed[j]);
+            for (int j = 0; j < 12; j++) LE.put8(dst, dstOff + SCALES + j, packed[j]);
             for (int m = 0; m < 32; m++) {
                 int hmask = 0;
                 for (int half = 0; half < 2; half++) {
@@ -133,9 +135,9 @@ public final class Q3_K implements TensorFormat {
                         v |= ((qi + 4) & 3) << (2 * j);
                         if (qi >= 0) hmask |= 1 << (4 * half + j);
                     }
-                    LE.put8(dst, dstOff + 32 + 32L * half + m, v);
+                    LE.put8(dst, dstOff + QS + 32L * half + m, v);
                 }
-                LE.put8(dst, dstOff + m, hmask);
+                LE.put8(dst, dstOff + HMASK + m, hmask);
             }
         }
     }

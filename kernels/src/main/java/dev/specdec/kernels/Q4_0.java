@@ -15,26 +15,28 @@ public final class Q4_0 implements TensorFormat {
     public static final Q4_0 INSTANCE = new Q4_0();
     private Q4_0() {}
 
-    static final int BLOCK = 32, BYTES = 18;
+    private static final GgmlType T = GgmlType.Q4_0;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int D = T.offset("d"), QS = T.offset("qs");
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
 
     @Override public boolean fusedDot() { return true; }
 
-    @Override public GgmlType type() { return GgmlType.Q4_0; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) {
         long off = (index / BLOCK) * BYTES;
         int j = (int) (index % BLOCK);
-        int q = LE.u8(w, off + 2 + (j & 15));
+        int q = LE.u8(w, off + QS + (j & 15));
         int nib = j < 16 ? q & 15 : q >>> 4;
-        return (nib - 8) * LE.f16(w, off);
+        return (nib - 8) * LE.f16(w, off + D);
     }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset);
+            float d = LE.f16(w, offset + D);
             for (int j = 0; j < 16; j++) {
-                int q = LE.u8(w, offset + 2 + j);
+                int q = LE.u8(w, offset + QS + j);
                 dst[dstOff + b + j] = ((q & 15) - 8) * d;
                 dst[dstOff + b + j + 16] = ((q >>> 4) - 8) * d;
             }
@@ -51,8 +53,8 @@ public final class Q4_0 implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
-            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             for (int h = 0; h < 2; h++) {
                 // h = 0: low nibbles (values 0-15); h = 1: high nibbles (values 16-31)
                 ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
@@ -84,8 +86,8 @@ public final class Q4_0 implements TensorFormat {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         long end = offset + (long) (n / BLOCK) * BYTES;
         for (long o = offset; o < end; o += BYTES, i += BLOCK) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
-            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 15).sub((byte) 8);
             ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
             if (L == 16) {
@@ -124,11 +126,11 @@ public final class Q4_0 implements TensorFormat {
             }
             float d = max / -8f;
             float id = d != 0f ? 1f / d : 0f;
-            LE.putF16(dst, dstOff, d);
+            LE.putF16(dst, dstOff + D, d);
             for (int j = 0; j < 16; j++) {
                 int q0 = Math.min(15, (int) (src[srcOff + b + j] * id + 8.5f));
                 int q1 = Math.min(15, (int) (src[srcOff + b + 16 + j] * id + 8.5f));
-                LE.put8(dst, dstOff + 2 + j, q0 | (q1 << 4));
+                LE.put8(dst, dstOff + QS + j, q0 | (q1 << 4));
             }
         }
     }

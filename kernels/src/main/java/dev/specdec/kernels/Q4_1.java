@@ -14,17 +14,19 @@ public final class Q4_1 implements TensorFormat {
     public static final Q4_1 INSTANCE = new Q4_1();
     private Q4_1() {}
 
-    static final int BLOCK = 32, BYTES = 20;
+    private static final GgmlType T = GgmlType.Q4_1;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int D = T.offset("d"), M = T.offset("m"), QS = T.offset("qs");
 
-    @Override public GgmlType type() { return GgmlType.Q4_1; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset), m = LE.f16(w, offset + 2);
+            float d = LE.f16(w, offset + D), m = LE.f16(w, offset + M);
             for (int j = 0; j < 16; j++) {
-                int q = LE.u8(w, offset + 4 + j);
+                int q = LE.u8(w, offset + QS + j);
                 dst[dstOff + b + j] = (q & 15) * d + m;
                 dst[dstOff + b + j + 16] = (q >>> 4) * d + m;
             }
@@ -38,8 +40,8 @@ public final class Q4_1 implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o)), m = FloatVector.broadcast(F, LE.f16(w, o + 2));
-            ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + 4, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D)), m = FloatVector.broadcast(F, LE.f16(w, o + M));
+            ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             for (int h = 0; h < 2; h++) {
                 // h = 0: low nibbles (values 0-15); h = 1: high nibbles (values 16-31)
                 ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15);
@@ -60,12 +62,12 @@ public final class Q4_1 implements TensorFormat {
             for (int j = 0; j < BLOCK; j++) { float v = src[srcOff + b + j]; min = Math.min(min, v); max = Math.max(max, v); }
             float d = (max - min) / 15f;
             float id = d != 0f ? 1f / d : 0f;
-            LE.putF16(dst, dstOff, d);
-            LE.putF16(dst, dstOff + 2, min);
+            LE.putF16(dst, dstOff + D, d);
+            LE.putF16(dst, dstOff + M, min);
             for (int j = 0; j < 16; j++) {
                 int q0 = Math.min(15, (int) ((src[srcOff + b + j] - min) * id + 0.5f));
                 int q1 = Math.min(15, (int) ((src[srcOff + b + 16 + j] - min) * id + 0.5f));
-                LE.put8(dst, dstOff + 4 + j, q0 | (q1 << 4));
+                LE.put8(dst, dstOff + QS + j, q0 | (q1 << 4));
             }
         }
     }

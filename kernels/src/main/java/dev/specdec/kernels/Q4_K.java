@@ -16,7 +16,9 @@ public final class Q4_K implements TensorFormat {
     public static final Q4_K INSTANCE = new Q4_K();
     private Q4_K() {}
 
-    static final int BLOCK = 256, BYTES = 144;
+    private static final GgmlType T = GgmlType.Q4_K;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int D = T.offset("d"), DMIN = T.offset("dmin"), SCALES = T.offset("scales"), QS = T.offset("qs");
 
     /**
      * At 4 float lanes (128-bit vectors) a single row goes through the batched path instead: the
@@ -25,15 +27,15 @@ public final class Q4_K implements TensorFormat {
      */
     @Override public boolean fusedDot() { return Vectors.F.length() > 4; }
 
-    @Override public GgmlType type() { return GgmlType.Q4_K; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long q = offset + 16, sl = LE.i64(w, offset + 4);
-            int sh = LE.i32(w, offset + 12);
+            float d = LE.f16(w, offset + D), dmin = LE.f16(w, offset + DMIN);
+            long q = offset + QS, sl = LE.i64(w, offset + SCALES);
+            int sh = LE.i32(w, offset + SCALES + 8);
             int y = dstOff + b;
             for (int j = 0; j < 8; j += 2, q += 32) {
                 float d1 = d * KScales.scale(sl, sh, j), m1 = dmin * KScales.min(sl, sh, j);
@@ -54,13 +56,13 @@ public final class Q4_K implements TensorFormat {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 4);
-            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
-            int sh = LE.i32(w, o + 12);
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + SCALES);
+            float d = LE.f16(w, o + D), dmin = LE.f16(w, o + DMIN);
+            int sh = LE.i32(w, o + SCALES + 8);
             for (int g = 0; g < 8; g++) {
                 // sub-block g: the low (g even) or high (g odd) nibbles of the 32-byte group g / 2
                 FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
-                long q = o + 16 + 32L * (g >>> 1);
+                long q = o + QS + 32L * (g >>> 1);
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, q, ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, q + 16, ByteOrder.LITTLE_ENDIAN)
@@ -94,12 +96,12 @@ public final class Q4_K implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 4);
-            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
-            int sh = LE.i32(w, o + 12);
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + SCALES);
+            float d = LE.f16(w, o + D), dmin = LE.f16(w, o + DMIN);
+            int sh = LE.i32(w, o + SCALES + 8);
             for (int g = 0; g < 8; g++) {
                 FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
-                long q = o + 16 + 32L * (g >>> 1);
+                long q = o + QS + 32L * (g >>> 1);
                 int i = xOff + b * BLOCK + 32 * g;
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, q, ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
@@ -139,20 +141,20 @@ public final class Q4_K implements TensorFormat {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             KScales.scalesAndMins(src, srcOff + b, 8, 32, 15, scales, mins);
             float d = KScales.max(scales) / 63f, dmin = KScales.max(mins) / 63f;
-            LE.putF16(dst, dstOff, d);
-            LE.putF16(dst, dstOff + 2, dmin);
-            d = LE.f16(dst, dstOff);
-            dmin = LE.f16(dst, dstOff + 2);
+            LE.putF16(dst, dstOff + D, d);
+            LE.putF16(dst, dstOff + DMIN, dmin);
+            d = LE.f16(dst, dstOff + D);
+            dmin = LE.f16(dst, dstOff + DMIN);
             for (int s = 0; s < 8; s++) {
                 ls[s] = KScales.level(scales[s], d, 63);
                 lm[s] = KScales.level(mins[s], dmin, 63);
             }
-            KScales.pack(ls, lm, dst, dstOff + 4);
+            KScales.pack(ls, lm, dst, dstOff + SCALES);
             for (int j = 0; j < 8; j += 2) {
                 for (int l = 0; l < 32; l++) {
                     int lo = quant(src[srcOff + b + j * 32 + l], d * ls[j], dmin * lm[j]);
                     int hi = quant(src[srcOff + b + (j + 1) * 32 + l], d * ls[j + 1], dmin * lm[j + 1]);
-                    LE.put8(dst, dstOff + 16 + (j / 2) * 32 + l, lo | (hi << 4));
+                    LE.put8(dst, dstOff + QS + (j / 2) * 32 + l, lo | (hi << 4));
                 }
             }
         }

@@ -15,18 +15,20 @@ public final class Q5_0 implements TensorFormat {
     public static final Q5_0 INSTANCE = new Q5_0();
     private Q5_0() {}
 
-    static final int BLOCK = 32, BYTES = 22;
+    private static final GgmlType T = GgmlType.Q5_0;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int D = T.offset("d"), QH = T.offset("qh"), QS = T.offset("qs");
 
-    @Override public GgmlType type() { return GgmlType.Q5_0; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset);
-            int qh = LE.i32(w, offset + 2);
+            float d = LE.f16(w, offset + D);
+            int qh = LE.i32(w, offset + QH);
             for (int j = 0; j < 16; j++) {
-                int q = LE.u8(w, offset + 6 + j);
+                int q = LE.u8(w, offset + QS + j);
                 int x0 = (q & 15) | (((qh >>> j) << 4) & 0x10);
                 int x1 = (q >>> 4) | ((qh >>> (j + 12)) & 0x10);
                 dst[dstOff + b + j] = (x0 - 16) * d;
@@ -45,9 +47,9 @@ public final class Q5_0 implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
-            int qh = LE.i32(w, o + 2);
-            ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + 6, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
+            int qh = LE.i32(w, o + QH);
+            ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             for (int h = 0; h < 2; h++) {
                 // h = 0: low nibbles and qh bits 0-15 (values 0-15); h = 1: high nibbles and bits 16-31
                 ByteVector fifth = ((ByteVector) IntVector.broadcast(IntVector.SPECIES_128, qh >>> (16 * h)).reinterpretAsBytes())
@@ -74,16 +76,16 @@ public final class Q5_0 implements TensorFormat {
             }
             float d = max / -16f;
             float id = d != 0f ? 1f / d : 0f;
-            LE.putF16(dst, dstOff, d);
+            LE.putF16(dst, dstOff + D, d);
             int qh = 0;
             for (int j = 0; j < 16; j++) {
                 int q0 = Math.min(31, (int) (src[srcOff + b + j] * id + 16.5f));
                 int q1 = Math.min(31, (int) (src[srcOff + b + 16 + j] * id + 16.5f));
-                LE.put8(dst, dstOff + 6 + j, (q0 & 15) | ((q1 & 15) << 4));
+                LE.put8(dst, dstOff + QS + j, (q0 & 15) | ((q1 & 15) << 4));
                 qh |= ((q0 & 0x10) >>> 4) << j;
                 qh |= ((q1 & 0x10) >>> 4) << (j + 16);
             }
-            LE.put32(dst, dstOff + 2, qh);
+            LE.put32(dst, dstOff + QH, qh);
         }
     }
 }

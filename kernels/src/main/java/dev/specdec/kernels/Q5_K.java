@@ -16,17 +16,19 @@ public final class Q5_K implements TensorFormat {
     public static final Q5_K INSTANCE = new Q5_K();
     private Q5_K() {}
 
-    static final int BLOCK = 256, BYTES = 176;
+    private static final GgmlType T = GgmlType.Q5_K;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int D = T.offset("d"), DMIN = T.offset("dmin"), SCALES = T.offset("scales"), QH = T.offset("qh"), QS = T.offset("qs");
 
-    @Override public GgmlType type() { return GgmlType.Q5_K; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset), dmin = LE.f16(w, offset + 2);
-            long qh = offset + 16, ql = offset + 48, sl = LE.i64(w, offset + 4);
-            int sh = LE.i32(w, offset + 12);
+            float d = LE.f16(w, offset + D), dmin = LE.f16(w, offset + DMIN);
+            long qh = offset + QH, ql = offset + QS, sl = LE.i64(w, offset + SCALES);
+            int sh = LE.i32(w, offset + SCALES + 8);
             int y = dstOff + b;
             int u1 = 1, u2 = 2;
             for (int j = 0; j < 8; j += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
@@ -51,20 +53,20 @@ public final class Q5_K implements TensorFormat {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
-            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + 4);
-            float d = LE.f16(w, o), dmin = LE.f16(w, o + 2);
-            int sh = LE.i32(w, o + 12);
+            long o = offset + (long) b * BYTES, sl = LE.i64(w, o + SCALES);
+            float d = LE.f16(w, o + D), dmin = LE.f16(w, o + DMIN);
+            int sh = LE.i32(w, o + SCALES + 8);
             for (int g = 0; g < 8; g++) {
                 FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
-                long ql = o + 48 + 32L * (g >>> 1);
+                long ql = o + QS + 32L * (g >>> 1);
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15)
-                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + 16, ByteOrder.LITTLE_ENDIAN)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + QH, ByteOrder.LITTLE_ENDIAN)
                                 .reinterpretAsShorts().lanewise(VectorOperators.LSHR, g).reinterpretAsBytes().and((byte) 1)
                                 .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes());
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15)
-                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + 32, ByteOrder.LITTLE_ENDIAN)
+                        .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + QH + 16, ByteOrder.LITTLE_ENDIAN)
                                 .reinterpretAsShorts().lanewise(VectorOperators.LSHR, g).reinterpretAsBytes().and((byte) 1)
                                 .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes());
                 int y = b * BLOCK + 32 * g;
@@ -89,25 +91,25 @@ public final class Q5_K implements TensorFormat {
         int[] ls = new int[8], lm = new int[8];
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             KScales.scalesAndMins(src, srcOff + b, 8, 32, 31, scales, mins);
-            LE.putF16(dst, dstOff, KScales.max(scales) / 63f);
-            LE.putF16(dst, dstOff + 2, KScales.max(mins) / 63f);
-            float d = LE.f16(dst, dstOff), dmin = LE.f16(dst, dstOff + 2);
+            LE.putF16(dst, dstOff + D, KScales.max(scales) / 63f);
+            LE.putF16(dst, dstOff + DMIN, KScales.max(mins) / 63f);
+            float d = LE.f16(dst, dstOff + D), dmin = LE.f16(dst, dstOff + DMIN);
             for (int s = 0; s < 8; s++) {
                 ls[s] = KScales.level(scales[s], d, 63);
                 lm[s] = KScales.level(mins[s], dmin, 63);
             }
-            KScales.pack(ls, lm, dst, dstOff + 4);
+            KScales.pack(ls, lm, dst, dstOff + SCALES);
             int[] qh = new int[32];
             for (int j = 0; j < 8; j += 2) {
                 for (int l = 0; l < 32; l++) {
                     int lo = KScales.level(src[srcOff + b + j * 32 + l] + dmin * lm[j], d * ls[j], 31);
                     int hi = KScales.level(src[srcOff + b + (j + 1) * 32 + l] + dmin * lm[j + 1], d * ls[j + 1], 31);
-                    LE.put8(dst, dstOff + 48 + (j / 2) * 32 + l, (lo & 0xF) | ((hi & 0xF) << 4));
+                    LE.put8(dst, dstOff + QS + (j / 2) * 32 + l, (lo & 0xF) | ((hi & 0xF) << 4));
                     if (lo >= 16) qh[l] |= 1 << j;
                     if (hi >= 16) qh[l] |= 1 << (j + 1);
                 }
             }
-            for (int l = 0; l < 32; l++) LE.put8(dst, dstOff + 16 + l, qh[l]);
+            for (int l = 0; l < 32; l++) LE.put8(dst, dstOff + QH + l, qh[l]);
         }
     }
 }

@@ -16,19 +16,21 @@ public final class Q6_K implements TensorFormat {
     public static final Q6_K INSTANCE = new Q6_K();
     private Q6_K() {}
 
-    static final int BLOCK = 256, BYTES = 210;
+    private static final GgmlType T = GgmlType.Q6_K;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int QL = T.offset("ql"), QH = T.offset("qh"), SCALES = T.offset("scales"), D = T.offset("d");
 
     @Override public boolean fusedDot() { return true; }
 
-    @Override public GgmlType type() { return GgmlType.Q6_K; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset + 208);
+            float d = LE.f16(w, offset + D);
             for (int half = 0; half < 2; half++) {
-                long ql = offset + 64L * half, qh = offset + 128 + 32L * half, sc = offset + 192 + 8L * half;
+                long ql = offset + QL + 64L * half, qh = offset + QH + 32L * half, sc = offset + SCALES + 8L * half;
                 int y = dstOff + b + 128 * half;
                 for (int l = 0; l < 32; l++) {
                     int is = l / 16;
@@ -57,14 +59,14 @@ public final class Q6_K implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BYTES;
-            float d = LE.f16(w, o + 208);
+            float d = LE.f16(w, o + D);
             for (int k = 0; k < 8; k++) {
                 // 32 values 32k..32k+31 of the block: half h = k / 4, group g = k % 4 of that half;
                 // low 4 bits: nibble g / 2 of ql[32 (g % 2) + l], high 2 bits: bits 2g, 2g + 1 of qh[l]
                 int h = k >>> 2, g = k & 3;
-                FloatVector sa = FloatVector.broadcast(F, d * LE.s8(w, o + 192 + 8L * h + 2 * g));
-                FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + 193 + 8L * h + 2 * g));
-                long ql = o + 64L * h + 32L * (g & 1), qh = o + 128 + 32L * h;
+                FloatVector sa = FloatVector.broadcast(F, d * LE.s8(w, o + SCALES + 8L * h + 2 * g));
+                FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + SCALES + 1 + 8L * h + 2 * g));
+                long ql = o + QL + 64L * h + 32L * (g & 1), qh = o + QH + 32L * h;
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh, ByteOrder.LITTLE_ENDIAN)
@@ -106,14 +108,14 @@ public final class Q6_K implements TensorFormat {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BYTES;
-            float d = LE.f16(w, o + 208);
+            float d = LE.f16(w, o + D);
             for (int k = 0; k < 8; k++) {
                 // 32 values 32k..32k+31 of the block: half h = k / 4, group g = k % 4 of that half;
                 // low 4 bits: nibble g / 2 of ql[32 (g % 2) + l], high 2 bits: bits 2g, 2g + 1 of qh[l]
                 int h = k >>> 2, g = k & 3;
-                FloatVector sa = FloatVector.broadcast(F, d * LE.s8(w, o + 192 + 8L * h + 2 * g));
-                FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + 193 + 8L * h + 2 * g));
-                long ql = o + 64L * h + 32L * (g & 1), qh = o + 128 + 32L * h;
+                FloatVector sa = FloatVector.broadcast(F, d * LE.s8(w, o + SCALES + 8L * h + 2 * g));
+                FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + SCALES + 1 + 8L * h + 2 * g));
+                long ql = o + QL + 64L * h + 32L * (g & 1), qh = o + QH + 32L * h;
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
                         .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh, ByteOrder.LITTLE_ENDIAN)
@@ -167,11 +169,11 @@ public final class Q6_K implements TensorFormat {
                 scales[s] = amax / 31f;
                 maxScale = Math.max(maxScale, scales[s]);
             }
-            LE.putF16(dst, dstOff + 208, maxScale / 127f);
-            float d = LE.f16(dst, dstOff + 208);
+            LE.putF16(dst, dstOff + D, maxScale / 127f);
+            float d = LE.f16(dst, dstOff + D);
             for (int s = 0; s < 16; s++) {
                 sc[s] = d > 0f ? Math.min(127, Math.round(scales[s] / d)) : 0;
-                LE.put8(dst, dstOff + 192 + s, sc[s]);
+                LE.put8(dst, dstOff + SCALES + s, sc[s]);
                 float unit = d * sc[s];
                 for (int l = 0; l < 16; l++) {
                     float v = src[srcOff + b + 16 * s + l];
@@ -183,9 +185,9 @@ public final class Q6_K implements TensorFormat {
                 for (int l = 0; l < 32; l++) {
                     int base = 128 * half + l;
                     int l0 = q[base], l1 = q[base + 32], l2 = q[base + 64], l3 = q[base + 96];
-                    LE.put8(dst, dstOff + 64L * half + l, (l0 & 0xF) | ((l2 & 0xF) << 4));
-                    LE.put8(dst, dstOff + 64L * half + l + 32, (l1 & 0xF) | ((l3 & 0xF) << 4));
-                    LE.put8(dst, dstOff + 128 + 32L * half + l, (l0 >>> 4) | ((l1 >>> 4) << 2) | ((l2 >>> 4) << 4) | ((l3 >>> 4) << 6));
+                    LE.put8(dst, dstOff + QL + 64L * half + l, (l0 & 0xF) | ((l2 & 0xF) << 4));
+                    LE.put8(dst, dstOff + QL + 64L * half + l + 32, (l1 & 0xF) | ((l3 & 0xF) << 4));
+                    LE.put8(dst, dstOff + QH + 32L * half + l, (l0 >>> 4) | ((l1 >>> 4) << 2) | ((l2 >>> 4) << 4) | ((l3 >>> 4) << 6));
                 }
             }
         }

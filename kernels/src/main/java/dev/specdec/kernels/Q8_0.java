@@ -14,22 +14,24 @@ public final class Q8_0 implements TensorFormat {
     public static final Q8_0 INSTANCE = new Q8_0();
     private Q8_0() {}
 
-    static final int BLOCK = 32, BYTES = 34;
+    private static final GgmlType T = GgmlType.Q8_0;
+    static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
+    private static final int D = T.offset("d"), QS = T.offset("qs");
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
 
     @Override public boolean fusedDot() { return true; }
 
-    @Override public GgmlType type() { return GgmlType.Q8_0; }
+    @Override public GgmlType type() { return T; }
 
     @Override public float getFloat(MemorySegment w, long index) {
         long off = (index / BLOCK) * BYTES;
-        return LE.f16(w, off) * LE.s8(w, off + 2 + index % BLOCK);
+        return LE.f16(w, off + D) * LE.s8(w, off + QS + index % BLOCK);
     }
 
     @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
-            float d = LE.f16(w, offset);
-            for (int j = 0; j < BLOCK; j++) dst[dstOff + b + j] = LE.s8(w, offset + 2 + j) * d;
+            float d = LE.f16(w, offset + D);
+            for (int j = 0; j < BLOCK; j++) dst[dstOff + b + j] = LE.s8(w, offset + QS + j) * d;
         }
     }
 
@@ -40,9 +42,9 @@ public final class Q8_0 implements TensorFormat {
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
             for (int h = 0; h < 2; h++) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, o + 2 + 16L * h, ByteOrder.LITTLE_ENDIAN);
+                ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS + 16L * h, ByteOrder.LITTLE_ENDIAN);
                 int y = j * BLOCK + 16 * h;
                 ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y);
                 if (L <= 8) ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 8);
@@ -71,9 +73,9 @@ public final class Q8_0 implements TensorFormat {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         long end = offset + (long) (n / BLOCK) * BYTES;
         for (long o = offset; o < end; o += BYTES, i += BLOCK) {
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
-            ByteVector p = ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q = ByteVector.fromMemorySegment(B, w, o + 18, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
+            ByteVector p = ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS + 16, ByteOrder.LITTLE_ENDIAN);
             if (L == 16) {
                 a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
                 a1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a1);
@@ -114,9 +116,9 @@ public final class Q8_0 implements TensorFormat {
         for (int j = 0; j < blocks; j++) {
             long o = offset + (long) j * BYTES;
             int i = j * BLOCK;
-            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o));
-            FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            FloatVector u = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + 18, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
+            FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            FloatVector u = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + QS + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
             a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
             c0 = v.fma(FloatVector.fromArray(F, x, x1 + i), c0);
             a1 = u.fma(FloatVector.fromArray(F, x, x0 + i + 16), a1);
@@ -142,8 +144,8 @@ public final class Q8_0 implements TensorFormat {
             for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[srcOff + b + j]));
             float d = amax / 127f;
             float id = d != 0f ? 1f / d : 0f;
-            LE.putF16(dst, dstOff, d);
-            for (int j = 0; j < BLOCK; j++) LE.put8(dst, dstOff + 2 + j, Math.round(src[srcOff + b + j] * id));
+            LE.putF16(dst, dstOff + D, d);
+            for (int j = 0; j < BLOCK; j++) LE.put8(dst, dstOff + QS + j, Math.round(src[srcOff + b + j] * id));
         }
     }
 }

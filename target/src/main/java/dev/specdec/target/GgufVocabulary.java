@@ -52,11 +52,22 @@ public final class GgufVocabulary {
         boolean addSpace = f.getBool("tokenizer.ggml.add_space_prefix", kind == Vocabulary.Kind.SPM);
         try {
             return new Vocabulary(kind, f.getString("tokenizer.ggml.pre", null), text, scores, types, merges,
-                    bos, eos, unk, eot, addBos, addSpace, f.getString("general.name", null))
+                    bos, eos, unk, eot, addBos, addSpace, isPhi3Vocabulary(f))
                     .withChatTemplate(f.getString("tokenizer.chat_template", null));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(f.path(), -1, "metadata 'tokenizer.ggml.pre'", e.getMessage());
         }
+    }
+
+    /**
+     * Whether whitespace after special tokens is stripped the Phi-3 way. llama.cpp decides this by
+     * the model's name ({@code general.name} containing "phi-3" or "phi3"), not by its architecture,
+     * and the reference tokenizations follow it, so this does too: a tokenizer rule, not an
+     * architecture fact (a Phi-3 vocabulary also travels in vocabulary-only and draft files).
+     */
+    private static boolean isPhi3Vocabulary(GgufFile f) {
+        String name = f.getString("general.name", "").toLowerCase(java.util.Locale.ROOT);
+        return name.contains("phi-3") || name.contains("phi3");
     }
 
     /** A token id key; out-of-range ids fall back to the default, as llama.cpp does. */

@@ -3,9 +3,8 @@ package dev.specdec.target;
 import dev.specdec.kernels.F16Format;
 
 /**
- * Keys and values of every layer for positions [0, length). Rolling back is a length change: rows
- * past the length are never read, and the next forward overwrites them, so a truncated cache is
- * indistinguishable from one that never saw the rolled-back tokens.
+ * Keys and values of every layer, position by position, on the CPU. How many positions are valid
+ * (and rolling back) is {@link KvState}'s: rows past its length are never read.
  */
 public final class KvCache {
     /** Element type of the cache: F32 is exact; F16 halves the memory (values rounded to half). */
@@ -15,7 +14,6 @@ public final class KvCache {
     private final int capacity, kvDim;
     private final float[][] k32, v32;     // [layer][position * kvDim + i]
     private final short[][] k16, v16;
-    private int length;
 
     public KvCache(Type type, int layers, int capacity, int kvDim) {
         this.type = type;
@@ -43,15 +41,7 @@ public final class KvCache {
 
     public Type type() { return type; }
     public int capacity() { return capacity; }
-    public int length() { return length; }
     public int kvDim() { return kvDim; }
-
-    void setLength(int n) { this.length = n; }
-
-    public void truncate(int n) {
-        if (n < 0 || n > length) throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + n);
-        length = n;
-    }
 
     /** Stores key and value rows for {@code pos} in {@code layer}. */
     void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {

@@ -1,7 +1,6 @@
 package dev.specdec.target;
 
 import dev.specdec.kernels.LE;
-import dev.specdec.kernels.Rope;
 import dev.specdec.kernels.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -78,12 +77,14 @@ public final class Llama2cCheckpoint {
             Tensor output = shared ? embd : next(seg, off, "output.weight", dim, vocab, all);
             List<LayerWeights> blocks = new ArrayList<>();
             for (int l = 0; l < layers; l++) {
-                blocks.add(new LayerWeights(attNorm[l], wq[l], wk[l], wv[l], null, null, null, null, wo[l], null,
-                        ffnNorm[l], w1[l], w3[l], w2[l], null));
+                blocks.add(new LayerWeights(attNorm[l], new LayerWeights.Attention.Separate<>(wq[l], wk[l], wv[l]),
+                        new LayerWeights.Bias.None<>(), wo[l], ffnNorm[l], new LayerWeights.Ffn.Gated<>(w1[l], w3[l]), w2[l],
+                        new LayerWeights.PostNorms.None<>()));
             }
+            ArchitectureProfile llama = Architecture.LLAMA.profile();   // llama2.c checkpoints are LLaMA models
             ModelConfig config = new ModelConfig(Architecture.LLAMA, dim, layers, heads, kvHeads, headSize, hidden, vocab, seqLen,
-                    1e-5f, 10000.0, headSize, Rope.Layout.NORMAL, 1f, false, 0f, 0f, 0, false,
-                    (float) (1.0 / Math.sqrt(headSize)), false);
+                    1e-5f, 10000.0, headSize, llama.ropeLayout(), 1f, llama.activation(), 0f, 0f, 0, false,
+                    llama.queryScale().scale(dim, heads, headSize, layers));
             if (options.checkTensors()) TensorCheck.scan(file, seg, all, options.threads());
             Tokenizer tok = options.tokenizer() != null ? readTokenizer(options.tokenizer(), vocab) : null;
             return new ModelWeights(file, config, tok, embd, List.copyOf(blocks), outNorm, output, null, null, arena);
@@ -127,6 +128,6 @@ public final class Llama2cCheckpoint {
             // llama2.c writes pieces with a plain space; SentencePiece marks it with U+2581
             text[i] = types[i] == Vocabulary.NORMAL ? s.replace(' ', '\u2581') : s;
         }
-        return new Vocabulary(Vocabulary.Kind.SPM, "default", text, scores, types, List.of(), 1, 2, 0, -1, true, true, null);
+        return new Vocabulary(Vocabulary.Kind.SPM, "default", text, scores, types, List.of(), 1, 2, 0, -1, true, true, false);
     }
 }

@@ -1,7 +1,6 @@
 package dev.specdec.target;
 
 import dev.specdec.kernels.GgmlType;
-import dev.specdec.kernels.Rope;
 import dev.specdec.kernels.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -58,9 +57,10 @@ public final class ModelLoader {
         if (archName == null) throw new ModelFormatException(f.path(), -1, "metadata 'general.architecture'", "missing: is this a vocabulary-only file?");
         Architecture arch = Architecture.byName(archName);
         if (arch == null) {
-            throw new ModelFormatException(f.path(), -1, "metadata 'general.architecture'", "unsupported architecture '" + archName
-                    + "' (supported: " + Arrays.stream(Architecture.values()).map(Architecture::ggufName).toList() + ")");
+            throw new ModelFormatException(f.path(), -1, "metadata 'general.architecture'", "expected one of the supported architectures ("
+                    + Architecture.supportedNames() + "), found '" + archName + "'");
         }
+        ArchitectureProfile a = arch.profile();
         String p = archName + ".";
         int dim = positive(f, p + "embedding_length", f.requireInt(p + "embedding_length"));
         int layers = positive(f, p + "block_count", f.requireInt(p + "block_count"));
@@ -98,43 +98,38 @@ public final class ModelLoader {
             default -> throw new ModelFormatException(f.path(), -1, "metadata '" + p + "rope.scaling.type'",
                     "RoPE scaling '" + scaling + "' is not supported (supported: none, linear, rope_freqs factors)");
         }
-        boolean gemma = arch == Architecture.GEMMA || arch == Architecture.GEMMA2;
-        boolean gemma2 = arch == Architecture.GEMMA2;
-        float queryScale = (float) (1.0 / Math.sqrt(headDim));
-        if (gemma2 && layers == 46) queryScale = (float) (1.0 / Math.sqrt((double) dim / heads)); // the 27B model
-        int window = 0;
-        if (gemma2) window = f.getInt(p + "attention.sliding_window", 4096);
-        if (arch == Architecture.PHI3) window = f.getInt(p + "attention.sliding_window", 0);
+        int window = a.slidingWindow() ? f.getInt(p + "attention.sliding_window", a.windowDefault()) : 0;
         ModelConfig config = new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocab, ctx, eps,
-                ropeBase, ropeDims, arch == Architecture.LLAMA ? Rope.Layout.NORMAL : Rope.Layout.NEOX,
-                gemma ? (float) Math.sqrt(dim) : 1f, gemma,
-                gemma2 ? (float) f.getDouble(p + "attn_logit_softcapping", 50.0) : 0f,
-                gemma2 ? (float) f.getDouble(p + "final_logit_softcapping", 30.0) : 0f,
-                window, gemma2, queryScale, gemma2);
+                ropeBase, ropeDims, a.ropeLayout(),
+                a.embeddingsScaled() ? (float) Math.sqrt(dim) : 1f, a.activation(),
+                a.attnSoftCap() > 0f ? (float) f.getDouble(p + "attn_logit_softcapping", a.attnSoftCap()) : 0f,
+                a.finalSoftCap() > 0f ? (float) f.getDouble(p + "final_logit_softcapping", a.finalSoftCap()) : 0f,
+                window, a.windowOnEvenLayers(), a.queryScale().scale(dim, heads, headDim, layers));
 
         Shapes s = new Shapes(f);
         List<LayerWeights> blocks = new ArrayList<>(layers);
         int qDim = config.qDim(), kvDim = config.kvDim();
         for (int l = 0; l < layers; l++) {
             String b = "blk." + l + ".";
-            boolean fusedQkv = f.tensor(b + "attn_qkv.weight") != null;
-            boolean fusedUp = f.tensor(b + "ffn_gate.weight") == null;
-            blocks.add(new LayerWeights(
-                    s.vector(b + "attn_norm.weight", dim),
-                    fusedQkv ? null : s.matrix(b + "attn_q.weight", dim, qDim),
-                    fusedQkv ? null : s.matrix(b + "attn_k.weight", dim, kvDim),
-                    fusedQkv ? null : s.matrix(b + "attn_v.weight", dim, kvDim),
-                    fusedQkv ? s.matrix(b + "attn_qkv.weight", dim, qDim + 2 * kvDim) : null,
-                    s.optionalVector(b + "attn_q.bias", qDim),
-                    s.optionalVector(b + "attn_k.bias", kvDim),
-                    s.optionalVector(b + "attn_v.bias", kvDim),
-                    s.matrix(b + "attn_output.weight", qDim, dim),
-                    gemma2 ? s.vector(b + "post_attention_norm.weight", dim) : null,
-                    s.vector(b + "ffn_norm.weight", dim),
-                    fusedUp ? null : s.matrix(b + "ffn_gate.weight", dim, ffn),
-                    s.matrix(b + "ffn_up.weight", dim, fusedUp ? 2 * ffn : ffn),
-                    s.matrix(b + "ffn_down.weight", ffn, dim),
-                    gemma2 ? s.vector(b + "post_ffw_norm.weight", dim) : null));
+            float[] attnNorm = s.vector(b + "attn_norm.weight", dim);
+            LayerWeights.Attention<Tensor> attention = a.fusedQkv()
+                    ? new LayerWeights.Attention.Fused<>(s.matrix(b + "attn_qkv.weight", dim, qDim + 2 * kvDim))
+                    : new LayerWeights.Attention.Separate<>(s.matrix(b + "attn_q.weight", dim, qDim),
+                            s.matrix(b + "attn_k.weight", dim, kvDim), s.matrix(b + "attn_v.weight", dim, kvDim));
+            // biases: required where the architecture has them, taken when present elsewhere (as llama.cpp does)
+            LayerWeights.Bias<float[]> bias = a.qkvBias() || f.tensor(b + "attn_q.bias") != null
+                    ? new LayerWeights.Bias.Qkv<>(s.vector(b + "attn_q.bias", qDim), s.vector(b + "attn_k.bias", kvDim),
+                            s.vector(b + "attn_v.bias", kvDim))
+                    : new LayerWeights.Bias.None<>();
+            Tensor wo = s.matrix(b + "attn_output.weight", qDim, dim);
+            LayerWeights.PostNorms<float[]> postNorms = a.postNorms()
+                    ? new LayerWeights.PostNorms.Rms<>(s.vector(b + "post_attention_norm.weight", dim), s.vector(b + "post_ffw_norm.weight", dim))
+                    : new LayerWeights.PostNorms.None<>();
+            float[] ffnNorm = s.vector(b + "ffn_norm.weight", dim);
+            LayerWeights.Ffn<Tensor> ffnWeights = a.fusedGateUp()
+                    ? new LayerWeights.Ffn.FusedGateUp<>(s.matrix(b + "ffn_up.weight", dim, 2 * ffn))
+                    : new LayerWeights.Ffn.Gated<>(s.matrix(b + "ffn_gate.weight", dim, ffn), s.matrix(b + "ffn_up.weight", dim, ffn));
+            blocks.add(new LayerWeights(attnNorm, attention, bias, wo, ffnNorm, ffnWeights, s.matrix(b + "ffn_down.weight", ffn, dim), postNorms));
         }
         float[] outNorm = s.vector("output_norm.weight", dim);
         Tensor output = f.tensor("output.weight") != null ? s.matrix("output.weight", dim, vocab) : embd;

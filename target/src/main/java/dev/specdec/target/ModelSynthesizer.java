@@ -120,36 +120,36 @@ public final class ModelSynthesizer {
         w.put(a + ".rope.freq_base", GgufValue.f32(10000f));
         w.put(a + ".attention.key_length", GgufValue.u32(headDim));
         w.put(a + ".attention.value_length", GgufValue.u32(headDim));
-        if (arch == Architecture.GEMMA2) {
-            w.put(a + ".attention.sliding_window", GgufValue.u32(4096));
-            w.put(a + ".attn_logit_softcapping", GgufValue.f32(50f));
-            w.put(a + ".final_logit_softcapping", GgufValue.f32(30f));
+        ArchitectureProfile profile = arch.profile();
+        // the architecture's own keys at their defaults; a window of 0 (unlimited) is written as the whole context
+        if (profile.slidingWindow()) {
+            w.put(a + ".attention.sliding_window", GgufValue.u32(profile.windowDefault() > 0 ? profile.windowDefault() : shape.context));
         }
-        if (arch == Architecture.PHI3) w.put(a + ".attention.sliding_window", GgufValue.u32(shape.context));
+        if (profile.attnSoftCap() > 0f) w.put(a + ".attn_logit_softcapping", GgufValue.f32(profile.attnSoftCap()));
+        if (profile.finalSoftCap() > 0f) w.put(a + ".final_logit_softcapping", GgufValue.f32(profile.finalSoftCap()));
         w.putAll(tokenizer);
         int dim = shape.dim, q = shape.heads * headDim, kv = shape.kvHeads * headDim, ffn = shape.ffn;
-        boolean tied = arch == Architecture.GEMMA || arch == Architecture.GEMMA2;
         GgmlType embType = dim % type.blockSize() == 0 ? type : GgmlType.F32;
         w.addTensor("token_embd.weight", embType, new long[] {dim, vocab}, gaussian(seed, "token_embd.weight", dim, 1.0));
         for (int l = 0; l < shape.layers; l++) {
             String b = "blk." + l + ".";
             w.addTensor(b + "attn_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "attn_norm.weight"));
-            if (arch == Architecture.PHI3) {
+            if (profile.fusedQkv()) {
                 w.addTensor(b + "attn_qkv.weight", type, new long[] {dim, q + 2 * kv}, gaussian(seed, b + "attn_qkv.weight", dim, 1));
             } else {
                 w.addTensor(b + "attn_q.weight", type, new long[] {dim, q}, gaussian(seed, b + "attn_q.weight", dim, 1));
                 w.addTensor(b + "attn_k.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_k.weight", dim, 1));
                 w.addTensor(b + "attn_v.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_v.weight", dim, 1));
             }
-            if (arch == Architecture.QWEN2) {
+            if (profile.qkvBias()) {
                 w.addTensor(b + "attn_q.bias", GgmlType.F32, new long[] {q}, gaussian(seed, b + "attn_q.bias", 25, 1));
                 w.addTensor(b + "attn_k.bias", GgmlType.F32, new long[] {kv}, gaussian(seed, b + "attn_k.bias", 25, 1));
                 w.addTensor(b + "attn_v.bias", GgmlType.F32, new long[] {kv}, gaussian(seed, b + "attn_v.bias", 25, 1));
             }
             w.addTensor(b + "attn_output.weight", type, new long[] {q, dim}, gaussian(seed, b + "attn_output.weight", q, l < shallow ? 1 : deepScale));
-            if (arch == Architecture.GEMMA2) w.addTensor(b + "post_attention_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_attention_norm.weight"));
+            if (profile.postNorms()) w.addTensor(b + "post_attention_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_attention_norm.weight"));
             w.addTensor(b + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "ffn_norm.weight"));
-            if (arch == Architecture.PHI3) {
+            if (profile.fusedGateUp()) {
                 w.addTensor(b + "ffn_up.weight", type, new long[] {dim, 2 * ffn}, gaussian(seed, b + "ffn_up.weight", dim, 1));
             } else {
                 w.addTensor(b + "ffn_gate.weight", type, new long[] {dim, ffn}, gaussian(seed, b + "ffn_gate.weight", dim, 1));
@@ -157,11 +157,11 @@ public final class ModelSynthesizer {
             }
             GgmlType downType = ffn % type.blockSize() == 0 ? type : GgmlType.F32;
             w.addTensor(b + "ffn_down.weight", downType, new long[] {ffn, dim}, gaussian(seed, b + "ffn_down.weight", ffn, l < shallow ? 1 : deepScale));
-            if (arch == Architecture.GEMMA2) w.addTensor(b + "post_ffw_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_ffw_norm.weight"));
+            if (profile.postNorms()) w.addTensor(b + "post_ffw_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_ffw_norm.weight"));
         }
         w.addTensor("output_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, "output_norm.weight"));
         // logits with a spread like a trained model's (std ~3), so sampling is not uniform noise
-        if (!tied) w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(seed, "output.weight", dim, 3.0));
+        if (!profile.tiedOutput()) w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(seed, "output.weight", dim, 3.0));
         return w;
     }
 

@@ -66,9 +66,7 @@ public record ModelWeights(
         long b = tokenEmbedding.data().byteSize();
         if (output != tokenEmbedding) b += output.data().byteSize();
         for (LayerWeights l : layers) {
-            for (Tensor t : new Tensor[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
-                if (t != null) b += t.data().byteSize();
-            }
+            for (Tensor t : l.matrices()) b += t.data().byteSize();
         }
         return b;
     }

@@ -4,6 +4,7 @@ import dev.specdec.kernels.ComputePool;
 import dev.specdec.kernels.Matmul;
 import dev.specdec.kernels.Ops;
 import dev.specdec.kernels.Rope;
+import dev.specdec.kernels.Tensor;
 
 /**
  * The forward pass of every supported architecture, batched over T tokens, reading top to bottom
@@ -15,8 +16,6 @@ import dev.specdec.kernels.Rope;
  * that row's inputs and the cache, never on how many rows share the pass.
  */
 public final class Transformer implements LanguageModel {
-    /** Rows per internal pass; longer inputs (prompts) are processed in chunks of this many. */
-    public static final int MAX_BATCH = 64;
     private static final int LOGIT_ROWS = 8;
 
     private final ModelWeights w;
@@ -24,8 +23,8 @@ public final class Transformer implements LanguageModel {
     private final ComputePool pool;
     private final boolean ownsPool;
     private final KvCache cache;
+    private final KvState kv;
     private final Rope rope;
-    private final int context;
 
     // activations, T rows each, row-major
     private final float[] x, xb, q, k, v, qkv, att, ao, gate, up, gateUp, down;
@@ -39,23 +38,22 @@ public final class Transformer implements LanguageModel {
         this.c = weights.config();
         this.pool = pool;
         this.ownsPool = ownsPool;
-        if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
-        this.context = contextLength;
+        this.kv = new KvState(contextLength, c.vocabSize());
         this.cache = new KvCache(kvType, c.layers(), contextLength, c.kvDim());
         this.rope = weights.rope(contextLength);
-        int B = MAX_BATCH;
+        int B = MAX_ROWS_PER_PASS;
         x = new float[B * c.dim()];
         xb = new float[B * c.dim()];
         q = new float[B * c.qDim()];
         k = new float[B * c.kvDim()];
         v = new float[B * c.kvDim()];
-        boolean fusedQkv = weights.layers().getFirst().wqkv() != null;
+        boolean fusedQkv = weights.layers().getFirst().attention() instanceof LayerWeights.Attention.Fused;
         qkv = fusedQkv ? new float[B * (c.qDim() + 2 * c.kvDim())] : null;
         att = new float[B * c.qDim()];
         ao = new float[B * c.dim()];
         gate = new float[B * c.ffn()];
         up = new float[B * c.ffn()];
-        boolean fusedGateUp = weights.layers().getFirst().wGate() == null;
+        boolean fusedGateUp = weights.layers().getFirst().ffn() instanceof LayerWeights.Ffn.FusedGateUp;
         gateUp = fusedGateUp ? new float[B * 2 * c.ffn()] : null;
         down = new float[B * c.dim()];
         logitBuf = new float[LOGIT_ROWS * c.vocabSize()];
@@ -79,31 +77,17 @@ public final class Transformer implements LanguageModel {
     @Override public ModelConfig config() { return c; }
     @Override public int vocabularySize() { return c.vocabSize(); }
     @Override public Tokenizer tokenizer() { return w.tokenizer(); }
-    @Override public int contextLength() { return context; }
-    @Override public int cachedLength() { return cache.length(); }
-    @Override public void truncate(int length) { cache.truncate(length); }
+    @Override public int contextLength() { return kv.capacity(); }
+    @Override public int cachedLength() { return kv.length(); }
+    @Override public void truncate(int length) { kv.truncate(length); }
     public ModelWeights weights() { return w; }
     public KvCache cache() { return cache; }
 
     @Override
     public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
-        if (position != cache.length()) {
-            throw new IllegalArgumentException("forward at position " + position + " but the cache holds " + cache.length()
-                    + " tokens; truncate first");
-        }
-        if (count < 0 || count > tokens.length) throw new IllegalArgumentException("count " + count + " out of range");
-        if ((long) position + count > context) {
-            throw new IllegalArgumentException("context is full: " + position + " + " + count + " tokens exceed the context length " + context);
-        }
-        for (int i = 0; i < count; i++) {
-            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " out of range [0, " + c.vocabSize() + ")");
-            }
-        }
-        if (cachedTokens == null) cachedTokens = new int[context];
-        System.arraycopy(tokens, 0, cachedTokens, position, count);
-        for (int start = 0; start < count; start += MAX_BATCH) {
-            int n = Math.min(MAX_BATCH, count - start);
+        kv.begin(tokens, count, position);
+        for (int start = 0; start < count; start += MAX_ROWS_PER_PASS) {
+            int n = Math.min(MAX_ROWS_PER_PASS, count - start);
             pass(tokens, start, n, position + start, logitsOut);
         }
     }
@@ -119,53 +103,66 @@ public final class Transformer implements LanguageModel {
             LayerWeights L = w.layers().get(l);
             // attention
             for (int t = 0; t < T; t++) Ops.rmsNorm(xb, t * dim, x, t * dim, L.attnNorm(), dim, c.rmsEps());
-            if (L.wqkv() != null) {
-                Matmul.matmul(pool, L.wqkv(), xb, qkv, T);
-                int stride = qDim + 2 * kvDim;
-                for (int t = 0; t < T; t++) {
-                    System.arraycopy(qkv, t * stride, q, t * qDim, qDim);
-                    System.arraycopy(qkv, t * stride + qDim, k, t * kvDim, kvDim);
-                    System.arraycopy(qkv, t * stride + qDim + kvDim, v, t * kvDim, kvDim);
+            switch (L.attention()) {
+                case LayerWeights.Attention.Separate<Tensor>(Tensor wq, Tensor wk, Tensor wv) -> {
+                    Matmul.matmul(pool, wq, xb, q, T);
+                    Matmul.matmul(pool, wk, xb, k, T);
+                    Matmul.matmul(pool, wv, xb, v, T);
                 }
-            } else {
-                Matmul.matmul(pool, L.wq(), xb, q, T);
-                Matmul.matmul(pool, L.wk(), xb, k, T);
-                Matmul.matmul(pool, L.wv(), xb, v, T);
+                case LayerWeights.Attention.Fused<Tensor>(Tensor wqkv) -> {
+                    Matmul.matmul(pool, wqkv, xb, qkv, T);
+                    int stride = qDim + 2 * kvDim;
+                    for (int t = 0; t < T; t++) {
+                        System.arraycopy(qkv, t * stride, q, t * qDim, qDim);
+                        System.arraycopy(qkv, t * stride + qDim, k, t * kvDim, kvDim);
+                        System.arraycopy(qkv, t * stride + qDim + kvDim, v, t * kvDim, kvDim);
+                    }
+                }
             }
             for (int t = 0; t < T; t++) {
-                if (L.bq() != null) Ops.add(q, t * qDim, L.bq(), 0, qDim);
-                if (L.bk() != null) Ops.add(k, t * kvDim, L.bk(), 0, kvDim);
-                if (L.bv() != null) Ops.add(v, t * kvDim, L.bv(), 0, kvDim);
+                if (L.bias() instanceof LayerWeights.Bias.Qkv<float[]>(float[] bq, float[] bk, float[] bv)) {
+                    Ops.add(q, t * qDim, bq, 0, qDim);
+                    Ops.add(k, t * kvDim, bk, 0, kvDim);
+                    Ops.add(v, t * kvDim, bv, 0, kvDim);
+                }
                 rope.apply(q, t * qDim, c.heads(), c.headDim(), pos + t);
                 rope.apply(k, t * kvDim, c.kvHeads(), c.headDim(), pos + t);
                 cache.store(l, pos + t, k, t * kvDim, v, t * kvDim);
             }
             attention(l, T, pos);
             Matmul.matmul(pool, L.wo(), att, ao, T);
+            LayerWeights.PostNorms<float[]> post = L.postNorms();
             for (int t = 0; t < T; t++) {
-                if (L.postAttnNorm() != null) Ops.rmsNorm(ao, t * dim, ao, t * dim, L.postAttnNorm(), dim, c.rmsEps());
+                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(float[] attnOut, _)) {
+                    Ops.rmsNorm(ao, t * dim, ao, t * dim, attnOut, dim, c.rmsEps());
+                }
                 Ops.add(x, t * dim, ao, t * dim, dim);
             }
             // feed-forward
             for (int t = 0; t < T; t++) Ops.rmsNorm(xb, t * dim, x, t * dim, L.ffnNorm(), dim, c.rmsEps());
-            if (L.wGate() == null) {
-                Matmul.matmul(pool, L.wUp(), xb, gateUp, T);
-                for (int t = 0; t < T; t++) {
-                    System.arraycopy(gateUp, t * 2 * ffn, gate, t * ffn, ffn);
-                    System.arraycopy(gateUp, t * 2 * ffn + ffn, up, t * ffn, ffn);
+            switch (L.ffn()) {
+                case LayerWeights.Ffn.Gated<Tensor>(Tensor wGate, Tensor wUp) -> {
+                    Matmul.matmul(pool, wGate, xb, gate, T);
+                    Matmul.matmul(pool, wUp, xb, up, T);
                 }
-            } else {
-                Matmul.matmul(pool, L.wGate(), xb, gate, T);
-                Matmul.matmul(pool, L.wUp(), xb, up, T);
+                case LayerWeights.Ffn.FusedGateUp<Tensor>(Tensor wGateUp) -> {
+                    Matmul.matmul(pool, wGateUp, xb, gateUp, T);
+                    for (int t = 0; t < T; t++) {
+                        System.arraycopy(gateUp, t * 2 * ffn, gate, t * ffn, ffn);
+                        System.arraycopy(gateUp, t * 2 * ffn + ffn, up, t * ffn, ffn);
+                    }
+                }
             }
             pool.parallelFor(T * ffn, gateTask);   // element-wise, split across the pool like the matmuls
             Matmul.matmul(pool, L.wDown(), gate, down, T);
             for (int t = 0; t < T; t++) {
-                if (L.postFfnNorm() != null) Ops.rmsNorm(down, t * dim, down, t * dim, L.postFfnNorm(), dim, c.rmsEps());
+                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(_, float[] ffnOut)) {
+                    Ops.rmsNorm(down, t * dim, down, t * dim, ffnOut, dim, c.rmsEps());
+                }
                 Ops.add(x, t * dim, down, t * dim, dim);
             }
         }
-        cache.setLength(pos + T);
+        kv.filledTo(pos + T);
         logits(start, T, logitsOut);
     }
 
@@ -181,8 +178,10 @@ public final class Transformer implements LanguageModel {
     /** act(gate) * up over the T * ffn values of a pass (no lambda: it would allocate per call). */
     private final ComputePool.RangeTask gateTask = new ComputePool.RangeTask() {
         @Override public void run(int from, int to) {
-            if (c.gelu()) Ops.geluMul(gate, from, up, from, to - from);
-            else Ops.siluMul(gate, from, up, from, to - from);
+            switch (c.activation()) {
+                case GELU_TANH -> Ops.geluMul(gate, from, up, from, to - from);
+                case SILU -> Ops.siluMul(gate, from, up, from, to - from);
+            }
         }
     };
 
@@ -235,14 +234,7 @@ public final class Transformer implements LanguageModel {
         }
     }
 
-    /** The tokens behind the KV cache, position by position. */
-    private int[] cachedTokens;
-
-    @Override public int commonPrefix(int[] tokens, int n) {
-        int limit = Math.min(n, cache.length()), i = 0;
-        while (i < limit && cachedTokens[i] == tokens[i]) i++;
-        return i;
-    }
+    @Override public int commonPrefix(int[] tokens, int n) { return kv.commonPrefix(tokens, n); }
 
     @Override public void close() {
         if (ownsPool) pool.close();

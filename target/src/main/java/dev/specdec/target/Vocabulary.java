@@ -42,7 +42,7 @@ public final class Vocabulary implements Tokenizer {
     private String chatTemplate;
 
     Vocabulary(Kind kind, String pre, String[] text, float[] scores, int[] types, List<String> merges,
-               int bos, int eos, int unk, int eot, Boolean addBosFlag, boolean addSpacePrefix, String modelName) {
+               int bos, int eos, int unk, int eot, Boolean addBosFlag, boolean addSpacePrefix, boolean phi3Spacing) {
         this.kind = kind;
         this.text = text;
         this.scores = scores;
@@ -85,7 +85,7 @@ public final class Vocabulary implements Tokenizer {
         }
         sp.sort((a, b) -> Integer.compare(utf8Length(text[b]), utf8Length(text[a])));
         this.specials = sp.stream().mapToInt(Integer::intValue).toArray();
-        if (modelName != null && (modelName.toLowerCase().contains("phi-3") || modelName.toLowerCase().contains("phi3"))) {
+        if (phi3Spacing) {
             // llama.cpp strips whitespace after Phi-3's special tokens, except these
             for (int id : specials) rstrip.set(id);
             Integer s = ids.get("</s>");

@@ -16,13 +16,12 @@ import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 
+import dev.specdec.kernels.GgmlType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -42,7 +41,8 @@ public final class Cuda implements AutoCloseable {
 
     private final CUcontext context;
     private final CUmodule module;
-    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final CUfunction[] functions = new CUfunction[CudaKernel.values().length];
+    private final CUfunction[][] typedFunctions = new CUfunction[CudaKernel.values().length][GgmlType.values().length];
     private final List<CUdeviceptr> allocations = new ArrayList<>();
 
     /** Checks, once, for the kernels, JCuda's native library, a driver and a device. */
@@ -105,12 +105,24 @@ public final class Cuda implements AutoCloseable {
     /** Makes this context current on the calling thread. */
     public void bind() { cuCtxSetCurrent(context); }
 
-    public CUfunction function(String name) {
-        return functions.computeIfAbsent(name, n -> {
-            CUfunction f = new CUfunction();
-            cuModuleGetFunction(f, module, n);
-            return f;
-        });
+    /** The entry point of {@code kernel} (not per type), looked up once. */
+    public CUfunction function(CudaKernel kernel) {
+        CUfunction f = functions[kernel.ordinal()];
+        if (f == null) functions[kernel.ordinal()] = f = lookUp(kernel.symbol());
+        return f;
+    }
+
+    /** The entry point of the per-type {@code kernel} for {@code type}, looked up once. */
+    public CUfunction function(CudaKernel kernel, GgmlType type) {
+        CUfunction f = typedFunctions[kernel.ordinal()][type.ordinal()];
+        if (f == null) typedFunctions[kernel.ordinal()][type.ordinal()] = f = lookUp(kernel.symbol(type));
+        return f;
+    }
+
+    private CUfunction lookUp(String symbol) {
+        CUfunction f = new CUfunction();
+        cuModuleGetFunction(f, module, symbol);
+        return f;
     }
 
     public CUdeviceptr alloc(long bytes) {
@@ -151,8 +163,19 @@ public final class Cuda implements AutoCloseable {
         cuMemcpyDtoD(dst.withByteOffset(4L * dstFloatOff), src.withByteOffset(4L * srcFloatOff), 4L * n);
     }
 
-    /** Launches {@code name} on a grid of {@code blocks} x {@code threads} with the given arguments. */
-    public void launch(String name, int blocks, int threads, int sharedBytes, Object... args) {
+    /** Launches {@code kernel} (not per type) on a grid of {@code blocks} x {@code threads} with the given arguments. */
+    public void launch(CudaKernel kernel, int blocks, int threads, int sharedBytes, Object... args) {
+        kernel.checkArguments(args);
+        launch(function(kernel), blocks, threads, sharedBytes, args);
+    }
+
+    /** Launches the per-type {@code kernel} for {@code type}, as {@link #launch(CudaKernel, int, int, int, Object...)}. */
+    public void launch(CudaKernel kernel, GgmlType type, int blocks, int threads, int sharedBytes, Object... args) {
+        kernel.checkArguments(args);
+        launch(function(kernel, type), blocks, threads, sharedBytes, args);
+    }
+
+    private static void launch(CUfunction function, int blocks, int threads, int sharedBytes, Object... args) {
         Pointer[] ps = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -164,7 +187,7 @@ public final class Cuda implements AutoCloseable {
                 default -> throw new IllegalArgumentException("kernel argument of type " + a.getClass());
             };
         }
-        cuLaunchKernel(function(name), blocks, 1, 1, threads, 1, 1, sharedBytes, null, Pointer.to(ps), null);
+        cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, sharedBytes, null, Pointer.to(ps), null);
     }
 
     public void sync() { cuCtxSynchronize(); }
