@@ -48,8 +48,7 @@ public record ModelWeights(
 
     /** Bytes a CPU session with this context length and KV type allocates (its KV cache and buffers). */
     public long sessionBytes(int contextLength, KvCache.Type kvType) {
-        LayerWeights first = layers.getFirst();
-        return Transformer.sessionBytes(config, contextLength, kvType, first.wqkv() != null, first.wGate() == null);
+        return Transformer.sessionBytes(this, contextLength, kvType);
     }
 
     /** The rotary embedding of a session with this context length. */

@@ -47,13 +47,13 @@ public final class Transformer implements LanguageModel {
         q = new float[B * c.qDim()];
         k = new float[B * c.kvDim()];
         v = new float[B * c.kvDim()];
-        boolean fusedQkv = weights.layers().getFirst().attention() instanceof LayerWeights.Attention.Fused;
+        boolean fusedQkv = fusedQkv(weights);
         qkv = fusedQkv ? new float[B * (c.qDim() + 2 * c.kvDim())] : null;
         att = new float[B * c.qDim()];
         ao = new float[B * c.dim()];
         gate = new float[B * c.ffn()];
         up = new float[B * c.ffn()];
-        boolean fusedGateUp = weights.layers().getFirst().ffn() instanceof LayerWeights.Ffn.FusedGateUp;
+        boolean fusedGateUp = fusedGateUp(weights);
         gateUp = fusedGateUp ? new float[B * 2 * c.ffn()] : null;
         down = new float[B * c.dim()];
         logitBuf = new float[LOGIT_ROWS * c.vocabSize()];
@@ -66,12 +66,22 @@ public final class Transformer implements LanguageModel {
      * Bytes a CPU session of this model allocates: its KV cache and the activation buffers above
      * (an engine reserves them from its memory budget before it builds the session).
      */
-    public static long sessionBytes(ModelConfig c, int contextLength, KvCache.Type kvType, boolean fusedQkv, boolean fusedGateUp) {
-        long rows = MAX_BATCH;
+    public static long sessionBytes(ModelWeights w, int contextLength, KvCache.Type kvType) {
+        ModelConfig c = w.config();
+        boolean fusedQkv = fusedQkv(w), fusedGateUp = fusedGateUp(w);
+        long rows = MAX_ROWS_PER_PASS;
         long floats = rows * (4L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.ffn())
                 + (fusedQkv ? rows * (c.qDim() + 2L * c.kvDim()) : 0) + (fusedGateUp ? rows * 2L * c.ffn() : 0)
                 + (long) LOGIT_ROWS * (c.vocabSize() + c.dim());
         return KvCache.bytes(kvType, c.layers(), contextLength, c.kvDim()) + floats * Float.BYTES + 4L * contextLength;
+    }
+
+    private static boolean fusedQkv(ModelWeights w) {
+        return w.layers().getFirst().attention() instanceof LayerWeights.Attention.Fused;
+    }
+
+    private static boolean fusedGateUp(ModelWeights w) {
+        return w.layers().getFirst().ffn() instanceof LayerWeights.Ffn.FusedGateUp;
     }
 
     @Override public ModelConfig config() { return c; }
