@@ -58,7 +58,8 @@ public final class Engine implements AutoCloseable {
     private final boolean ngram;
     private final Device device, draftDevice;
     private final ComputePool pool;
-    private final ReentrantLock turns = new ReentrantLock(true);   // fair: sessions alternate pass by pass
+    private final PassCombiner combiner = new PassCombiner();       // CPU sessions: their passes batched together
+    private final ReentrantLock turns = new ReentrantLock(true);   // GPU sessions: fair turns, pass by pass
     private final int threads, contextLength, draftContextLength;
     private final KvCache.Type kvType;
     private final SamplingParams sampling;
@@ -193,17 +194,17 @@ public final class Engine implements AutoCloseable {
     public LanguageModel openTargetModel(int contextLength) {
         if (closed) throw new IllegalStateException("the engine is closed");
         if (contextLength < 1) throw new IllegalArgumentException("context length must be >= 1, got " + contextLength);
-        return new TakingTurns(open(target, device, Math.min(contextLength, target.config().contextLength())), turns);
+        return open(target, device, Math.min(contextLength, target.config().contextLength()));
     }
 
     /** The draft model's session, or null without a draft model. */
     LanguageModel openDraft() {
-        return draft == null ? null : new TakingTurns(open(draft, draftDevice, draftContextLength), turns);
+        return draft == null ? null : open(draft, draftDevice, draftContextLength);
     }
 
     private LanguageModel open(ModelWeights w, Device d, int ctx) {
         boolean cuda = d == Device.CUDA || (d == Device.AUTO && Cuda.probe().available());
-        return cuda ? new CudaTransformer(w, ctx) : w.newSession(ctx, pool, kvType);
+        return cuda ? new TakingTurns(new CudaTransformer(w, ctx), turns) : new BatchedModel(w.newSession(ctx, pool, kvType), combiner);
     }
 
     void released(long bytes) {
@@ -249,6 +250,12 @@ public final class Engine implements AutoCloseable {
     public long sessionBytes() { return sessionBytes; }
 
     public long memoryBudget() { return budget.limit(); }
+
+    /**
+     * How the sessions' passes were batched so far: passes run, sequences in them, rows in them
+     * (sequences / passes is the mean number of sessions per pass).
+     */
+    public long[] passCounters() { return combiner.counters(); }
 
     /** Sessions open now. */
     public int openSessions() { return budget.sessions(); }

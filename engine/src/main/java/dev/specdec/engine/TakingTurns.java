@@ -6,11 +6,10 @@ import dev.specdec.target.Tokenizer;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A session's model on the engine's shared compute pool: each forward pass holds the engine's turn
- * lock, so passes of different sessions run one after another (interleaved step by step, fairly)
- * and never share the pool's threads or scratch at once. Everything else (the KV cache, the
- * buffers) is the session's own, so a session's output does not depend on the others. The lock is
- * taken once per pass, not per kernel: uncontended, it costs a compare-and-set.
+ * A session's GPU model: each forward pass holds the engine's turn lock, so passes of different
+ * sessions run one after another (interleaved step by step, fairly). Everything else (the KV
+ * cache, the buffers) is the session's own, so a session's output does not depend on the others.
+ * (CPU sessions are batched instead: {@link BatchedModel}.)
  */
 final class TakingTurns implements LanguageModel {
     private final LanguageModel model;

@@ -99,7 +99,11 @@ class EngineTest {
                     }));
                 }
                 start.countDown();
+                long[] before = e.passCounters();
                 for (int i = 0; i < 8; i++) assertArrayEquals(alone.get(i), futures.get(i).get(120, TimeUnit.SECONDS), "request " + i);
+                long[] after = e.passCounters();
+                // the concurrent sessions' passes were combined: more sequences than passes
+                assertTrue(after[1] - before[1] > after[0] - before[0], "batched: " + java.util.Arrays.toString(after));
             }
             assertEquals(0, e.openSessions());
         }

@@ -13,7 +13,9 @@ import dev.specdec.kernels.Tensor;
  * so decoding allocates nothing per token.
  *
  * <p>Batch invariance: every per-row computation (matmul rows, norms, attention) depends only on
- * that row's inputs and the cache, never on how many rows share the pass.
+ * that row's inputs and the cache, never on how many rows share the pass. That is what lets
+ * {@link #forwardMany} put the rows of several sequences (sessions) in one pass: each row attends
+ * to its own sequence's KV cache, and gets the logits it would get alone.
  */
 public final class Transformer implements LanguageModel {
     private static final int LOGIT_ROWS = 8;
@@ -31,6 +33,10 @@ public final class Transformer implements LanguageModel {
     private final float[] logitBuf;   // [LOGIT_ROWS * vocab]
     private final float[] outRows;    // [LOGIT_ROWS * dim]
     private final int[] rows = new int[LOGIT_ROWS];
+    // where each row of a pass comes from: its sequence (KV cache, rotary table), position, token and logits row
+    private final Transformer[] rowModel = new Transformer[MAX_ROWS_PER_PASS];
+    private final int[] rowPos = new int[MAX_ROWS_PER_PASS], rowToken = new int[MAX_ROWS_PER_PASS];
+    private final float[][] rowLogits = new float[MAX_ROWS_PER_PASS][];
     private final ThreadLocal<float[]> scores;
 
     Transformer(ModelWeights weights, int contextLength, ComputePool pool, boolean ownsPool, KvCache.Type kvType) {
@@ -96,17 +102,73 @@ public final class Transformer implements LanguageModel {
     @Override
     public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
         kv.begin(tokens, count, position);
-        for (int start = 0; start < count; start += MAX_ROWS_PER_PASS) {
-            int n = Math.min(MAX_ROWS_PER_PASS, count - start);
-            pass(tokens, start, n, position + start, logitsOut);
+        int t = 0;
+        for (int i = 0; i < count; i++) {
+            t = addRow(t, this, tokens[i], position + i, logitsOut != null && i < logitsOut.length ? logitsOut[i] : null);
         }
+        if (t > 0) runPass(t);
     }
 
-    /** One batched pass over tokens[start..start+T) at positions pos..pos+T. */
-    private void pass(int[] tokens, int start, int T, int pos, float[][] logitsOut) {
+    /**
+     * Checks a forward of {@code tokens[0..count)} at {@code position} as {@link #forward} would,
+     * without computing it: a caller that gathers several sequences into {@link #forwardMany} finds
+     * a bad one before the pass, without failing the others.
+     */
+    public void check(int[] tokens, int count, int position) {
+        kv.begin(tokens, count, position);
+    }
+
+    /**
+     * {@link #forward} for {@code n} sequences at once: sequence i runs {@code tokens[i][0..counts[i])}
+     * at {@code positions[i]} on {@code models[i]} (its own KV cache), and its rows share passes with the
+     * other sequences' rows, so the weights stream once for all of them. Every model must be a session
+     * of the same weights on the same pool; each gets bitwise the logits {@link #forward} would give it
+     * (the per-row computation does not depend on the other rows). The pass runs on {@code models[0]}'s
+     * buffers.
+     */
+    public static void forwardMany(Transformer[] models, int[][] tokens, int[] counts, int[] positions, float[][][] logitsOut, int n) {
+        if (n == 0) return;
+        Transformer leader = models[0];
+        for (int i = 0; i < n; i++) {
+            if (models[i].w != leader.w || models[i].pool != leader.pool) {
+                throw new IllegalArgumentException("forwardMany: sequence " + i + " is a session of other weights or another pool than sequence 0");
+            }
+            models[i].kv.begin(tokens[i], counts[i], positions[i]);
+        }
+        int t = 0;
+        for (int i = 0; i < n; i++) {
+            float[][] out = logitsOut[i];
+            for (int j = 0; j < counts[i]; j++) {
+                t = leader.addRow(t, models[i], tokens[i][j], positions[i] + j, out != null && j < out.length ? out[j] : null);
+            }
+        }
+        if (t > 0) leader.runPass(t);
+    }
+
+    /** Puts a row in the pass being gathered; runs the pass when it is full. Returns the rows gathered now. */
+    private int addRow(int t, Transformer model, int token, int position, float[] logits) {
+        rowModel[t] = model;
+        rowToken[t] = token;
+        rowPos[t] = position;
+        rowLogits[t] = logits;
+        if (++t < MAX_ROWS_PER_PASS) return t;
+        runPass(t);
+        return 0;
+    }
+
+    private void runPass(int T) {
+        pass(T);
+        // rows of a sequence are in position order: its last row's position ends what its cache holds
+        for (int t = 0; t < T; t++) rowModel[t].kv.filledTo(rowPos[t] + 1);
+        java.util.Arrays.fill(rowModel, 0, T, null);
+        java.util.Arrays.fill(rowLogits, 0, T, null);
+    }
+
+    /** One batched pass over the T rows gathered in rowModel/rowToken/rowPos/rowLogits. */
+    private void pass(int T) {
         final int dim = c.dim(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffn();
         for (int t = 0; t < T; t++) {
-            w.tokenEmbedding().row(tokens[start + t], x, t * dim);
+            w.tokenEmbedding().row(rowToken[t], x, t * dim);
             if (c.embedScale() != 1f) Ops.scale(x, t * dim, dim, c.embedScale());
         }
         for (int l = 0; l < c.layers(); l++) {
@@ -135,11 +197,12 @@ public final class Transformer implements LanguageModel {
                     Ops.add(k, t * kvDim, bk, 0, kvDim);
                     Ops.add(v, t * kvDim, bv, 0, kvDim);
                 }
-                rope.apply(q, t * qDim, c.heads(), c.headDim(), pos + t);
-                rope.apply(k, t * kvDim, c.kvHeads(), c.headDim(), pos + t);
-                cache.store(l, pos + t, k, t * kvDim, v, t * kvDim);
+                Transformer m = rowModel[t];
+                m.rope.apply(q, t * qDim, c.heads(), c.headDim(), rowPos[t]);
+                m.rope.apply(k, t * kvDim, c.kvHeads(), c.headDim(), rowPos[t]);
+                m.cache.store(l, rowPos[t], k, t * kvDim, v, t * kvDim);
             }
-            attention(l, T, pos);
+            attention(l, T);
             Matmul.matmul(pool, L.wo(), att, ao, T);
             LayerWeights.PostNorms<float[]> post = L.postNorms();
             for (int t = 0; t < T; t++) {
@@ -172,14 +235,12 @@ public final class Transformer implements LanguageModel {
                 Ops.add(x, t * dim, down, t * dim, dim);
             }
         }
-        kv.filledTo(pos + T);
-        logits(start, T, logitsOut);
+        logits(T);
     }
 
-    /** Causal attention of T query rows over the cache, split across threads by (row, head). */
-    private void attention(int layer, int T, int pos) {
+    /** Causal attention of T query rows, each over its own sequence's cache, split across threads by (row, head). */
+    private void attention(int layer, int T) {
         attentionTask.layer = layer;
-        attentionTask.pos = pos;
         pool.parallelFor(T * c.heads(), attentionTask);
     }
 
@@ -197,7 +258,7 @@ public final class Transformer implements LanguageModel {
 
     /** The attention work as a reusable task (a capturing lambda would allocate on every call). */
     private final class AttentionTask implements ComputePool.RangeTask {
-        int layer, pos;
+        int layer;
 
         @Override public void run(int from, int to) {
             final int heads = c.heads(), hd = c.headDim(), group = c.heads() / c.kvHeads();
@@ -205,7 +266,12 @@ public final class Transformer implements LanguageModel {
             float[] s = scores.get();
             for (int i = from; i < to; i++) {
                 int t = i / heads, h = i % heads;
-                int p = pos + t;
+                int p = rowPos[t];
+                KvCache cache = rowModel[t].cache;
+                if (s.length <= p) {   // a row of a sequence with a longer context than this one's (once per thread)
+                    s = new float[rowModel[t].contextLength()];
+                    scores.set(s);
+                }
                 int lo = windowed ? Math.max(0, p - c.slidingWindow() + 1) : 0;
                 int qOff = t * c.qDim() + h * hd;
                 int kvOff = (h / group) * hd;
@@ -222,22 +288,21 @@ public final class Transformer implements LanguageModel {
     }
 
     /** Final norm and output projection for the rows that asked for logits, LOGIT_ROWS at a time. */
-    private void logits(int start, int T, float[][] logitsOut) {
-        if (logitsOut == null) return;
+    private void logits(int T) {
         final int dim = c.dim(), vocab = c.vocabSize();
         int t = 0;
         while (t < T) {
             int n = 0;
             for (; t < T && n < LOGIT_ROWS; t++) {
-                if (start + t < logitsOut.length && logitsOut[start + t] != null) {
+                if (rowLogits[t] != null) {
                     Ops.rmsNorm(outRows, n * dim, x, t * dim, w.outputNorm(), dim, c.rmsEps());
-                    rows[n++] = start + t;
+                    rows[n++] = t;
                 }
             }
             if (n == 0) continue;
             Matmul.matmul(pool, w.output(), outRows, logitBuf, n);
             for (int i = 0; i < n; i++) {
-                float[] dst = logitsOut[rows[i]];
+                float[] dst = rowLogits[rows[i]];
                 System.arraycopy(logitBuf, i * vocab, dst, 0, vocab);
                 if (c.finalSoftCap() > 0f) Ops.softCap(dst, 0, vocab, c.finalSoftCap());
             }

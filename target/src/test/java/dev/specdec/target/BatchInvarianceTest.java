@@ -47,6 +47,64 @@ class BatchInvarianceTest {
         }
     }
 
+    /**
+     * Several sequences (sessions) in one multi-sequence pass: each gets bitwise the logits it gets
+     * alone, whatever the others hold, with passes that split a sequence (more than 65 rows in all).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama2-spm-tiny.gguf", "gemma2-spm-tiny.gguf", "phi3-spm-tiny.gguf", "qwen2-bpe-tiny.gguf",
+            "llama2-spm-d256-q4_k_m.gguf"})
+    void sequencesInOneMultiSequencePassGetTheirOwnLogits(String model) {
+        try (ModelWeights w = ModelLoader.load(TestData.model(model)); var pool = new dev.specdec.kernels.ComputePool(2)) {
+            int vocab = w.config().vocabSize(), n = 4;
+            Random r = new Random(model.hashCode() + 1);
+            int[] prefixes = {0, 7, 30, 3}, counts = {1, 5, 40, 33};   // 79 rows: two passes, one sequence split across them
+            int[][] prefix = new int[n][], step = new int[n][];
+            for (int i = 0; i < n; i++) {
+                prefix[i] = r.ints(prefixes[i], 0, vocab).toArray();
+                step[i] = r.ints(counts[i], 0, vocab).toArray();
+            }
+            float[][][] alone = new float[n][][];
+            for (int i = 0; i < n; i++) {
+                try (Transformer m = w.newSession(128, pool)) {
+                    if (prefixes[i] > 0) m.forward(prefix[i], prefixes[i], 0, null);
+                    alone[i] = new float[counts[i]][vocab];
+                    m.forward(step[i], counts[i], prefixes[i], alone[i]);
+                }
+            }
+            Transformer[] ms = new Transformer[n];
+            try {
+                float[][][] together = new float[n][][];
+                int[] positions = new int[n];
+                for (int i = 0; i < n; i++) {
+                    ms[i] = w.newSession(128, pool);
+                    if (prefixes[i] > 0) ms[i].forward(prefix[i], prefixes[i], 0, null);
+                    together[i] = new float[counts[i]][vocab];
+                    together[i][0] = i == 2 ? null : together[i][0];   // a row that asks for no logits
+                    positions[i] = prefixes[i];
+                }
+                Transformer.forwardMany(ms, step, counts, positions, together, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(prefixes[i] + counts[i], ms[i].cachedLength());
+                    for (int j = 0; j < counts[i]; j++) {
+                        if (together[i][j] != null) assertArrayEquals(alone[i][j], together[i][j], 0f, model + " sequence " + i + " row " + j);
+                    }
+                }
+                // and the caches go on as if each had run alone
+                float[][] next = new float[1][vocab], ref = new float[1][vocab];
+                ms[1].forward(new int[] {3}, 1, prefixes[1] + counts[1], next);
+                try (Transformer m = w.newSession(128, pool)) {
+                    m.forward(prefix[1], prefixes[1], 0, null);
+                    m.forward(step[1], counts[1], prefixes[1], null);
+                    m.forward(new int[] {3}, 1, prefixes[1] + counts[1], ref);
+                }
+                assertArrayEquals(ref[0], next[0], 0f);
+            } finally {
+                for (Transformer m : ms) if (m != null) m.close();
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"llama2-spm-tiny.gguf", "gemma2-spm-tiny.gguf", "qwen2-bpe-tiny.gguf"})
     void truncatedCacheEqualsAFreshOne(String model) {

@@ -1,0 +1,156 @@
+package dev.specdec.engine;
+
+import dev.specdec.target.Transformer;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Turns the forward passes that concurrent sessions ask for into multi-sequence passes over the
+ * engine's one compute pool (flat combining): a session queues its request; whichever session
+ * holds the pass lock takes every queued request and runs them as ONE pass per model (weights
+ * streamed once for all sessions; {@link Transformer#forwardMany}), then wakes their sessions.
+ * Sessions that arrive while a pass runs wait for the next, so batches grow with load and a lone
+ * session pays only an uncontended lock. Each row attends to its own session's KV cache and is
+ * computed independently of the others, so every session gets bitwise the output it would get alone.
+ */
+final class PassCombiner {
+    /** One session model's request, owned by it and reused for every pass (no allocation per token). */
+    static final class Pending {
+        final Transformer model;
+        int[] tokens;
+        int count, position;
+        float[][] logits;
+        volatile boolean done;
+        RuntimeException error;
+        Thread waiter;
+
+        Pending(Transformer model) { this.model = model; }
+    }
+
+    private final ReentrantLock passLock = new ReentrantLock();
+    private final Object queueLock = new Object();
+    private Pending[] queue = new Pending[8];
+    private int queued;
+    // the pass being run (only by the lock holder)
+    private Pending[] batch = new Pending[8];
+    private Transformer[] models = new Transformer[8];
+    private int[][] tokens = new int[8][];
+    private int[] counts = new int[8], positions = new int[8];
+    private float[][][] logits = new float[8][][];
+    private long passes, rows, sequences;
+
+    /** Runs {@code p}'s forward, in a pass with whatever else is queued; returns when it is done. */
+    void forward(Pending p) {
+        p.done = false;
+        p.error = null;
+        p.waiter = Thread.currentThread();
+        synchronized (queueLock) {
+            if (queued == queue.length) queue = java.util.Arrays.copyOf(queue, 2 * queued);
+            queue[queued++] = p;
+        }
+        while (!p.done) {
+            if (passLock.tryLock()) {
+                try {
+                    if (!p.done) combine();
+                } finally {
+                    passLock.unlock();
+                }
+                wakeNextCombiner();
+            } else {
+                LockSupport.parkNanos(this, 50_000);   // woken early when the pass that holds it is done
+            }
+        }
+        if (p.error != null) throw p.error;
+    }
+
+    /** A session queued during the pass takes over at once instead of at its next poll. */
+    private void wakeNextCombiner() {
+        Thread next = null;
+        synchronized (queueLock) {
+            if (queued > 0) next = queue[0].waiter;
+        }
+        if (next != null) LockSupport.unpark(next);
+    }
+
+    private void combine() {
+        int n;
+        synchronized (queueLock) {
+            n = queued;
+            if (batch.length < n) batch = new Pending[queue.length];
+            System.arraycopy(queue, 0, batch, 0, n);
+            java.util.Arrays.fill(queue, 0, n, null);
+            queued = 0;
+        }
+        // one multi-sequence pass per set of weights (a target's sessions, a draft's sessions)
+        int left = n;
+        while (left > 0) {
+            dev.specdec.target.ModelWeights w = null;
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                Pending p = batch[i];
+                if (p == null || (w != null && p.model.weights() != w)) continue;
+                w = p.model.weights();
+                batch[i] = null;
+                left--;
+                try {
+                    p.model.check(p.tokens, p.count, p.position);   // a bad request fails alone, not the pass
+                } catch (RuntimeException e) {
+                    finish(p, e);
+                    continue;
+                }
+                grow(m + 1);
+                models[m] = p.model;
+                tokens[m] = p.tokens;
+                counts[m] = p.count;
+                positions[m] = p.position;
+                logits[m] = p.logits;
+                pending[m++] = p;
+            }
+            RuntimeException failure = null;
+            try {
+                Transformer.forwardMany(models, tokens, counts, positions, logits, m);
+                passes++;
+                sequences += m;
+                for (int i = 0; i < m; i++) rows += counts[i];
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            for (int i = 0; i < m; i++) {
+                finish(pending[i], failure);
+                models[i] = null;
+                tokens[i] = null;
+                logits[i] = null;
+                pending[i] = null;
+            }
+        }
+    }
+
+    private Pending[] pending = new Pending[8];
+
+    private void grow(int m) {
+        if (m <= models.length) return;
+        int c = 2 * models.length;
+        models = java.util.Arrays.copyOf(models, c);
+        tokens = java.util.Arrays.copyOf(tokens, c);
+        counts = java.util.Arrays.copyOf(counts, c);
+        positions = java.util.Arrays.copyOf(positions, c);
+        logits = java.util.Arrays.copyOf(logits, c);
+        pending = java.util.Arrays.copyOf(pending, c);
+    }
+
+    private static void finish(Pending p, RuntimeException error) {
+        p.error = error;
+        p.done = true;
+        LockSupport.unpark(p.waiter);
+    }
+
+    /** Passes run, and the sequences and rows they held (sequences / passes = the mean batch). */
+    long[] counters() {
+        passLock.lock();
+        try {
+            return new long[] {passes, sequences, rows};
+        } finally {
+            passLock.unlock();
+        }
+    }
+}
