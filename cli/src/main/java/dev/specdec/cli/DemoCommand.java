@@ -30,17 +30,16 @@ final class DemoCommand implements Callable<Integer> {
     static final double DEEP_SCALE = Double.parseDouble(System.getProperty("specdec.demo.deepScale", "0.01"));
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Option(names = "--target", description = "Target model (default: the cached synthetic target).") Path target;
-    @Option(names = "--draft", description = "Draft model or 'ngram' (default: the cached synthetic draft).") String draft;
+    @Option(names = {"-m", "--model"}, description = "Target model (default: the cached synthetic target).") Path target;
+    @Option(names = "--target", hidden = true, description = "Old spelling of --model.") void oldTarget(Path p) { target = p; }
     @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time, in a small village by the sea,", description = "Prompt (default: ${DEFAULT-VALUE}).") String prompt;
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "64", description = "Tokens per run (default: ${DEFAULT-VALUE}).") int n;
-    // 4: measured best with 3 and 5 for the demo pair on 2-core CPUs (README, the demo section)
-    @Option(names = "-k", defaultValue = "4", description = "Draft tokens per step (default: ${DEFAULT-VALUE}).") int k;
-    @Option(names = "--policy", defaultValue = "fixed", description = "fixed, heuristic, confidence, adaptive (default: ${DEFAULT-VALUE}).") String policy;
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).") float temperature;
     @Option(names = "--reps", defaultValue = "2", description = "Interleaved repetitions of each mode (default: ${DEFAULT-VALUE}).") int reps;
     @Option(names = "--cache-dir", description = "Where the synthetic pair is kept (default: ~/.cache/specdec/demo).") Path cacheDir;
     @Mixin ModelOptions mo;
+    // --draft (default here: the cached synthetic draft), -k, --policy, --draft-mode: the same flags as generate's
+    @Mixin DraftOptions dro;
 
     /** One synthetic model, with a progress bar: the 1B target takes minutes on a small machine. */
     private static void synthesize(PrintWriter err, String phase, ModelSynthesizer.Shape shape, Path file, ModelSynthesizer.Options o)
@@ -54,13 +53,13 @@ final class DemoCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         mo.check();
-        DraftOptions.checkKAndPolicy(spec, k, policy);
+        DraftOptions.checkKAndPolicy(spec, dro.k, dro.policy);
         Usage.require(spec, n >= 1, "-n must be >= 1, got " + n);
         Usage.require(spec, reps >= 1, "--reps must be >= 1, got " + reps);
         Usage.require(spec, temperature >= 0, "--temperature must be >= 0, got " + temperature);
         boolean synthetic = target == null;
-        Usage.require(spec, !synthetic || draft == null || draft.equals("ngram"), "--draft needs --target (or neither)");
-        Usage.require(spec, !(target != null && draft == null), "--target needs --draft FILE or --draft ngram");
+        Usage.require(spec, !synthetic || dro.draft == null || dro.draft.equals("ngram"), "--draft needs --model (or neither)");
+        Usage.require(spec, !(target != null && dro.draft == null), "--model needs --draft FILE or --draft ngram");
         if (synthetic) {
             Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "specdec", "demo");
             Files.createDirectories(dir);
@@ -79,18 +78,16 @@ final class DemoCommand implements Callable<Integer> {
                 var ds = new ModelSynthesizer.Shape("1b-2layer", shape.dim(), 2, shape.heads(), shape.kvHeads(), shape.ffn(), shape.vocab(), shape.context());
                 synthesize(err, "synthesizing the draft", ds, d, pair);
             }
-            if (draft == null) draft = d.toString();
+            if (dro.draft == null) dro.draft = d.toString();
         }
         SamplingParams sp = SamplingParams.temperature(temperature, 1234);
-        Engine.Builder b = mo.engine(target).sampling(sp);
-        if (draft.equals("ngram")) b.ngram();
-        else b.draft(Path.of(draft));
-        Speculation spec = new Speculation(Speculation.Draft.DEFAULT, k, policy, false);
+        Engine.Builder b = dro.applyTo(mo.engine(target)).sampling(sp);
+        Speculation spec = dro.speculation();
         try (Engine engine = b.build(); Session session = engine.newSession()) {
             if (engine.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary; use a GGUF target");
-            String draftName = draft.equals("ngram") ? "ngram" : Path.of(draft).getFileName().toString();
+            String draftName = dro.draftFile() != null ? dro.draftFile().getFileName().toString() : "ngram";
             err.printf("target %s, draft %s, %d threads, prompt %d tokens, %d new tokens, %s, %s k=%d%s%n", target.getFileName(), draftName,
-                    engine.threads(), engine.encode(prompt).length, n, temperature == 0 ? "greedy" : "temperature " + temperature, policy, k,
+                    engine.threads(), engine.encode(prompt).length, n, temperature == 0 ? "greedy" : "temperature " + temperature, dro.policy, dro.k,
                     synthetic ? "  [RANDOM WEIGHTS: meaningless text, real speed]" : "");
             Request plainReq = Request.text(prompt).maxTokens(n).ignoreEndOfGeneration().speculation(Speculation.OFF).build();
             Request specReq = Request.text(prompt).maxTokens(n).ignoreEndOfGeneration().speculation(spec).build();
@@ -114,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("| mode | tokens/s | speedup | acceptance | mean accepted | tokens/target call |");
             out.println("|---|---|---|---|---|---|");
             out.printf("| plain | %.2f | 1.00x | - | - | %.2f |%n", plainTps, plainStats.tokensPerTargetCall());
-            out.printf("| speculative (%s, %s k=%d) | %.2f | %.2fx | %.1f%% | %.2f | %.2f |%n", draftName, policy, k, specTps, specTps / plainTps,
+            out.printf("| speculative (%s, %s k=%d) | %.2f | %.2fx | %.1f%% | %.2f | %.2f |%n", draftName, dro.policy, dro.k, specTps, specTps / plainTps,
                     100 * specStats.acceptanceRate(), specStats.meanAcceptedLength(), specStats.tokensPerTargetCall());
             out.println();
             if (temperature == 0) {

@@ -30,9 +30,10 @@ final class SweepCommand implements Callable<Integer> {
             "acceptance_by_position.png", "accepted_length_histogram.png", "latency_cdf.png");
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Option(names = "--target", required = true, description = "Target model.") Path target;
+    @Option(names = {"-m", "--model"}, description = "Target model (required).") Path target;
+    @Option(names = "--target", hidden = true, description = "Old spelling of --model.") void oldTarget(Path p) { target = p; }
     @Option(names = "--draft", required = true, description = "Draft model file or 'ngram' (repeatable).") List<String> drafts;
-    @Option(names = "--k", defaultValue = "1..8", description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).") String ks;
+    @Option(names = {"-k", "--k"}, defaultValue = "1..8", description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).") String ks;
     @Option(names = "--policy", defaultValue = "fixed", split = ",", description = "Policies (default: ${DEFAULT-VALUE}).") List<String> policies;
     @Option(names = "--temperature", defaultValue = "0", split = ",", description = "Temperatures (default: ${DEFAULT-VALUE}).") float[] temperatures;
     @Option(names = "--seeds", defaultValue = "1", description = "Repetitions with different seeds (default: ${DEFAULT-VALUE}).") int seeds;
@@ -48,6 +49,7 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
+        Usage.require(spec, target != null, "Missing required option: '--model=<target>'");
         mo.check();
         int[] kValues = Usage.check(spec, () -> parseKs(ks));
         for (String p : policies) DraftOptions.checkKAndPolicy(spec, kValues[0], p);

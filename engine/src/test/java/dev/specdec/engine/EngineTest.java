@@ -68,6 +68,42 @@ class EngineTest {
         }
     }
 
+    /**
+     * The API runs the verifier's own loop: a seeded sampled generation through a session equals the
+     * same generation on SpeculativeDecoder directly (whose distribution tests then cover the API),
+     * for sampled, top-token and n-gram drafts and every sampling parameter.
+     */
+    @ParameterizedTest(name = "{0}, top={1}")
+    @CsvSource({"llama2-spm-d256-q4_0.gguf, false", "llama2-spm-d256-q4_0.gguf, true", "ngram, false"})
+    void sampledGenerationsAreTheDecodersOwn(String draft, boolean top) {
+        var sp = SamplingParams.builder().temperature(0.9f).topK(50).topP(0.9f).minP(0.02f).repetitionPenalty(1.3f)
+                .frequencyPenalty(0.2f).presencePenalty(0.1f).penaltyWindow(16).logitBias(Map.of(5, -2f, 7, 1.5f)).seed(31).build();
+        Speculation spec = (draft.equals("ngram") ? Speculation.DEFAULT.withDraft(Speculation.Draft.NGRAM) : Speculation.DEFAULT)
+                .withK(5).withTopToken(top);
+        int[] viaApi;
+        try (Engine e = engine(TARGET, draft.equals("ngram") ? "none" : draft); Session s = e.newSession()) {
+            viaApi = s.generate(Request.tokens(PROMPT).maxTokens(40).ignoreEndOfGeneration().sampling(sp).speculation(spec).build()).tokens();
+        }
+        try (var w = dev.specdec.target.ModelLoader.load(TARGET);
+             var t = w.newSession(256, 2, dev.specdec.target.KvCache.Type.F32)) {
+            dev.specdec.draft.Drafter d;
+            if (draft.equals("ngram")) {
+                d = new dev.specdec.draft.PromptLookupDrafter(1, 3, dev.specdec.draft.DraftProposal.MAX_TOKENS);
+            } else {
+                var dw = dev.specdec.target.ModelLoader.load(TestData.model(draft));
+                d = dev.specdec.draft.ModelDrafter.create(dw.newSession(256, 1, dev.specdec.target.KvCache.Type.F32), w.tokenizer(),
+                        w.config().vocabSize(), draft, top ? dev.specdec.draft.ModelDrafter.Mode.TOP_TOKEN : dev.specdec.draft.ModelDrafter.Mode.SAMPLED)
+                        .owning(dw);
+            }
+            try (d) {
+                var direct = new dev.specdec.verifier.SpeculativeDecoder(t, d, new dev.specdec.draft.FixedPolicy(5))
+                        .generate(new dev.specdec.verifier.GenerationRequest(PROMPT, 40, sp, List.of(), false), dev.specdec.verifier.TokenListener.NONE);
+                assertArrayEquals(direct.tokens(), viaApi);
+                assertTrue(direct.stats().draftTokens() > 0);
+            }
+        }
+    }
+
     /** Eight sessions of one engine on eight virtual threads: each output equals its output alone (greedy and seeded sampling). */
     @Test
     void eightConcurrentSessionsGiveTheirSingleThreadedOutputs() throws Exception {
