@@ -57,7 +57,7 @@ final class ChatCommand implements Callable<Integer> {
             probe.add(Map.of("role", "user", "content", "hello"));
             Chat.promptIds(tok, probe);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
+            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null, dro.verifyMode());
             int turn = 0;
             while (true) {
                 out.print("> ");

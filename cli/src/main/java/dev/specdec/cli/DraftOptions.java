@@ -6,6 +6,7 @@ import dev.specdec.draft.Drafter;
 import dev.specdec.draft.ModelDrafter;
 import dev.specdec.draft.PromptLookupDrafter;
 import dev.specdec.target.ModelWeights;
+import dev.specdec.verifier.VerifyMode;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,8 +20,12 @@ final class DraftOptions {
     @Option(names = "-k", description = "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).", defaultValue = "4")
     int k;
 
-    @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
+    @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive, adaptive-deterministic (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
     String policy;
+
+    @Option(names = "--verify", description = "How sampled drafts are verified: rejection, gumbel (same text with or without a draft for a seed) or block (default: ${DEFAULT-VALUE}).",
+            defaultValue = "rejection")
+    String verify;
 
     @Option(names = "--draft-mode", description = "sampled (draw from the draft's q) or top (propose its top token) (default: ${DEFAULT-VALUE}).", defaultValue = "sampled")
     String mode;
@@ -40,6 +45,7 @@ final class DraftOptions {
 
     /** Values no draft can use are bad usage, found before anything loads. */
     void check() {
+        Usage.check(spec, () -> VerifyMode.named(verify));
         if (!enabled()) return;
         checkKAndPolicy(spec, k, policy);
         Usage.require(spec, mode.equals("sampled") || mode.equals("top"), "--draft-mode must be sampled or top, not '" + mode + "'");
@@ -53,11 +59,15 @@ final class DraftOptions {
         Usage.check(spec, () -> DraftLengthPolicy.named(policy, k, CostModel.assumed()));
     }
 
+    /** The verification mode; it applies to plain decoding too (gumbel samples by the same rule either way). */
+    VerifyMode verifyMode() { return VerifyMode.named(verify); }
+
     /** The policy; the adaptive one uses the cost profiles `specdec bench` saved for these files. */
     DraftLengthPolicy policy(Path target, ModelOptions mo) {
         Path draftFile = draft == null || draft.equals("ngram") ? null : Path.of(draft);
-        CostModel costs = policy.equals("adaptive") ? CostProfiles.load(target, draftFile, mo.threads()) : CostModel.assumed();
-        if (draftFile == null && policy.equals("adaptive")) costs = new CostModel(costs.pass(), 0.01);   // lookup is nearly free
+        boolean adaptive = policy.startsWith("adaptive");
+        CostModel costs = adaptive ? CostProfiles.load(target, draftFile, mo.threads()) : CostModel.assumed();
+        if (draftFile == null && adaptive) costs = new CostModel(costs.pass(), 0.01);   // lookup is nearly free
         return DraftLengthPolicy.named(policy, k, costs);
     }
 

@@ -93,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 ids = given != null ? given : promptIds(w, prompt.text, !noBos);
             }
-            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
+            SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null, dro.verifyMode());
             GenerationRequest req = new GenerationRequest(ids, maxTokens, params, stops, !ignoreEos);
             GenerationResult r = dec.generate(req, (tok, text) -> {
                 if (!printIds) {
@@ -107,7 +107,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (!quietStats) {
                 err.println();
                 err.println("[" + (d == null ? "plain decoding" : "speculative, draft " + d.name() + ", " + dro.policy + " k=" + dro.k)
-                        + "; seed " + params.seed() + "; stop: " + r.stopReason().name().toLowerCase() + "]");
+                        + "; verify " + dro.verify + "; seed " + params.seed() + "; stop: " + r.stopReason().name().toLowerCase() + "]");
                 err.println(r.stats());
             }
             if (statsJson != null) {

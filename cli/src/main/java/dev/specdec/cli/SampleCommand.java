@@ -46,7 +46,7 @@ final class SampleCommand implements Callable<Integer> {
             Drafter d = m.drafter();
             try (Progress p = Progress.start(spec.commandLine().getErr(), "sampling", count, Progress.Unit.of("generations"))) {
                 for (int i = 0; i < count; i++) {
-                    SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null);
+                    SpeculativeDecoder dec = new SpeculativeDecoder(t, d, dro.enabled() ? dro.policy(model, mo) : null, dro.verifyMode());
                     var r = dec.generate(new GenerationRequest(ids, n, base.withSeed(seed + i), List.of(), stopAtEos), TokenListener.NONE);
                     out.println(Ids.join(r.tokens()));
                     OutputClosed.check(out);

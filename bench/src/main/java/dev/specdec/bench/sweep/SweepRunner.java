@@ -13,6 +13,7 @@ import dev.specdec.target.LanguageModel;
 import dev.specdec.verifier.GenerationRequest;
 import dev.specdec.verifier.GenerationResult;
 import dev.specdec.verifier.SpeculativeDecoder;
+import dev.specdec.verifier.VerifyMode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,12 +53,19 @@ public final class SweepRunner {
     private final LanguageModel target;
     private final Map<String, Drafter> drafters;
     private final CostModel costs;
+    private final VerifyMode verify;
 
     /** @param drafters by the name used in records ("ngram" or a model file name) */
     public SweepRunner(LanguageModel target, Map<String, Drafter> drafters, CostModel costs) {
+        this(target, drafters, costs, VerifyMode.REJECTION);
+    }
+
+    /** @param verify how every run of the sweep (baselines included) verifies sampled drafts */
+    public SweepRunner(LanguageModel target, Map<String, Drafter> drafters, CostModel costs, VerifyMode verify) {
         this.target = target;
         this.drafters = drafters;
         this.costs = costs;
+        this.verify = verify;
     }
 
     /** Keys of runs already in a runs.jsonl (for --resume). */
@@ -131,7 +139,7 @@ public final class SweepRunner {
         if (!c.isBaseline() && d == null) throw new IllegalArgumentException("no drafter named " + c.draft());
         DraftLengthPolicy policy = c.isBaseline() ? null : DraftLengthPolicy.named(c.policy(), c.k(),
                 c.draft().equals("ngram") ? new CostModel(costs.pass(), 0.01) : costs);
-        SpeculativeDecoder dec = new SpeculativeDecoder(target, d, policy);
+        SpeculativeDecoder dec = new SpeculativeDecoder(target, d, policy, verify);
         long[] last = {System.nanoTime()};
         double[] lat = new double[maxTokens];
         int[] count = {0};
