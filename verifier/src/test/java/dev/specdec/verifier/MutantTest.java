@@ -15,7 +15,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * with its own N, seeds and level, fails. Killing test per mutant:
  * <ul>
  *   <li>penalty history without the drafts: {@link ExactDistributionTest} "sampled q4_0 draft, k=2,
- *       bonus token in the window" (rejection): it emits repeats the target's support does not have
+ *       bonus token in the window" (rejection): it emits repeats the target's support does not have;
+ *       and the repeat-rate test alone on "mild penalties, repeats possible" (where repeats are in
+ *       the support and only their rate changes)
  *   <li>bonus token from the wrong row, residual without subtracting q, accepting with min(1, q/p):
  *       the same case, under rejection and under block verification
  *   <li>top-mode q treated as sampled: "top-token q2_k draft, k=3" (rejection)
@@ -35,6 +37,10 @@ class MutantTest {
     @Test
     void penaltyHistoryWithoutTheDraftsIsCaught() {
         assertKilled(ExactDistributionTest.SHORT, VerifyMode.REJECTION, Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS, false);
+        // where repeats are possible at all, the repeat-rate test alone sees it
+        Outcome o = ExactDistributionTest.run(ExactDistributionTest.REPEATS, VerifyMode.REJECTION, Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS, false);
+        System.out.println("mutant PENALTY_HISTORY_WITHOUT_DRAFTS on '" + ExactDistributionTest.REPEATS + "': " + o);
+        assertTrue(o.repeatP() < ExactDistributionTest.ALPHA, "the repeat-rate test missed the history bug: " + o);
     }
 
     @ParameterizedTest
