@@ -4,6 +4,7 @@ import dev.specdec.draft.CostModel;
 import dev.specdec.draft.DraftLengthPolicy;
 import dev.specdec.engine.Engine;
 import dev.specdec.engine.Speculation;
+import dev.specdec.verifier.VerifyMode;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,8 +19,12 @@ final class DraftOptions {
             defaultValue = "" + Speculation.DEFAULT_K)
     int k;
 
-    @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
+    @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive, adaptive-deterministic (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
     String policy;
+
+    @Option(names = "--verify", description = "How sampled drafts are verified: rejection, gumbel (same text with or without a draft for a seed) or block (default: ${DEFAULT-VALUE}).",
+            defaultValue = "rejection")
+    String verify;
 
     @Option(names = "--draft-mode", description = "sampled (draw from the draft's q) or top (propose its top token) (default: ${DEFAULT-VALUE}).", defaultValue = "sampled")
     String mode;
@@ -42,6 +47,7 @@ final class DraftOptions {
 
     /** Values no draft can use are bad usage, found before anything loads. */
     void check() {
+        Usage.check(spec, () -> VerifyMode.named(verify));
         if (!enabled()) return;
         checkKAndPolicy(spec, k, policy);
         Usage.require(spec, mode.equals("sampled") || mode.equals("top"), "--draft-mode must be sampled or top, not '" + mode + "'");
@@ -55,9 +61,10 @@ final class DraftOptions {
         Usage.check(spec, () -> DraftLengthPolicy.named(policy, k, CostModel.assumed()));
     }
 
-    /** The speculation these flags ask for (off without --draft). */
+    /** The speculation these flags ask for (off without --draft; --verify applies to plain decoding too: gumbel samples by the same rule). */
     Speculation speculation() {
-        return enabled() ? new Speculation(Speculation.Draft.DEFAULT, k, policy, mode.equals("top")) : Speculation.OFF;
+        VerifyMode v = VerifyMode.named(verify);
+        return enabled() ? new Speculation(Speculation.Draft.DEFAULT, k, policy, mode.equals("top"), v) : Speculation.OFF.withVerify(v);
     }
 
     /** Adds the draft and the speculation to an engine builder. */

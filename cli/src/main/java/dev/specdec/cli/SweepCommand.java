@@ -7,6 +7,7 @@ import dev.specdec.bench.sweep.SweepRunner;
 import dev.specdec.bench.sweep.SweepSummary;
 import dev.specdec.engine.Engine;
 import dev.specdec.engine.Session;
+import dev.specdec.verifier.VerifyMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--draft", required = true, description = "Draft model file or 'ngram' (repeatable).") List<String> drafts;
     @Option(names = {"-k", "--k"}, defaultValue = "1..8", description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).") String ks;
     @Option(names = "--policy", defaultValue = "fixed", split = ",", description = "Policies (default: ${DEFAULT-VALUE}).") List<String> policies;
+    @Option(names = "--verify", defaultValue = "rejection", description = "Verification of sampled drafts for every run: rejection, gumbel or block (default: ${DEFAULT-VALUE}).") String verify;
     @Option(names = "--temperature", defaultValue = "0", split = ",", description = "Temperatures (default: ${DEFAULT-VALUE}).") float[] temperatures;
     @Option(names = "--seeds", defaultValue = "1", description = "Repetitions with different seeds (default: ${DEFAULT-VALUE}).") int seeds;
     @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per generation (default: ${DEFAULT-VALUE}).") int maxTokens;
@@ -53,6 +55,7 @@ final class SweepCommand implements Callable<Integer> {
         mo.check();
         int[] kValues = Usage.check(spec, () -> parseKs(ks));
         for (String p : policies) DraftOptions.checkKAndPolicy(spec, kValues[0], p);
+        VerifyMode verifyMode = Usage.check(spec, () -> VerifyMode.named(verify));
         Usage.require(spec, seeds >= 1, "--seeds must be >= 1, got " + seeds);
         Usage.require(spec, maxTokens >= 1, "--max-tokens must be >= 1, got " + maxTokens);
         Usage.require(spec, limit == null || limit >= 1, "--limit-prompts must be >= 1, got " + limit);
@@ -95,7 +98,7 @@ final class SweepCommand implements Callable<Integer> {
             }
             List<String> names = new ArrayList<>(sessions.keySet());
             var plan = new SweepRunner.Plan(ps, names, kValues, policies, temperatures, seeds, maxTokens, record);
-            var runner = new SweepRunner(plain, sessions);
+            var runner = new SweepRunner(plain, sessions, verifyMode);
             Thread hook = new Thread(() -> spec.commandLine().getErr().println(
                     "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
             Runtime.getRuntime().addShutdownHook(hook);
@@ -119,6 +122,7 @@ final class SweepCommand implements Callable<Integer> {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("--k", java.util.Arrays.toString(kValues));
         m.put("--policy", String.join(",", policies));
+        if (!verify.equals("rejection")) m.put("--verify", verify);   // absent for rejection: older sweeps resume as before
         m.put("--temperature", java.util.Arrays.toString(temperatures));
         m.put("--seeds", String.valueOf(seeds));
         m.put("--max-tokens", String.valueOf(maxTokens));

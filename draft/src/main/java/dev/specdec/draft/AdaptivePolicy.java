@@ -5,20 +5,32 @@ package dev.specdec.draft;
  * online (per-token Bernoulli counts with exponential forgetting, starting from a weak prior of
  * 0.6) and weighs it against a {@link CostModel} of this machine, whose draft cost it refines from
  * the measured times.
+ *
+ * <p>The deterministic variant ({@code adaptive-deterministic}) never reads the clock: it keeps the
+ * cost model's draft cost and decides from the acceptance outcomes alone, so a fixed seed gives the
+ * same k sequence, hence the same run, every time. The learning one adapts to the machine's load
+ * and so may choose another k in a rerun.
  */
 public final class AdaptivePolicy implements DraftLengthPolicy {
     private static final double DECAY = 0.95;
 
     private final int maxK;
     private final CostModel costs;      // the machine's pass costs; the draft cost is learned in update
+    private final boolean deterministic; // true: the stored draft cost is kept, measured times are ignored
     private double draftPerToken;
     private double accepted = 3, trials = 5;    // prior: alpha ~ 0.6 worth 5 observations
     private double singlePassNanos = -1;
     private int k;
 
     public AdaptivePolicy(int maxK, CostModel costs) {
+        this(maxK, costs, false);
+    }
+
+    /** @param deterministic decide from outcomes and {@code costs} only, never from measured times */
+    public AdaptivePolicy(int maxK, CostModel costs, boolean deterministic) {
         DraftLengthPolicy.checkK(maxK);
         this.maxK = maxK;
+        this.deterministic = deterministic;
         this.costs = costs != null ? costs : CostModel.assumed();
         this.draftPerToken = this.costs.draftPerToken();
         this.k = choose();
@@ -34,6 +46,7 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
         int trialsNow = accepted == proposed ? proposed : accepted + 1;
         this.accepted = this.accepted * DECAY + accepted;
         this.trials = this.trials * DECAY + trialsNow;
+        if (deterministic) { k = choose(); return; }
         // learn this run's real cost of a draft token relative to a single-row target pass
         double est = targetNanos / costs.passCost(Math.min(proposed + 1, maxK + 1));
         singlePassNanos = singlePassNanos < 0 ? est : 0.8 * singlePassNanos + 0.2 * est;
@@ -45,5 +58,7 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
         return costs.bestK(Math.min(alpha(), 0.999), maxK, draftPerToken);
     }
 
-    @Override public String name() { return "adaptive"; }
+    @Override public boolean reproducible() { return deterministic; }
+
+    @Override public String name() { return deterministic ? "adaptive-deterministic" : "adaptive"; }
 }

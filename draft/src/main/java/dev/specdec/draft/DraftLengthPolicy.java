@@ -24,20 +24,32 @@ public sealed interface DraftLengthPolicy permits FixedPolicy, HeuristicPolicy, 
 
     String name();
 
+    /**
+     * Whether the k sequence depends only on the outcomes (accepted counts, draft confidences) and
+     * fixed inputs, never on measured times: then a fixed seed reproduces the whole run. True for
+     * fixed, heuristic, confidence and adaptive-deterministic; false for adaptive, which learns the
+     * draft's cost from the clock.
+     */
+    default boolean reproducible() { return true; }
+
     static void checkK(int k) {
         if (k < 1 || k > DraftProposal.MAX_TOKENS) {
             throw new IllegalArgumentException("k must be in 1.." + DraftProposal.MAX_TOKENS + ", got " + k);
         }
     }
 
-    /** A policy by its CLI name: fixed, heuristic, confidence, adaptive. */
+    /**
+     * A policy by its CLI name: fixed, heuristic, confidence, adaptive, adaptive-deterministic. All
+     * but {@code adaptive} are {@linkplain #reproducible() reproducible}.
+     */
     static DraftLengthPolicy named(String name, int k, CostModel costs) {
         return switch (name) {
             case "fixed" -> new FixedPolicy(k);
             case "heuristic" -> new HeuristicPolicy(k, 1, Math.max(k, 16));
             case "confidence" -> new ConfidencePolicy(k, 0.4f);
             case "adaptive" -> new AdaptivePolicy(k, costs);
-            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (fixed, heuristic, confidence, adaptive)");
+            case "adaptive-deterministic" -> new AdaptivePolicy(k, costs, true);
+            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (fixed, heuristic, confidence, adaptive, adaptive-deterministic)");
         };
     }
 }

@@ -11,12 +11,14 @@ public final class DraftProposal {
     public static final int MAX_TOKENS = 64;
 
     private final int[] tokens = new int[MAX_TOKENS];
+    private final int vocab;
     private final float[][] q;
     private final boolean[] sampled = new boolean[MAX_TOKENS];
     private final float[] confidence = new float[MAX_TOKENS];
     private int count;
 
     DraftProposal(int vocab, boolean withDistributions) {
+        this.vocab = vocab;
         q = new float[MAX_TOKENS][];
         if (withDistributions) for (int i = 0; i < MAX_TOKENS; i++) q[i] = new float[vocab];
     }
@@ -38,6 +40,11 @@ public final class DraftProposal {
         sampled[count] = fromDistribution;
         confidence[count] = conf;
         count++;
+    }
+
+    /** Allocates the q rows of a proposal made without them (the teeth tests' top-mode mutant only). */
+    void ensureRows() {
+        if (q[0] == null) for (int i = 0; i < MAX_TOKENS; i++) q[i] = new float[vocab];
     }
 
     /** The buffer row to fill with q for the next token (drafters with distributions only). */

@@ -1,7 +1,7 @@
 package dev.specdec.draft;
 
 import dev.specdec.sampling.SamplingParams;
-import java.util.random.RandomGenerator;
+import dev.specdec.sampling.TokenSampler;
 
 /**
  * Proposes the tokens that might follow a context. A drafter never decides what is accepted and
@@ -12,10 +12,11 @@ public sealed interface Drafter extends AutoCloseable permits ModelDrafter, Prom
     /**
      * Proposes up to {@code maxTokens} tokens to follow {@code context[0..length)}.
      *
-     * @param rng           the request's generator (sampled drafts draw from it)
+     * @param sampler       how a sampled draft token is drawn from q at its absolute position: from the
+     *                      request's generator, or by the Gumbel-max the target reproduces (gumbel verification)
      * @param minConfidence stop early when the draft's top probability falls below this (0 = never)
      */
-    DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, RandomGenerator rng, float minConfidence);
+    DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence);
 
     /** Short name for reports ("ngram", a model file name, ...). */
     String name();

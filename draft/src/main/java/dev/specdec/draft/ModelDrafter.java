@@ -4,7 +4,7 @@ import dev.specdec.sampling.Distribution;
 import dev.specdec.sampling.SamplingParams;
 import dev.specdec.target.LanguageModel;
 import dev.specdec.target.Tokenizer;
-import java.util.random.RandomGenerator;
+import dev.specdec.sampling.TokenSampler;
 
 /**
  * A smaller language model as the drafter: it keeps its own KV cache in step with the context,
@@ -111,7 +111,7 @@ public final class ModelDrafter implements Drafter {
     @Override public String name() { return name; }
 
     @Override
-    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, RandomGenerator rng, float minConfidence) {
+    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence) {
         proposal.clear();
         if (maxTokens <= 0) return proposal;
         int room = model.contextLength() - length;
@@ -135,12 +135,17 @@ public final class ModelDrafter implements Drafter {
             if (mode == Mode.SAMPLED && !params.isGreedy()) {
                 float[] q = proposal.nextRow();
                 dist.compute(last, params, history, hist, q);
-                token = dist.sample(q, rng.nextDouble());
+                // the position is the token's index in the sequence: gumbel noise is keyed by it
+                token = sampler.draw(q, vocab, hist);
                 proposal.add(token, true, conf);
             } else {
                 dist.compute(last, greedyVersionOf(params), history, hist, scratch);
                 token = dist.argmaxOf(scratch);
-                proposal.add(token, false, conf);
+                if (topModeQAsSampled) {
+                    proposal.ensureRows();
+                    dist.compute(last, params, history, hist, proposal.nextRow());
+                }
+                proposal.add(token, topModeQAsSampled, conf);
             }
             history[hist++] = token;
             if (i + 1 < maxTokens && model.cachedLength() < model.contextLength()) {
@@ -153,6 +158,13 @@ public final class ModelDrafter implements Drafter {
         }
         return proposal;
     }
+
+    /**
+     * A deliberate bug for the verifier's teeth tests: top-token drafts report the draft's sampled q
+     * as if the token had been drawn from it (so the verifier uses q instead of one-hot). Off in
+     * production; only a test in this package can switch it on.
+     */
+    boolean topModeQAsSampled;
 
     private final int[] single = new int[1];
     private SamplingParams lastParams, lastGreedy;

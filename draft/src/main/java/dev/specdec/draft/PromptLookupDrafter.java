@@ -1,7 +1,7 @@
 package dev.specdec.draft;
 
 import dev.specdec.sampling.SamplingParams;
-import java.util.random.RandomGenerator;
+import dev.specdec.sampling.TokenSampler;
 
 /**
  * Prompt lookup (n-gram) drafting: find the most recent earlier occurrence of the context's last
@@ -27,7 +27,7 @@ public final class PromptLookupDrafter implements Drafter {
     @Override public String name() { return "ngram"; }
 
     @Override
-    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, RandomGenerator rng, float minConfidence) {
+    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence) {
         proposal.clear();
         int limit = Math.min(maxTokens, maxLookahead);
         for (int n = Math.min(maxN, length - 1); n >= minN; n--) {

@@ -13,6 +13,7 @@ import dev.specdec.verifier.GenerationResult;
 import dev.specdec.verifier.SpeculativeDecoder;
 import dev.specdec.verifier.StepObserver;
 import dev.specdec.verifier.TokenListener;
+import dev.specdec.verifier.VerifyMode;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +36,7 @@ public final class Session implements AutoCloseable {
     private final long reservedBytes;
     private final LanguageModel target;
     private final LanguageModel draftModel;    // null without a draft model
-    private final Map<DraftKind, SpeculativeDecoder> decoders = new EnumMap<>(DraftKind.class);
+    private final SpeculativeDecoder[][] decoders = new SpeculativeDecoder[DraftKind.values().length][VerifyMode.values().length];
     private final Map<DraftKind, Speculation> policySettings = new EnumMap<>(DraftKind.class);
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile SpeculativeDecoder running;
@@ -94,7 +95,7 @@ public final class Session implements AutoCloseable {
         int[] prompt = promptOf(request);
         Speculation spec = request.speculation() != null ? request.speculation() : engine.speculation();
         DraftKind kind = kindOf(spec);
-        SpeculativeDecoder decoder = decoder(kind);
+        SpeculativeDecoder decoder = decoder(kind, spec.verify());
         // the session's policy keeps learning across turns while its settings stay; a request with
         // its own settings gets a fresh one, so its k choices do not depend on earlier requests
         if (kind != DraftKind.NONE && (request.speculation() != null || !spec.equals(policySettings.get(kind)))) {
@@ -132,8 +133,10 @@ public final class Session implements AutoCloseable {
         };
     }
 
-    private SpeculativeDecoder decoder(DraftKind kind) {
-        return decoders.computeIfAbsent(kind, k -> new SpeculativeDecoder(target, drafter(k), null));
+    private SpeculativeDecoder decoder(DraftKind kind, VerifyMode mode) {
+        SpeculativeDecoder d = decoders[kind.ordinal()][mode.ordinal()];
+        if (d == null) d = decoders[kind.ordinal()][mode.ordinal()] = new SpeculativeDecoder(target, drafter(kind), null, mode);
+        return d;
     }
 
     private Drafter drafter(DraftKind kind) {

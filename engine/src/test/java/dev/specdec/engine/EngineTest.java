@@ -80,9 +80,13 @@ class EngineTest {
                 .frequencyPenalty(0.2f).presencePenalty(0.1f).penaltyWindow(16).logitBias(Map.of(5, -2f, 7, 1.5f)).seed(31).build();
         Speculation spec = (draft.equals("ngram") ? Speculation.DEFAULT.withDraft(Speculation.Draft.NGRAM) : Speculation.DEFAULT)
                 .withK(5).withTopToken(top);
+        // a prompt that repeats itself, so prompt lookup finds matches to draft from
+        int[] prompt = new int[2 * PROMPT.length];
+        System.arraycopy(PROMPT, 0, prompt, 0, PROMPT.length);
+        System.arraycopy(PROMPT, 0, prompt, PROMPT.length, PROMPT.length);
         int[] viaApi;
         try (Engine e = engine(TARGET, draft.equals("ngram") ? "none" : draft); Session s = e.newSession()) {
-            viaApi = s.generate(Request.tokens(PROMPT).maxTokens(40).ignoreEndOfGeneration().sampling(sp).speculation(spec).build()).tokens();
+            viaApi = s.generate(Request.tokens(prompt).maxTokens(40).ignoreEndOfGeneration().sampling(sp).speculation(spec).build()).tokens();
         }
         try (var w = dev.specdec.target.ModelLoader.load(TARGET);
              var t = w.newSession(256, 2, dev.specdec.target.KvCache.Type.F32)) {
@@ -97,7 +101,7 @@ class EngineTest {
             }
             try (d) {
                 var direct = new dev.specdec.verifier.SpeculativeDecoder(t, d, new dev.specdec.draft.FixedPolicy(5))
-                        .generate(new dev.specdec.verifier.GenerationRequest(PROMPT, 40, sp, List.of(), false), dev.specdec.verifier.TokenListener.NONE);
+                        .generate(new dev.specdec.verifier.GenerationRequest(prompt, 40, sp, List.of(), false), dev.specdec.verifier.TokenListener.NONE);
                 assertArrayEquals(direct.tokens(), viaApi);
                 assertTrue(direct.stats().draftTokens() > 0);
             }

@@ -14,6 +14,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class RejectionSampler {
     private final float[] residual;
+    Mutant mutant = Mutant.NONE;
 
     public RejectionSampler(int vocab) {
         this.residual = new float[vocab];
@@ -34,11 +35,11 @@ public final class RejectionSampler {
             float qx = qi == null ? 1f : (x < qi.length ? qi[x] : 0f);
             double u = uniform.getAsDouble();
             // accept when u < p/q, i.e. u * q < p (no division, exact for p >= q)
-            if (qx > 0f && u * qx < px) continue;
-            out.set(i, sampleResidual(pi, qi, x, uniform.getAsDouble()));
+            if (mutant == Mutant.ACCEPT_Q_OVER_P ? px > 0f && u * px < qx : qx > 0f && u * qx < px) continue;
+            out.set(i, mutant == Mutant.RESIDUAL_WITHOUT_Q ? sample(pi, uniform.getAsDouble()) : sampleResidual(pi, qi, x, uniform.getAsDouble()));
             return;
         }
-        out.set(k, sample(p[k], uniform.getAsDouble()));
+        out.set(k, sample(p[mutant == Mutant.BONUS_FROM_WRONG_ROW ? Math.max(0, k - 1) : k], uniform.getAsDouble()));
     }
 
     /** Draws from norm(max(0, p - q)); q null means one-hot at x. */

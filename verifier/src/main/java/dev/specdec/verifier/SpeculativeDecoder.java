@@ -6,6 +6,7 @@ import dev.specdec.draft.Drafter;
 import dev.specdec.draft.FixedPolicy;
 import dev.specdec.sampling.Distribution;
 import dev.specdec.sampling.SamplingParams;
+import dev.specdec.sampling.TokenSampler;
 import dev.specdec.target.LanguageModel;
 import dev.specdec.target.StreamingDetokenizer;
 import dev.specdec.target.Tokenizer;
@@ -28,7 +29,10 @@ public final class SpeculativeDecoder {
     private DraftLengthPolicy policy;
     private final int vocab;
     private final Distribution dist;
+    private final VerifyMode mode;
     private final RejectionSampler sampler;
+    private final BlockVerifier block;
+    private Mutant mutant = Mutant.NONE;
     private final float[][] logits;      // [k+1][vocab]
     private final float[][] p;           // target distributions per row
     private final float[][] q;           // draft q rows for the verifier
@@ -45,12 +49,24 @@ public final class SpeculativeDecoder {
      * @param policy  draft length policy (ignored without a drafter)
      */
     public SpeculativeDecoder(LanguageModel target, Drafter drafter, DraftLengthPolicy policy) {
+        this(target, drafter, policy, VerifyMode.REJECTION);
+    }
+
+    /**
+     * @param drafter null for plain decoding
+     * @param policy  draft length policy (ignored without a drafter)
+     * @param mode    how sampled drafts are verified; under {@link VerifyMode#GUMBEL} plain decoding
+     *                samples by the same Gumbel-max, so its text equals the speculative one's
+     */
+    public SpeculativeDecoder(LanguageModel target, Drafter drafter, DraftLengthPolicy policy, VerifyMode mode) {
         this.target = target;
+        this.mode = mode != null ? mode : VerifyMode.REJECTION;
         this.drafter = drafter;
         this.policy = policy != null ? policy : new FixedPolicy(4);
         this.vocab = target.vocabularySize();
         this.dist = new Distribution(vocab, "the target model");
         this.sampler = new RejectionSampler(vocab);
+        this.block = new BlockVerifier(vocab);
         int rows = DraftProposal.MAX_TOKENS + 1;
         this.logits = new float[rows][];
         this.p = new float[rows][];
@@ -101,6 +117,8 @@ public final class SpeculativeDecoder {
         }
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(sp.seed());
         java.util.function.DoubleSupplier uniform = rng::nextDouble;   // once per request, not per step
+        // how sampled drafts draw from q: the same Gumbel-max the target takes under gumbel verification
+        TokenSampler draws = mode == VerifyMode.GUMBEL ? new TokenSampler.GumbelMax(sp.seed()) : new TokenSampler.InverseCdf(rng);
         Tokenizer tok = target.tokenizer();
         StreamingDetokenizer detok = tok != null ? new StreamingDetokenizer(tok, false) : null;
         StopStrings stops = new StopStrings(req.stopStrings());
@@ -131,7 +149,7 @@ public final class SpeculativeDecoder {
             if (drafter != null) {
                 k = Math.min(Math.min(policy.nextK(), req.maxTokens() - generated - 1), room);
                 if (k > 0) {
-                    prop = drafter.propose(context, len, k, sp, rng, policy.minConfidence());
+                    prop = drafter.propose(context, len, k, sp, draws, policy.minConfidence());
                     k = Math.min(prop.count(), k);
                 }
             }
@@ -151,12 +169,18 @@ public final class SpeculativeDecoder {
             long tt = System.nanoTime();
             // the distributions see the draft tokens before each position, as plain decoding would
             System.arraycopy(draft, 0, context, len, k);
-            for (int i = 0; i <= k; i++) dist.compute(logits[i], sp, context, len + i, p[i]);
+            for (int i = 0; i <= k; i++) dist.compute(logits[i], sp, context, mutant == Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS ? len : len + i, p[i]);
             if (sp.isGreedy()) {
                 for (int i = 0; i <= k; i++) argmax[i] = dist.argmaxOf(p[i]);
                 GreedyVerifier.verify(draft, k, argmax, verification);
             } else {
-                sampler.verify(draft, k, q, p, uniform, verification);
+                switch (mode) {
+                    case REJECTION -> sampler.verify(draft, k, q, p, uniform, verification);
+                    case BLOCK -> block.verify(draft, k, q, p, uniform, verification);
+                    // row i predicts the token at absolute position len + i, in plain decoding too
+                    case GUMBEL -> GumbelVerifier.verify(draft, k, p, vocab, sp.seed(),
+                            mutant == Mutant.GUMBEL_KEYED_BY_STEP ? stats.targetCalls() : len, verification);
+                }
             }
             int a = verification.accepted();
             target.truncate(cached + 1 + a);
@@ -209,6 +233,16 @@ public final class SpeculativeDecoder {
     }
 
     private final float[][] logitRows = new float[DraftProposal.MAX_TOKENS + 1][];
+
+    public VerifyMode verifyMode() { return mode; }
+
+    /** Switches on a deliberate bug (the teeth tests only). */
+    SpeculativeDecoder mutate(Mutant m) {
+        this.mutant = m;
+        sampler.mutant = m;
+        block.mutant = m;
+        return this;
+    }
 
     /** Text held back while it could still become a stop string. */
     private static final class StopStrings {

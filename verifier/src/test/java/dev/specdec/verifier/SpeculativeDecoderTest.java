@@ -228,7 +228,7 @@ class SpeculativeDecoderTest {
         try (ModelWeights w = ModelLoader.load(TestData.model("stories260K.gguf"))) {
             int[] first = {1, 400, 401, 402, 403};
             int[] out1;
-            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32)) {
+            try (CountingModel t = new CountingModel(w.newSession(256, 2, KvCache.Type.F32))) {
                 SpeculativeDecoder dec = new SpeculativeDecoder(t, null, null);
                 out1 = dec.generate(new GenerationRequest(first, 10, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens();
                 // a follow-up turn: the first prompt, the reply, and more tokens
@@ -238,8 +238,15 @@ class SpeculativeDecoderTest {
                 second[second.length - 3] = 7;
                 second[second.length - 2] = 8;
                 second[second.length - 1] = 9;
+                int callsBefore = t.forwardCounts.size();
                 GenerationResult reused = dec.generate(new GenerationRequest(second, 12, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
-                assertTrue(reused.stats().promptNanos() >= 0);
+                // the cache holds the first turn (its prompt and all but the last reply token), so the
+                // prompt pass runs only that token and the first 2 new ones (the last prompt token is
+                // the first step's input), not all second.length - 1 = 17
+                int promptPass = t.forwardCounts.get(callsBefore);
+                assertEquals(3, promptPass, "the second turn recomputed its prompt: " + t.forwardCounts.subList(callsBefore, t.forwardCounts.size()));
+                // and then one token per generated token: nothing else was recomputed
+                assertEquals(promptPass + 12, t.forwardCounts.subList(callsBefore, t.forwardCounts.size()).stream().mapToInt(Integer::intValue).sum());
                 int[] fresh = plain(w, second, 12, SamplingParams.greedy());
                 assertArrayEquals(fresh, reused.tokens());
                 // and a prompt that diverges early still gives the fresh result

@@ -11,6 +11,7 @@ import dev.specdec.engine.Request;
 import dev.specdec.engine.Result;
 import dev.specdec.engine.Session;
 import dev.specdec.engine.Speculation;
+import dev.specdec.verifier.VerifyMode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,7 @@ public final class SweepRunner {
 
     private final Session plain;
     private final Map<String, Session> drafted;
+    private final VerifyMode verify;
 
     /**
      * @param plain   a session of the target alone (the baseline)
@@ -56,8 +58,14 @@ public final class SweepRunner {
      *                engine with that draft (the target the same file as plain's)
      */
     public SweepRunner(Session plain, Map<String, Session> drafted) {
+        this(plain, drafted, VerifyMode.REJECTION);
+    }
+
+    /** @param verify how every run of the sweep (baselines included) verifies sampled drafts */
+    public SweepRunner(Session plain, Map<String, Session> drafted, VerifyMode verify) {
         this.plain = plain;
         this.drafted = drafted;
+        this.verify = verify;
     }
 
     /** Keys of runs already in a runs.jsonl (for --resume). */
@@ -130,8 +138,8 @@ public final class SweepRunner {
         SamplingParams sp = SamplingParams.temperature(c.temperature(), seed);
         Session session = c.isBaseline() ? plain : drafted.get(c.draft());
         if (session == null) throw new IllegalArgumentException("no drafter named " + c.draft());
-        Speculation spec = c.isBaseline() ? Speculation.OFF
-                : new Speculation(c.draft().equals("ngram") ? Speculation.Draft.NGRAM : Speculation.Draft.DEFAULT, c.k(), c.policy(), false);
+        Speculation spec = c.isBaseline() ? Speculation.OFF.withVerify(verify)
+                : new Speculation(c.draft().equals("ngram") ? Speculation.Draft.NGRAM : Speculation.Draft.DEFAULT, c.k(), c.policy(), false, verify);
         long[] last = {System.nanoTime()};
         double[] lat = new double[maxTokens];
         int[] count = {0};
