@@ -145,7 +145,7 @@ public final class CudaTransformer implements LanguageModel {
             cuda.launch(CudaKernel.ATTENTION, T * c.heads(), 128, 4 * (pos + T), q, kc[l], vc[l], att, c.heads(), c.kvHeads(), c.headDim(), kvd, pos,
                     window, c.queryScale(), c.attnSoftCap());
             matmul(layer.wo(), att, ao, T);
-            if (layer.postNorms() instanceof PostNorms.Rms<CUdeviceptr>(CUdeviceptr attnOut, _)) {
+            if (layer.postNorms() instanceof PostNorms.Rms<CUdeviceptr>(CUdeviceptr attnOut, CUdeviceptr ffnOut)) {
                 cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, ao, attnOut, ao, dim, c.rmsEps());
             }
             add(x, ao, (long) T * dim);
@@ -168,7 +168,7 @@ public final class CudaTransformer implements LanguageModel {
             };
             cuda.launch(activation, grid(n), THREADS, 0, gate, up, n);
             matmul(layer.wDown(), gate, down, T);
-            if (layer.postNorms() instanceof PostNorms.Rms<CUdeviceptr>(_, CUdeviceptr ffnOut)) {
+            if (layer.postNorms() instanceof PostNorms.Rms<CUdeviceptr>(CUdeviceptr attnOut, CUdeviceptr ffnOut)) {
                 cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, down, ffnOut, down, dim, c.rmsEps());
             }
             add(x, down, (long) T * dim);

@@ -206,7 +206,7 @@ public final class Transformer implements LanguageModel {
             Matmul.matmul(pool, L.wo(), att, ao, T);
             LayerWeights.PostNorms<float[]> post = L.postNorms();
             for (int t = 0; t < T; t++) {
-                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(float[] attnOut, _)) {
+                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(float[] attnOut, float[] ffnOut)) {
                     Ops.rmsNorm(ao, t * dim, ao, t * dim, attnOut, dim, c.rmsEps());
                 }
                 Ops.add(x, t * dim, ao, t * dim, dim);
@@ -229,7 +229,7 @@ public final class Transformer implements LanguageModel {
             pool.parallelFor(T * ffn, gateTask);   // element-wise, split across the pool like the matmuls
             Matmul.matmul(pool, L.wDown(), gate, down, T);
             for (int t = 0; t < T; t++) {
-                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(_, float[] ffnOut)) {
+                if (post instanceof LayerWeights.PostNorms.Rms<float[]>(float[] attnOut, float[] ffnOut)) {
                     Ops.rmsNorm(down, t * dim, down, t * dim, ffnOut, dim, c.rmsEps());
                 }
                 Ops.add(x, t * dim, down, t * dim, dim);
