@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "specdec", mixinStandardHelpOptions = true, usageHelpWidth = 110, versionProvider = Main.Version.class,
         description = "Speculative decoding for GGUF language models on the JVM: a small draft proposes, the target verifies "
                 + "k tokens in one batched pass, and the output stays exactly the target's.",
-        subcommands = {GenerateCommand.class, ChatCommand.class, SampleCommand.class, DemoCommand.class, BenchCommand.class, SweepCommand.class, ReportCommand.class, ReplayCommand.class,
+        subcommands = {GenerateCommand.class, ChatCommand.class, SampleCommand.class, ServeCommand.class, BenchServeCommand.class, DemoCommand.class, BenchCommand.class, SweepCommand.class, ReportCommand.class, ReplayCommand.class,
                 EvalLogitsCommand.class, TokenizeCommand.class, DetokenizeCommand.class, InspectCommand.class,
                 SynthCommand.class, RenderTemplateCommand.class, JmhCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

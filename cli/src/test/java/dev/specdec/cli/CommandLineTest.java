@@ -97,10 +97,10 @@ class CommandLineTest {
 
     @Test
     void unknownCommandIsBadUsage() {
-        for (String[] args : new String[][] {{"serve", "--help"}, {"serve"}}) {
+        for (String[] args : new String[][] {{"fly", "--help"}, {"fly"}}) {
             Run r = run(args);
             assertEquals(2, r.rc, r.out + r.err);
-            assertTrue(r.err.startsWith("specdec: unknown command 'serve'"), r.err);
+            assertTrue(r.err.startsWith("specdec: unknown command 'fly'"), r.err);
             assertTrue(r.err.contains("Try 'specdec --help'."), r.err);
             assertEquals("", r.out, "no usage on stdout");
         }
