@@ -32,6 +32,10 @@ final class BenchServeCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1") Target target;
 
+    @Option(names = "--batching", split = ",", defaultValue = "on",
+            description = "With -m: the in-process server's engine batches concurrent sessions (on), takes turns (off), or both runs (on,off) (default: ${DEFAULT-VALUE}).")
+    List<String> batching;
+
     @Option(names = "--clients", split = ",", defaultValue = "1,4,16", description = "Concurrent clients, one run each (default: ${DEFAULT-VALUE}).")
     List<Integer> clients;
 
@@ -70,10 +74,13 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         mo.check();
         dro.check();
+        Usage.require(spec, batching.stream().allMatch(s -> s.equals("on") || s.equals("off")), "--batching must be on, off or on,off");
         int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
-        try (Engine engine = dro.applyTo(mo.engine(target.model)).build();
-             SpecdecServer server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(most, most))) {
-            run(server.baseUri(), null, set, out, err, engine + ", " + dro.describe(engine));
+        for (String b : batching) {
+            try (Engine engine = dro.applyTo(mo.engine(target.model)).batching(b.equals("on")).build();
+                 SpecdecServer server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(most, most))) {
+                run(server.baseUri(), null, set, out, err, engine + ", " + dro.describe(engine) + ", batching " + b);
+            }
         }
         return 0;
     }

@@ -35,6 +35,10 @@ final class ModelOptions {
             + "before running, naming the tensor and element of the first (reads each file once: a slower start).")
     boolean checkTensors;
 
+    @Option(names = "--no-batching", description = "Concurrent sessions take turns pass by pass instead of sharing multi-sequence passes "
+            + "(the output is the same; for measuring what batching gives).")
+    boolean noBatching;
+
     /** Values no model can run with are bad usage, found before anything loads. */
     void check() {
         Usage.require(spec, threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
@@ -61,7 +65,7 @@ final class ModelOptions {
      */
     Engine.Builder engine(Path model) {
         Engine.Builder b = Engine.builder(model).kvType(kv()).tokenizer(tokenizer).checkTensors(checkTensors).device(device)
-                .warnings(this::warn);
+                .warnings(this::warn).batching(!noBatching);
         if (threads != null) b.threads(threads);
         // the default --ctx is the engine's cap, not a request: only an explicit one warns when the model is shorter
         if (spec.commandLine().getParseResult().hasMatchedOption("--ctx")) b.contextLength(ctx);

@@ -68,6 +68,7 @@ public final class Engine implements AutoCloseable {
     private final CostModel costs;
     private final KvBudget budget;
     private final long sessionBytes;
+    private final boolean batching;
     private volatile boolean closed;
 
     private Engine(Builder b) {
@@ -79,6 +80,7 @@ public final class Engine implements AutoCloseable {
         this.kvType = b.kvType;
         this.ngramMin = b.ngramMin;
         this.ngramMax = b.ngramMax;
+        this.batching = b.batching;
         int t = threadsFor(b.threads);
         if (b.threads > t) b.warnings.accept("threads " + b.threads + " is more than the " + t + " cores available; using " + t);
         this.threads = t;
@@ -204,7 +206,8 @@ public final class Engine implements AutoCloseable {
 
     private LanguageModel open(ModelWeights w, Device d, int ctx) {
         boolean cuda = d == Device.CUDA || (d == Device.AUTO && Cuda.probe().available());
-        return cuda ? new TakingTurns(new CudaTransformer(w, ctx), turns) : new BatchedModel(w.newSession(ctx, pool, kvType), combiner);
+        if (cuda) return new TakingTurns(new CudaTransformer(w, ctx), turns);
+        return batching ? new BatchedModel(w.newSession(ctx, pool, kvType), combiner) : new TakingTurns(w.newSession(ctx, pool, kvType), turns);
     }
 
     void released(long bytes) {
@@ -300,7 +303,7 @@ public final class Engine implements AutoCloseable {
     public static final class Builder {
         private final Path target;
         private Path draftModel, tokenizer;
-        private boolean ngram, checkTensors, waitForBudget;
+        private boolean ngram, checkTensors, waitForBudget, batching = true;
         private Device device = Device.CPU, draftDevice;
         private int threads, contextLength, ngramMin = 1, ngramMax = 3;
         private KvCache.Type kvType = KvCache.Type.F32;
@@ -374,6 +377,13 @@ public final class Engine implements AutoCloseable {
 
         /** When a new session does not fit: wait for room (true) or refuse it at once (false, the default). */
         public Builder waitForMemory(boolean wait) { waitForBudget = wait; return this; }
+
+        /**
+         * Whether concurrent CPU sessions' passes are combined into multi-sequence passes (default
+         * true); false makes them take turns pass by pass (for measuring what batching gives).
+         * Either way each session's output is the same.
+         */
+        public Builder batching(boolean on) { batching = on; return this; }
 
         /** Where warnings go (a clamped context or thread count); default: System.Logger "dev.specdec.engine". */
         public Builder warnings(Consumer<String> sink) { warnings = Objects.requireNonNull(sink); return this; }

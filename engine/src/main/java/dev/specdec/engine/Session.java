@@ -39,8 +39,9 @@ public final class Session implements AutoCloseable {
     private final SpeculativeDecoder[][] decoders = new SpeculativeDecoder[DraftKind.values().length][VerifyMode.values().length];
     private final Map<DraftKind, Speculation> policySettings = new EnumMap<>(DraftKind.class);
     private final AtomicBoolean busy = new AtomicBoolean();
-    private volatile SpeculativeDecoder running;
-    private volatile boolean cancelled;
+    // cancel() stops the generation in progress, never a later one: it names the generation it stops
+    private volatile long generation, cancelledGeneration = -1;
+    private final java.util.function.BooleanSupplier cancelledNow = () -> cancelledGeneration == generation;
     private StepObserver observer = StepObserver.NONE;
     private boolean closed;
 
@@ -76,6 +77,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalStateException("this session is already generating on another thread: a session runs one generation at a time "
                     + "(open one session per concurrent conversation)");
         }
+        generation++;
         try {
             Result r = run(request, stream);
             stream.onComplete(r);
@@ -84,7 +86,6 @@ public final class Session implements AutoCloseable {
             stream.onError(e);
             throw e;
         } finally {
-            running = null;
             busy.set(false);
         }
     }
@@ -104,14 +105,11 @@ public final class Session implements AutoCloseable {
         }
         decoder.observe(observer);
         int cached = target.commonPrefix(prompt, prompt.length - 1);
-        running = decoder;
-        if (cancelled) decoder.cancel();
         GenerationResult g = decoder.generate(new GenerationRequest(prompt, request.maxTokens(), sampling, request.stop(),
                 request.stopAtEndOfGeneration()), new TokenListener() {
             @Override public void onToken(int token, String text) { stream.onToken(token, text); }
             @Override public void onText(String text) { stream.onText(text); }
-        });
-        cancelled = false;
+        }, cancelledNow);
         return new Result(g.text(), g.tokens(), g.stopReason(), new Usage(prompt.length, cached, g.tokens().length), g.stats(), sampling.seed());
     }
 
@@ -157,12 +155,10 @@ public final class Session implements AutoCloseable {
     /**
      * Stops the generation running on this session within one step (from any thread); it returns
      * with finish reason CANCELLED and the tokens made so far. The session stays usable. A cancel
-     * while no generation runs stops the next one at its first step.
+     * while no generation runs does nothing: it never stops a later generation.
      */
     public void cancel() {
-        cancelled = true;
-        SpeculativeDecoder d = running;
-        if (d != null) d.cancel();
+        if (busy.get()) cancelledGeneration = generation;
     }
 
     /** Sees every verification step of the following generations (null: none); see {@link StepObserver}. */

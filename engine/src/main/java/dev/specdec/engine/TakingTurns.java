@@ -6,10 +6,11 @@ import dev.specdec.target.Tokenizer;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A session's GPU model: each forward pass holds the engine's turn lock, so passes of different
- * sessions run one after another (interleaved step by step, fairly). Everything else (the KV
- * cache, the buffers) is the session's own, so a session's output does not depend on the others.
- * (CPU sessions are batched instead: {@link BatchedModel}.)
+ * A session's model that takes turns instead of being batched (GPU sessions; CPU sessions when
+ * the engine is built without batching): each forward pass holds the engine's turn lock, so passes
+ * of different sessions run one after another (interleaved step by step, fairly). Everything else
+ * (the KV cache, the buffers) is the session's own, so a session's output does not depend on the
+ * others.
  */
 final class TakingTurns implements LanguageModel {
     private final LanguageModel model;

@@ -46,17 +46,21 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
                 handler.onError(e);
                 return;
             }
+            Result result = null;
+            RuntimeException error = null;
             try {
-                Result result = s.generate(r, new TokenStream() {
+                result = s.generate(r, new TokenStream() {
                     @Override public void onToken(int id, String text) { if (!text.isEmpty()) handler.onPartialResponse(text); }
                     @Override public void onText(String text) { handler.onPartialResponse(text); }
                 });
-                handler.onCompleteResponse(RequestMapping.toResponse(engine, result));
             } catch (RuntimeException e) {
-                handler.onError(e);
+                error = e;
             } finally {
+                // the session goes back before the caller hears of the end: a caller that then closes the engine finds it closed
                 sessions.give(s);
             }
+            if (error != null) handler.onError(error);
+            else handler.onCompleteResponse(RequestMapping.toResponse(engine, result));
         });
     }
 

@@ -6,6 +6,7 @@ import dev.specdec.draft.DraftLengthPolicy;
 import dev.specdec.engine.Chat;
 import dev.specdec.engine.Engine;
 import dev.specdec.engine.Speculation;
+import dev.specdec.verifier.VerifyMode;
 import dev.specdec.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,8 +70,11 @@ final class RequestParser {
         boolean stream = Boolean.TRUE.equals(f.bool("stream"));
         Fields streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.bool("include_usage"));
-        return new ApiRequest(format, prompt, maxTokens, sampling(f), stop(root.get("stop")), speculation(f.object("speculative")),
-                stream, includeUsage);
+        Speculation spec = speculation(f.object("speculative"));
+        // a request that names its seed wants its text back for that seed: drafter-invariant
+        // verification gives it, whatever k, draft or batch the server runs it with
+        if (f.longInteger("seed") != null) spec = spec.withVerify(VerifyMode.GUMBEL);
+        return new ApiRequest(format, prompt, maxTokens, sampling(f), stop(root.get("stop")), spec, stream, includeUsage);
     }
 
     private SamplingParams sampling(Fields f) {

@@ -103,6 +103,16 @@ public final class SpeculativeDecoder {
     }
 
     public GenerationResult generate(GenerationRequest req, TokenListener listener) {
+        return generate(req, listener, NEVER);
+    }
+
+    private static final java.util.function.BooleanSupplier NEVER = () -> false;
+
+    /**
+     * {@link #generate(GenerationRequest, TokenListener)} that also stops, as {@link #cancel} does,
+     * once {@code stop} says so (asked once per step and after each committed token).
+     */
+    public GenerationResult generate(GenerationRequest req, TokenListener listener, java.util.function.BooleanSupplier stop) {
         cancelRequested = false;
         long t0 = System.nanoTime();
         SamplingParams sp = req.params();
@@ -139,7 +149,7 @@ public final class SpeculativeDecoder {
         int[] out = new int[Math.max(1, req.maxTokens())];
         loop:
         while (generated < req.maxTokens()) {
-            if (cancelRequested) { reason = StopReason.CANCELLED; break; }
+            if (cancelRequested || stop.getAsBoolean()) { reason = StopReason.CANCELLED; break; }
             int cached = target.cachedLength();          // = len - 1: the last token is not in the cache yet
             int room = ctx - cached - 1;
             if (room < 0) { reason = StopReason.CONTEXT_FULL; break; }
@@ -215,7 +225,7 @@ public final class SpeculativeDecoder {
                 listener.onToken(token, emit);
                 if (stops.stopped()) { reason = StopReason.STOP_STRING; break loop; }
                 if (last) break loop;
-                if (cancelRequested) {
+                if (cancelRequested || stop.getAsBoolean()) {
                     reason = StopReason.CANCELLED;
                     target.truncate(Math.min(target.cachedLength(), len - 1));
                     break loop;
