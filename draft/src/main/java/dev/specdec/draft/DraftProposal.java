@@ -8,7 +8,7 @@ package dev.specdec.draft;
  */
 public final class DraftProposal {
     /** The largest k any drafter accepts. */
-    public static final int MAX_TOKENS = 64;
+    public static final int MAX_TOKENS = dev.specdec.target.LanguageModel.MAX_ROWS_PER_PASS - 1;   // the last token and every draft token in one pass
 
     private final int[] tokens = new int[MAX_TOKENS];
     private final int vocab;

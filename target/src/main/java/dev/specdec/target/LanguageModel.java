@@ -11,7 +11,7 @@ public interface LanguageModel extends AutoCloseable {
      * Rows one forward pass computes together (the weights stream once for all of them): the last
      * committed token plus up to 64 draft tokens, so that a speculative verification is always ONE
      * pass. A drafter proposes at most {@code MAX_ROWS_PER_PASS - 1} tokens ({@code
-     * DraftProposal.MAX_TOKENS}; the bench module's {@code PassRowsTest} checks the two). Longer inputs
+     * DraftProposal.MAX_TOKENS}, defined from this). Longer inputs
      * (prompts) run in chunks of this many rows; results do not depend on the chunking (batch invariance).
      */
     int MAX_ROWS_PER_PASS = 65;
