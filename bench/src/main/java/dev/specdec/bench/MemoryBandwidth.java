@@ -19,7 +19,7 @@ public final class MemoryBandwidth {
     public static double measure(int threads, long bytes, int reps) {
         int n = (int) Math.min(Integer.MAX_VALUE - 64, bytes / 8);
         long[] a = new long[n];
-        for (int i = 0; i < n; i += 512) a[i] = i;   // touch every page
+        for (int i = 0; i < n; i += 512) a[i] = i; // touch every page
         long[] sums = new long[threads * 16];
         double best = 0;
         try (ComputePool pool = new ComputePool(threads)) {
@@ -45,7 +45,7 @@ public final class MemoryBandwidth {
         }
         long check = 0;
         for (long s : sums) check += s;
-        if (check == 42) System.out.print("");   // keep the sums alive
+        if (check == 42) System.out.print(""); // keep the sums alive
         return best;
     }
 }

@@ -18,10 +18,22 @@ import org.HdrHistogram.Histogram;
 public final class ModelBenchmark {
 
     /** What was measured for one model. */
-    public record Result(String model, String type, int threads, double bandwidthGbps, double decodeTokensPerSecond,
-                         double decodeSd, double decodeGbps, Map<Integer, Double> passMs, Map<Integer, Double> passCostRatio,
-                         Map<Integer, Double> promptTokensPerSecond, long residentBytes, long bytesPerToken,
-                         double p50Ms, double p90Ms, double p99Ms) {}
+    public record Result(
+            String model,
+            String type,
+            int threads,
+            double bandwidthGbps,
+            double decodeTokensPerSecond,
+            double decodeSd,
+            double decodeGbps,
+            Map<Integer, Double> passMs,
+            Map<Integer, Double> passCostRatio,
+            Map<Integer, Double> promptTokensPerSecond,
+            long residentBytes,
+            long bytesPerToken,
+            double p50Ms,
+            double p90Ms,
+            double p99Ms) {}
 
     private final ModelWeights w;
     private final java.util.function.IntFunction<dev.specdec.target.LanguageModel> sessions;
@@ -35,8 +47,13 @@ public final class ModelBenchmark {
     }
 
     /** @param sessions makes a session of the given context length (CPU or GPU) */
-    public ModelBenchmark(ModelWeights w, java.util.function.IntFunction<dev.specdec.target.LanguageModel> sessions, int threads, int reps,
-                          int decodeTokens, int maxB) {
+    public ModelBenchmark(
+            ModelWeights w,
+            java.util.function.IntFunction<dev.specdec.target.LanguageModel> sessions,
+            int threads,
+            int reps,
+            int decodeTokens,
+            int maxB) {
         this.w = w;
         this.sessions = sessions;
         this.threads = threads;
@@ -48,7 +65,9 @@ public final class ModelBenchmark {
     public Result run(double bandwidthBytesPerSecond, int[] promptSizes) {
         int vocab = w.config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(1);
-        int ctx = Math.min(w.config().contextLength(), Math.max(1024, Arrays.stream(promptSizes).max().orElse(0) + 64));
+        int ctx = Math.min(
+                w.config().contextLength(),
+                Math.max(1024, Arrays.stream(promptSizes).max().orElse(0) + 64));
         Histogram latency = new Histogram(3_600_000_000L, 3);
         double[] tg = new double[reps];
         Map<Integer, Double> passMs = new LinkedHashMap<>();
@@ -76,7 +95,7 @@ public final class ModelBenchmark {
                 if (i > 4096) break;
             }
             // decode: one token per pass, logits on, after a 32-token prompt
-            for (int r = -1; r < reps; r++) {          // r = -1 is one more warm-up round
+            for (int r = -1; r < reps; r++) { // r = -1 is one more warm-up round
                 t.truncate(0);
                 t.forward(prefix, prefix.length, 0, null);
                 long t0 = System.nanoTime();
@@ -123,13 +142,27 @@ public final class ModelBenchmark {
             }
         }
         double mean = Arrays.stream(tg).average().orElse(0);
-        double sd = Math.sqrt(Arrays.stream(tg).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, tg.length - 1));
+        double sd =
+                Math.sqrt(Arrays.stream(tg).map(x -> (x - mean) * (x - mean)).sum() / Math.max(1, tg.length - 1));
         Map<Integer, Double> ratio = new LinkedHashMap<>();
         for (var e : passMs.entrySet()) ratio.put(e.getKey(), e.getValue() / passMs.get(1));
         long bpt = w.bytesPerToken();
-        return new Result(w.source().getFileName().toString(), dominantType(w), threads, bandwidthBytesPerSecond / 1e9, mean, sd,
-                bpt * mean / 1e9, passMs, ratio, pp, residentBytes(), bpt,
-                latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(90) / 1e6, latency.getValueAtPercentile(99) / 1e6);
+        return new Result(
+                w.source().getFileName().toString(),
+                dominantType(w),
+                threads,
+                bandwidthBytesPerSecond / 1e9,
+                mean,
+                sd,
+                bpt * mean / 1e9,
+                passMs,
+                ratio,
+                pp,
+                residentBytes(),
+                bpt,
+                latency.getValueAtPercentile(50) / 1e6,
+                latency.getValueAtPercentile(90) / 1e6,
+                latency.getValueAtPercentile(99) / 1e6);
     }
 
     /** The type of the largest share of weight bytes. */
@@ -138,7 +171,10 @@ public final class ModelBenchmark {
         for (var l : w.layers()) {
             for (var t : l.matrices()) bytes.merge(t.type().name(), t.data().byteSize(), Long::sum);
         }
-        return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("?");
+        return bytes.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .orElse("?");
     }
 
     /** Resident set size of this process (Linux), or -1. */

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.specdec.bench.MemoryBandwidth;
 import dev.specdec.bench.ModelBenchmark;
+import dev.specdec.engine.CostProfiles;
+import dev.specdec.engine.Engine;
 import dev.specdec.kernels.CpuInfo;
 import dev.specdec.kernels.NativeKernels;
 import dev.specdec.kernels.Vectors;
 import dev.specdec.target.AtomicFile;
-import dev.specdec.engine.CostProfiles;
-import dev.specdec.engine.Engine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,32 +25,73 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** llama-bench for specdec. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure decode (tg) and prompt (pp) speed, the cost of a b-row verification pass for b = 1..17, and "
-                + "achieved memory bandwidth against the machine's (measured in the same run). Saves a cost profile per model "
-                + "for the adaptive draft-length policy.")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Measure decode (tg) and prompt (pp) speed, the cost of a b-row verification pass for b = 1..17, and "
+                        + "achieved memory bandwidth against the machine's (measured in the same run). Saves a cost profile per model "
+                        + "for the adaptive draft-length policy.")
 final class BenchCommand implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Parameters(arity = "1..*", description = "Model files.") List<Path> models;
-    @Option(names = "--output", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE}).") String output;
-    @Option(names = "--reps", defaultValue = "3", description = "Repetitions (default: ${DEFAULT-VALUE}).") int reps;
-    @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens per decode repetition (default: ${DEFAULT-VALUE}).") int decodeTokens;
-    @Option(names = "--max-b", defaultValue = "17", description = "Largest pass size b (default: ${DEFAULT-VALUE}).") int maxB;
-    @Option(names = "--pp", defaultValue = "64,512", split = ",", description = "Prompt sizes (default: ${DEFAULT-VALUE}).") int[] pp;
-    @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "Array size of the bandwidth probe (default: ${DEFAULT-VALUE} MiB).") int bandwidthMib;
-    @Option(names = "--compare-to", description = "An earlier JSON result: print ratios against it.") Path compareTo;
-    @Option(names = "--out", description = "Also write the result to this file.") Path outFile;
-    @Mixin ModelOptions mo;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public Integer call() throws Exception {
+    @Parameters(arity = "1..*", description = "Model files.")
+    List<Path> models;
+
+    @Option(names = "--output", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE}).")
+    String output;
+
+    @Option(names = "--reps", defaultValue = "3", description = "Repetitions (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(
+            names = "--decode-tokens",
+            defaultValue = "32",
+            description = "Tokens per decode repetition (default: ${DEFAULT-VALUE}).")
+    int decodeTokens;
+
+    @Option(names = "--max-b", defaultValue = "17", description = "Largest pass size b (default: ${DEFAULT-VALUE}).")
+    int maxB;
+
+    @Option(
+            names = "--pp",
+            defaultValue = "64,512",
+            split = ",",
+            description = "Prompt sizes (default: ${DEFAULT-VALUE}).")
+    int[] pp;
+
+    @Option(
+            names = "--bandwidth-mib",
+            defaultValue = "1024",
+            description = "Array size of the bandwidth probe (default: ${DEFAULT-VALUE} MiB).")
+    int bandwidthMib;
+
+    @Option(names = "--compare-to", description = "An earlier JSON result: print ratios against it.")
+    Path compareTo;
+
+    @Option(names = "--out", description = "Also write the result to this file.")
+    Path outFile;
+
+    @Mixin
+    ModelOptions mo;
+
+    @Override
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         mo.check();
         Usage.require(spec, reps >= 1, "--reps must be >= 1, got " + reps);
         Usage.require(spec, maxB >= 1 && maxB <= 64, "--max-b must be in 1..64, got " + maxB);
         Usage.require(spec, decodeTokens >= 1, "--decode-tokens must be >= 1, got " + decodeTokens);
         Usage.require(spec, bandwidthMib >= 1, "--bandwidth-mib must be >= 1, got " + bandwidthMib);
-        Usage.require(spec, java.util.Arrays.stream(pp).allMatch(p -> p >= 1), "--pp sizes must be >= 1, got " + java.util.Arrays.toString(pp));
-        Usage.require(spec, List.of("md", "csv", "json").contains(output), "--output must be md, csv or json, not '" + output + "'");
+        Usage.require(
+                spec,
+                java.util.Arrays.stream(pp).allMatch(p -> p >= 1),
+                "--pp sizes must be >= 1, got " + java.util.Arrays.toString(pp));
+        Usage.require(
+                spec,
+                List.of("md", "csv", "json").contains(output),
+                "--output must be md, csv or json, not '" + output + "'");
         for (Path m : models) if (!Files.isRegularFile(m)) throw new IllegalArgumentException(m + ": file not found");
         List<Path> inputs = new ArrayList<>(models);
         inputs.add(compareTo);
@@ -64,7 +105,8 @@ final class BenchCommand implements Callable<Integer> {
         for (Path m : models) {
             err.printf("benchmarking %s ...%n", m.getFileName());
             try (Engine engine = mo.engine(m).build()) {
-                ModelBenchmark.Result r = new ModelBenchmark(engine.targetWeights(), engine::openTargetModel, threads, reps, decodeTokens, maxB)
+                ModelBenchmark.Result r = new ModelBenchmark(
+                                engine.targetWeights(), engine::openTargetModel, threads, reps, decodeTokens, maxB)
                         .run(bw, pp);
                 results.add(r);
                 try {
@@ -85,7 +127,8 @@ final class BenchCommand implements Callable<Integer> {
         };
         out.println(text);
         for (String w : warnings) err.println("specdec: warning: " + w);
-        if (outFile != null) AtomicFile.write(outFile, true, os -> os.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (outFile != null)
+            AtomicFile.write(outFile, true, os -> os.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         if (compareTo != null) compare(out, json, StatsJson.JSON.readTree(compareTo.toFile()));
         out.flush();
         return 0;
@@ -113,7 +156,9 @@ final class BenchCommand implements Callable<Integer> {
             cpu.relevantFlags().forEach(flags::add);
             n.put("java", Runtime.version().toString());
             n.put("vector_bits", Vectors.ENABLED ? Vectors.F.vectorBitSize() : 0);
-            n.put("cpu_kernels", NativeKernels.level() != null ? NativeKernels.level().id() : "java");
+            n.put(
+                    "cpu_kernels",
+                    NativeKernels.level() != null ? NativeKernels.level().id() : "java");
             n.put("bandwidth_gbps", r.bandwidthGbps());
             n.put("decode_tokens_per_s", r.decodeTokensPerSecond());
             n.put("decode_tokens_per_s_sd", r.decodeSd());
@@ -124,7 +169,8 @@ final class BenchCommand implements Callable<Integer> {
             ObjectNode pc = n.putObject("pass_cost_ratio");
             r.passCostRatio().forEach((b, v) -> pc.put(String.valueOf(b), v));
             // the largest prompt measured as one number; every size in the object beside it
-            r.promptTokensPerSecond().entrySet().stream().max(java.util.Map.Entry.comparingByKey())
+            r.promptTokensPerSecond().entrySet().stream()
+                    .max(java.util.Map.Entry.comparingByKey())
                     .ifPresent(e -> n.put("prompt_tokens_per_s", e.getValue()));
             ObjectNode pp = n.putObject("prompt_tokens_per_s_by_size");
             r.promptTokensPerSecond().forEach((b, v) -> pp.put(String.valueOf(b), v));
@@ -139,21 +185,41 @@ final class BenchCommand implements Callable<Integer> {
 
     static String markdown(List<ModelBenchmark.Result> rs) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| model | type | threads | tg tok/s | GB/s (% of ").append(rs.isEmpty() ? "" : String.format("%.1f", rs.get(0).bandwidthGbps()))
+        sb.append("| model | type | threads | tg tok/s | GB/s (% of ")
+                .append(rs.isEmpty() ? "" : String.format("%.1f", rs.get(0).bandwidthGbps()))
                 .append(" measured) | pp tok/s | p50/p99 ms | b=2 | b=3 | b=5 | b=9 | b=17 | RSS MiB |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (var r : rs) {
-            sb.append(String.format("| %s | %s | %d | %.2f ± %.2f | %.1f (%.0f%%) | %s | %.1f/%.1f | %s | %s | %s | %s | %s | %d |%n",
-                    r.model(), r.type(), r.threads(), r.decodeTokensPerSecond(), r.decodeSd(), r.decodeGbps(),
-                    100 * r.decodeGbps() / r.bandwidthGbps(), pp(r), r.p50Ms(), r.p99Ms(),
-                    ratio(r, 2), ratio(r, 3), ratio(r, 5), ratio(r, 9), ratio(r, 17), r.residentBytes() >> 20));
+            sb.append(String.format(
+                    "| %s | %s | %d | %.2f ± %.2f | %.1f (%.0f%%) | %s | %.1f/%.1f | %s | %s | %s | %s | %s | %d |%n",
+                    r.model(),
+                    r.type(),
+                    r.threads(),
+                    r.decodeTokensPerSecond(),
+                    r.decodeSd(),
+                    r.decodeGbps(),
+                    100 * r.decodeGbps() / r.bandwidthGbps(),
+                    pp(r),
+                    r.p50Ms(),
+                    r.p99Ms(),
+                    ratio(r, 2),
+                    ratio(r, 3),
+                    ratio(r, 5),
+                    ratio(r, 9),
+                    ratio(r, 17),
+                    r.residentBytes() >> 20));
         }
         return sb.toString();
     }
 
     private static String pp(ModelBenchmark.Result r) {
         StringBuilder sb = new StringBuilder();
-        r.promptTokensPerSecond().forEach((n, v) -> sb.append(sb.isEmpty() ? "" : ", ").append("pp").append(n).append(' ').append(String.format("%.0f", v)));
+        r.promptTokensPerSecond()
+                .forEach((n, v) -> sb.append(sb.isEmpty() ? "" : ", ")
+                        .append("pp")
+                        .append(n)
+                        .append(' ')
+                        .append(String.format("%.0f", v)));
         return sb.toString();
     }
 
@@ -163,16 +229,25 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static String csv(List<ModelBenchmark.Result> rs) {
-        StringBuilder sb = new StringBuilder("model,type,threads,bandwidth_gbps,decode_tokens_per_s,decode_sd,decode_gbps");
+        StringBuilder sb =
+                new StringBuilder("model,type,threads,bandwidth_gbps,decode_tokens_per_s,decode_sd,decode_gbps");
         int maxB = rs.stream().mapToInt(r -> r.passMs().size()).max().orElse(0);
         for (int b = 1; b <= maxB; b++) sb.append(",pass_cost_b").append(b);
         sb.append(",resident_bytes,cpu_model,cpu_flags\n");
         CpuInfo cpu = CpuInfo.current();
         String cpuColumns = "," + quoted(cpu.model()) + "," + quoted(String.join(" ", cpu.relevantFlags()));
         for (var r : rs) {
-            sb.append(String.format("%s,%s,%d,%.3f,%.3f,%.3f,%.3f", r.model(), r.type(), r.threads(), r.bandwidthGbps(),
-                    r.decodeTokensPerSecond(), r.decodeSd(), r.decodeGbps()));
-            for (int b = 1; b <= maxB; b++) sb.append(',').append(String.format("%.4f", r.passCostRatio().getOrDefault(b, Double.NaN)));
+            sb.append(String.format(
+                    "%s,%s,%d,%.3f,%.3f,%.3f,%.3f",
+                    r.model(),
+                    r.type(),
+                    r.threads(),
+                    r.bandwidthGbps(),
+                    r.decodeTokensPerSecond(),
+                    r.decodeSd(),
+                    r.decodeGbps()));
+            for (int b = 1; b <= maxB; b++)
+                sb.append(',').append(String.format("%.4f", r.passCostRatio().getOrDefault(b, Double.NaN)));
             sb.append(',').append(r.residentBytes()).append(cpuColumns).append('\n');
         }
         return sb.toString();
@@ -188,9 +263,13 @@ final class BenchCommand implements Callable<Integer> {
         for (JsonNode n : now) {
             for (JsonNode b : before) {
                 if (!b.path("model").asText().equals(n.get("model").asText())) continue;
-                out.printf("  %s: decode %.2fx, b=5 pass cost %.2fx%n", n.get("model").asText(),
-                        n.get("decode_tokens_per_s").asDouble() / b.path("decode_tokens_per_s").asDouble(Double.NaN),
-                        n.path("pass_cost_ratio").path("5").asDouble(Double.NaN) / b.path("pass_cost_ratio").path("5").asDouble(Double.NaN));
+                out.printf(
+                        "  %s: decode %.2fx, b=5 pass cost %.2fx%n",
+                        n.get("model").asText(),
+                        n.get("decode_tokens_per_s").asDouble()
+                                / b.path("decode_tokens_per_s").asDouble(Double.NaN),
+                        n.path("pass_cost_ratio").path("5").asDouble(Double.NaN)
+                                / b.path("pass_cost_ratio").path("5").asDouble(Double.NaN));
             }
         }
     }

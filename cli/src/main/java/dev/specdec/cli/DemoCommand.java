@@ -7,10 +7,10 @@ import dev.specdec.engine.Session;
 import dev.specdec.engine.Speculation;
 import dev.specdec.engine.TokenStream;
 import dev.specdec.kernels.GgmlType;
+import dev.specdec.sampling.SamplingParams;
 import dev.specdec.target.Architecture;
 import dev.specdec.target.ModelSynthesizer;
 import dev.specdec.verifier.DecodeStats;
-import dev.specdec.sampling.SamplingParams;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,27 +22,62 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Plain and speculative decoding side by side. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run plain and speculative decoding side by side and print a table. Without --target it builds (once, "
-                + "cached) a synthetic RANDOM-WEIGHT target/draft pair: the text is meaningless, the speeds are real.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run plain and speculative decoding side by side and print a table. Without --target it builds (once, "
+                        + "cached) a synthetic RANDOM-WEIGHT target/draft pair: the text is meaningless, the speeds are real.")
 final class DemoCommand implements Callable<Integer> {
     /** Residual scale of the target's layers past the draft's two: how closely the pair agrees. */
     static final double DEEP_SCALE = Double.parseDouble(System.getProperty("specdec.demo.deepScale", "0.01"));
 
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Option(names = {"-m", "--model"}, description = "Target model (default: the cached synthetic target).") Path target;
-    @Option(names = "--target", hidden = true, description = "Old spelling of --model.") void oldTarget(Path p) { target = p; }
-    @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time, in a small village by the sea,", description = "Prompt (default: ${DEFAULT-VALUE}).") String prompt;
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "64", description = "Tokens per run (default: ${DEFAULT-VALUE}).") int n;
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).") float temperature;
-    @Option(names = "--reps", defaultValue = "2", description = "Interleaved repetitions of each mode (default: ${DEFAULT-VALUE}).") int reps;
-    @Option(names = "--cache-dir", description = "Where the synthetic pair is kept (default: ~/.cache/specdec/demo).") Path cacheDir;
-    @Mixin ModelOptions mo;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = {"-m", "--model"},
+            description = "Target model (default: the cached synthetic target).")
+    Path target;
+
+    @Option(names = "--target", hidden = true, description = "Old spelling of --model.")
+    void oldTarget(Path p) {
+        target = p;
+    }
+
+    @Option(
+            names = {"-p", "--prompt"},
+            defaultValue = "Once upon a time, in a small village by the sea,",
+            description = "Prompt (default: ${DEFAULT-VALUE}).")
+    String prompt;
+
+    @Option(
+            names = {"-n", "--max-tokens"},
+            defaultValue = "64",
+            description = "Tokens per run (default: ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(
+            names = "--reps",
+            defaultValue = "2",
+            description = "Interleaved repetitions of each mode (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--cache-dir", description = "Where the synthetic pair is kept (default: ~/.cache/specdec/demo).")
+    Path cacheDir;
+
+    @Mixin
+    ModelOptions mo;
     // --draft (default here: the cached synthetic draft), -k, --policy, --draft-mode: the same flags as generate's
-    @Mixin DraftOptions dro;
+    @Mixin
+    DraftOptions dro;
 
     /** One synthetic model, with a progress bar: the 1B target takes minutes on a small machine. */
-    private static void synthesize(PrintWriter err, String phase, ModelSynthesizer.Shape shape, Path file, ModelSynthesizer.Options o)
+    private static void synthesize(
+            PrintWriter err, String phase, ModelSynthesizer.Shape shape, Path file, ModelSynthesizer.Options o)
             throws java.io.IOException {
         var w = ModelSynthesizer.writer(Architecture.LLAMA, shape, GgmlType.Q4_0, 7, o);
         try (Progress p = Progress.start(err, phase, w.tensorBytes(), Progress.Unit.MB)) {
@@ -50,7 +85,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    @Override public Integer call() throws Exception {
+    @Override
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         mo.check();
         DraftOptions.checkKAndPolicy(spec, dro.k, dro.policy);
@@ -58,10 +94,14 @@ final class DemoCommand implements Callable<Integer> {
         Usage.require(spec, reps >= 1, "--reps must be >= 1, got " + reps);
         Usage.require(spec, temperature >= 0, "--temperature must be >= 0, got " + temperature);
         boolean synthetic = target == null;
-        Usage.require(spec, !synthetic || dro.draft == null || dro.draft.equals("ngram"), "--draft needs --model (or neither)");
+        Usage.require(
+                spec,
+                !synthetic || dro.draft == null || dro.draft.equals("ngram"),
+                "--draft needs --model (or neither)");
         Usage.require(spec, !(target != null && dro.draft == null), "--model needs --draft FILE or --draft ngram");
         if (synthetic) {
-            Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "specdec", "demo");
+            Path dir =
+                    cacheDir != null ? cacheDir : Path.of(System.getProperty("user.home"), ".cache", "specdec", "demo");
             Files.createDirectories(dir);
             String tag = "-s" + DEEP_SCALE;
             target = dir.resolve("synthetic-target-1b-q4_0" + tag + ".gguf");
@@ -75,7 +115,15 @@ final class DemoCommand implements Callable<Integer> {
                 synthesize(err, "synthesizing the target", shape, target, pair);
             }
             if (!Files.exists(d)) {
-                var ds = new ModelSynthesizer.Shape("1b-2layer", shape.dim(), 2, shape.heads(), shape.kvHeads(), shape.ffn(), shape.vocab(), shape.context());
+                var ds = new ModelSynthesizer.Shape(
+                        "1b-2layer",
+                        shape.dim(),
+                        2,
+                        shape.heads(),
+                        shape.kvHeads(),
+                        shape.ffn(),
+                        shape.vocab(),
+                        shape.context());
                 synthesize(err, "synthesizing the draft", ds, d, pair);
             }
             if (dro.draft == null) dro.draft = d.toString();
@@ -83,20 +131,40 @@ final class DemoCommand implements Callable<Integer> {
         SamplingParams sp = SamplingParams.temperature(temperature, 1234);
         Engine.Builder b = dro.applyTo(mo.engine(target)).sampling(sp);
         Speculation spec = dro.speculation();
-        try (Engine engine = b.build(); Session session = engine.newSession()) {
-            if (engine.tokenizer() == null) throw new IllegalArgumentException(target + " has no vocabulary; use a GGUF target");
-            String draftName = dro.draftFile() != null ? dro.draftFile().getFileName().toString() : "ngram";
-            err.printf("target %s, draft %s, %d threads, prompt %d tokens, %d new tokens, %s, %s k=%d%s%n", target.getFileName(), draftName,
-                    engine.threads(), engine.encode(prompt).length, n, temperature == 0 ? "greedy" : "temperature " + temperature, dro.policy, dro.k,
+        try (Engine engine = b.build();
+                Session session = engine.newSession()) {
+            if (engine.tokenizer() == null)
+                throw new IllegalArgumentException(target + " has no vocabulary; use a GGUF target");
+            String draftName =
+                    dro.draftFile() != null ? dro.draftFile().getFileName().toString() : "ngram";
+            err.printf(
+                    "target %s, draft %s, %d threads, prompt %d tokens, %d new tokens, %s, %s k=%d%s%n",
+                    target.getFileName(),
+                    draftName,
+                    engine.threads(),
+                    engine.encode(prompt).length,
+                    n,
+                    temperature == 0 ? "greedy" : "temperature " + temperature,
+                    dro.policy,
+                    dro.k,
                     synthetic ? "  [RANDOM WEIGHTS: meaningless text, real speed]" : "");
-            Request plainReq = Request.text(prompt).maxTokens(n).ignoreEndOfGeneration().speculation(Speculation.OFF).build();
-            Request specReq = Request.text(prompt).maxTokens(n).ignoreEndOfGeneration().speculation(spec).build();
+            Request plainReq = Request.text(prompt)
+                    .maxTokens(n)
+                    .ignoreEndOfGeneration()
+                    .speculation(Speculation.OFF)
+                    .build();
+            Request specReq = Request.text(prompt)
+                    .maxTokens(n)
+                    .ignoreEndOfGeneration()
+                    .speculation(spec)
+                    .build();
             DecodeStats plainStats = null, specStats = null;
             double plainTps = 0, specTps = 0;
             int[] plainTokens = null, specTokens = null;
-            try (Progress p = Progress.start(err, "decoding, plain and speculative", 2L * reps * n, Progress.Unit.of("tokens"))) {
-                TokenStream counted = (tok, text) -> p.step();   // an atomic add per token: timing does not notice
-                for (int r = 0; r < reps; r++) {   // interleaved, so drift hits both alike
+            try (Progress p =
+                    Progress.start(err, "decoding, plain and speculative", 2L * reps * n, Progress.Unit.of("tokens"))) {
+                TokenStream counted = (tok, text) -> p.step(); // an atomic add per token: timing does not notice
+                for (int r = 0; r < reps; r++) { // interleaved, so drift hits both alike
                     Result a = session.generate(plainReq, counted);
                     Result c = session.generate(specReq, counted);
                     plainTps += a.stats().tokensPerSecond() / reps;
@@ -111,11 +179,20 @@ final class DemoCommand implements Callable<Integer> {
             out.println("| mode | tokens/s | speedup | acceptance | mean accepted | tokens/target call |");
             out.println("|---|---|---|---|---|---|");
             out.printf("| plain | %.2f | 1.00x | - | - | %.2f |%n", plainTps, plainStats.tokensPerTargetCall());
-            out.printf("| speculative (%s, %s k=%d) | %.2f | %.2fx | %.1f%% | %.2f | %.2f |%n", draftName, dro.policy, dro.k, specTps, specTps / plainTps,
-                    100 * specStats.acceptanceRate(), specStats.meanAcceptedLength(), specStats.tokensPerTargetCall());
+            out.printf(
+                    "| speculative (%s, %s k=%d) | %.2f | %.2fx | %.1f%% | %.2f | %.2f |%n",
+                    draftName,
+                    dro.policy,
+                    dro.k,
+                    specTps,
+                    specTps / plainTps,
+                    100 * specStats.acceptanceRate(),
+                    specStats.meanAcceptedLength(),
+                    specStats.tokensPerTargetCall());
             out.println();
             if (temperature == 0) {
-                out.println("greedy outputs identical: " + (Arrays.equals(plainTokens, specTokens) ? "yes" : "NO (this is a bug: please report it)"));
+                out.println("greedy outputs identical: "
+                        + (Arrays.equals(plainTokens, specTokens) ? "yes" : "NO (this is a bug: please report it)"));
             }
             out.println("text: " + engine.decode(specTokens).replace("\n", "\\n"));
         }

@@ -12,46 +12,82 @@ import picocli.CommandLine.Spec;
 
 /** Which draft, how many tokens, which policy. Without --draft: plain decoding. */
 final class DraftOptions {
-    @Option(names = "--draft", description = "Draft model file (GGUF or llama2.c .bin), or 'ngram' for prompt lookup. Omit for plain decoding.")
+    @Option(
+            names = "--draft",
+            description =
+                    "Draft model file (GGUF or llama2.c .bin), or 'ngram' for prompt lookup. Omit for plain decoding.")
     String draft;
 
-    @Option(names = {"-k", "--k"}, description = "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = {"-k", "--k"},
+            description =
+                    "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).",
             defaultValue = "" + Speculation.DEFAULT_K)
     int k;
 
-    @Option(names = "--policy", description = "Draft length policy: fixed, heuristic, confidence, adaptive, adaptive-deterministic (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
+    @Option(
+            names = "--policy",
+            description =
+                    "Draft length policy: fixed, heuristic, confidence, adaptive, adaptive-deterministic (default: ${DEFAULT-VALUE}).",
+            defaultValue = "fixed")
     String policy;
 
-    @Option(names = "--verify", description = "How sampled drafts are verified: rejection, gumbel (same text with or without a draft for a seed) or block (default: ${DEFAULT-VALUE}).",
+    @Option(
+            names = "--verify",
+            description =
+                    "How sampled drafts are verified: rejection, gumbel (same text with or without a draft for a seed) or block (default: ${DEFAULT-VALUE}).",
             defaultValue = "rejection")
     String verify;
 
-    @Option(names = "--draft-mode", description = "sampled (draw from the draft's q) or top (propose its top token) (default: ${DEFAULT-VALUE}).", defaultValue = "sampled")
+    @Option(
+            names = "--draft-mode",
+            description =
+                    "sampled (draw from the draft's q) or top (propose its top token) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "sampled")
     String mode;
 
-    @Option(names = "--ngram-min", defaultValue = "1", description = "Shortest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ngram-min",
+            defaultValue = "1",
+            description = "Shortest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
     int ngramMin;
 
-    @Option(names = "--ngram-max", defaultValue = "3", description = "Longest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ngram-max",
+            defaultValue = "3",
+            description = "Longest n-gram prompt lookup matches (default: ${DEFAULT-VALUE}).")
     int ngramMax;
 
-    @Option(names = "--draft-device", description = "Device of the draft model: cpu, cuda or auto (default: the target's --device).")
+    @Option(
+            names = "--draft-device",
+            description = "Device of the draft model: cpu, cuda or auto (default: the target's --device).")
     String draftDevice;
 
-    @Spec(Spec.Target.MIXEE) CommandSpec spec;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
-    boolean enabled() { return draft != null; }
+    boolean enabled() {
+        return draft != null;
+    }
 
     /** The draft model file, or null (none, or n-gram lookup). */
-    Path draftFile() { return draft == null || draft.equals("ngram") ? null : Path.of(draft); }
+    Path draftFile() {
+        return draft == null || draft.equals("ngram") ? null : Path.of(draft);
+    }
 
     /** Values no draft can use are bad usage, found before anything loads. */
     void check() {
         Usage.check(spec, () -> VerifyMode.named(verify));
         if (!enabled()) return;
         checkKAndPolicy(spec, k, policy);
-        Usage.require(spec, mode.equals("sampled") || mode.equals("top"), "--draft-mode must be sampled or top, not '" + mode + "'");
-        Usage.require(spec, ngramMin >= 1 && ngramMin <= ngramMax, "--ngram-min must be >= 1 and <= --ngram-max, got " + ngramMin + " and " + ngramMax);
+        Usage.require(
+                spec,
+                mode.equals("sampled") || mode.equals("top"),
+                "--draft-mode must be sampled or top, not '" + mode + "'");
+        Usage.require(
+                spec,
+                ngramMin >= 1 && ngramMin <= ngramMax,
+                "--ngram-min must be >= 1 and <= --ngram-max, got " + ngramMin + " and " + ngramMax);
         ModelOptions.checkDevice(spec, "--draft-device", draftDevice);
     }
 
@@ -64,7 +100,9 @@ final class DraftOptions {
     /** The speculation these flags ask for (off without --draft; --verify applies to plain decoding too: gumbel samples by the same rule). */
     Speculation speculation() {
         VerifyMode v = VerifyMode.named(verify);
-        return enabled() ? new Speculation(Speculation.Draft.DEFAULT, k, policy, mode.equals("top"), v) : Speculation.OFF.withVerify(v);
+        return enabled()
+                ? new Speculation(Speculation.Draft.DEFAULT, k, policy, mode.equals("top"), v)
+                : Speculation.OFF.withVerify(v);
     }
 
     /** Adds the draft and the speculation to an engine builder. */

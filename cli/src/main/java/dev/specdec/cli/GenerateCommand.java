@@ -18,23 +18,38 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Generates text; with --draft, speculatively. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
         description = "Generate text from a prompt, streaming it as it is produced. With --draft, speculative decoding "
                 + "(same output distribution as the target alone); the statistics follow the text on stderr.")
 final class GenerateCommand implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "Target model (GGUF or llama2.c .bin).")
+    @Option(
+            names = {"-m", "--model"},
+            required = true,
+            description = "Target model (GGUF or llama2.c .bin).")
     Path model;
 
     static final class PromptGroup {
-        @Option(names = {"-p", "--prompt"}, description = "Prompt text.") String text;
-        @Option(names = "--prompt-tokens", description = "Prompt as token ids, e.g. 1,2,3.") String tokens;
+        @Option(
+                names = {"-p", "--prompt"},
+                description = "Prompt text.")
+        String text;
+
+        @Option(names = "--prompt-tokens", description = "Prompt as token ids, e.g. 1,2,3.")
+        String tokens;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1") PromptGroup prompt;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    PromptGroup prompt;
 
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "128", description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = {"-n", "--max-tokens"},
+            defaultValue = "128",
+            description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--stop", description = "Stop when this text appears (repeatable).")
@@ -46,13 +61,17 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not add BOS to a text prompt.")
     boolean noBos;
 
-    @Option(names = "--chat", description = "Treat --prompt as one user message and render it with the model's chat template.")
+    @Option(
+            names = "--chat",
+            description = "Treat --prompt as one user message and render it with the model's chat template.")
     boolean chat;
 
     @Option(names = "--system", description = "System message (with --chat).")
     String system;
 
-    @Option(names = "--print-token-ids", description = "Print the generated token ids (one line, space separated) instead of text.")
+    @Option(
+            names = "--print-token-ids",
+            description = "Print the generated token ids (one line, space separated) instead of text.")
     boolean printIds;
 
     @Option(names = "--stats-json", description = "Write the decoding statistics as JSON to this file.")
@@ -61,11 +80,17 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--quiet-stats", description = "Do not print the statistics.")
     boolean quietStats;
 
-    @Mixin ModelOptions mo;
-    @Mixin SamplingOptions so;
-    @Mixin DraftOptions dro;
+    @Mixin
+    ModelOptions mo;
 
-    @Override public Integer call() throws Exception {
+    @Mixin
+    SamplingOptions so;
+
+    @Mixin
+    DraftOptions dro;
+
+    @Override
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var params = so.params();
         mo.check();
@@ -74,10 +99,12 @@ final class GenerateCommand implements Callable<Integer> {
         Usage.require(spec, stops == null || stops.stream().noneMatch(String::isEmpty), "--stop must not be empty");
         Usage.require(spec, !chat || prompt.text != null, "--chat needs --prompt TEXT");
         Usage.require(spec, system == null || chat, "--system needs --chat");
-        int[] given = prompt.tokens != null ? Usage.check(spec, () -> Ids.parse(prompt.tokens, "--prompt-tokens")) : null;
+        int[] given =
+                prompt.tokens != null ? Usage.check(spec, () -> Ids.parse(prompt.tokens, "--prompt-tokens")) : null;
         Usage.require(spec, given == null || given.length > 0, "--prompt-tokens is empty");
         OutputFiles.check("--stats-json", statsJson, true, model, dro.draftFile(), mo.tokenizer);
-        try (Engine engine = dro.applyTo(mo.engine(model)).sampling(params).build(); Session session = engine.newSession()) {
+        try (Engine engine = dro.applyTo(mo.engine(model)).sampling(params).build();
+                Session session = engine.newSession()) {
             Request.Builder rb;
             if (chat) {
                 List<Chat.Message> messages = new ArrayList<>();
@@ -85,22 +112,33 @@ final class GenerateCommand implements Callable<Integer> {
                 messages.add(Chat.Message.user(prompt.text));
                 rb = Request.chat(messages);
             } else {
-                rb = given != null ? Request.tokens(given) : Request.text(prompt.text).addBos(!noBos);
+                rb = given != null
+                        ? Request.tokens(given)
+                        : Request.text(prompt.text).addBos(!noBos);
             }
             if (ignoreEos) rb.ignoreEndOfGeneration();
-            Request req = rb.maxTokens(maxTokens).stop(stops == null ? List.of() : stops).build();
+            Request req = rb.maxTokens(maxTokens)
+                    .stop(stops == null ? List.of() : stops)
+                    .build();
             Result r;
             try {
                 r = session.generate(req, new TokenStream() {
-                @Override public void onToken(int id, String text) { print(text); }
-                @Override public void onText(String text) { print(text); }
-
-                private void print(String text) {
-                    if (!printIds) {
-                        out.print(text);
-                        OutputClosed.check(out);   // flushes; `| head` quit: stop generating
+                    @Override
+                    public void onToken(int id, String text) {
+                        print(text);
                     }
-                }
+
+                    @Override
+                    public void onText(String text) {
+                        print(text);
+                    }
+
+                    private void print(String text) {
+                        if (!printIds) {
+                            out.print(text);
+                            OutputClosed.check(out); // flushes; `| head` quit: stop generating
+                        }
+                    }
                 });
             } catch (Chat.SystemMessageUnsupportedException e) {
                 throw ChatCommand.withoutSystemFlag();
@@ -110,7 +148,8 @@ final class GenerateCommand implements Callable<Integer> {
             OutputClosed.check(out);
             if (!quietStats) {
                 err.println();
-                err.println("[" + dro.describe(engine) + "; seed " + params.seed() + "; stop: " + r.finishReason().name().toLowerCase() + "]");
+                err.println("[" + dro.describe(engine) + "; seed " + params.seed() + "; stop: "
+                        + r.finishReason().name().toLowerCase() + "]");
                 err.println(r.stats());
             }
             if (statsJson != null) {

@@ -22,17 +22,23 @@ final class OutputFiles {
         String what = flag + " " + out;
         if (Files.isDirectory(out)) throw new IllegalArgumentException(what + ": is a directory; give a file name");
         for (Path in : inputs) {
-            if (in != null && same(in, out)) throw new IllegalArgumentException(what + ": is an input of this command; not overwriting it");
+            if (in != null && same(in, out))
+                throw new IllegalArgumentException(what + ": is an input of this command; not overwriting it");
         }
         Path dir = out.toAbsolutePath().getParent();
         if (dir != null) {
             Path given = out.getParent() != null ? out.getParent() : dir;
-            if (!Files.exists(dir)) throw new IllegalArgumentException(what + ": directory " + given + " does not exist");
-            if (!Files.isDirectory(dir)) throw new IllegalArgumentException(what + ": " + given + " is not a directory");
-            if (!Files.isWritable(dir)) throw new IllegalArgumentException(what + ": permission denied (cannot write in " + given + ")");
+            if (!Files.exists(dir))
+                throw new IllegalArgumentException(what + ": directory " + given + " does not exist");
+            if (!Files.isDirectory(dir))
+                throw new IllegalArgumentException(what + ": " + given + " is not a directory");
+            if (!Files.isWritable(dir))
+                throw new IllegalArgumentException(what + ": permission denied (cannot write in " + given + ")");
         }
-        if (Files.exists(out) && !mayReplace) throw new IllegalArgumentException(what + ": exists; use --force to overwrite it");
-        if (Files.exists(out) && !Files.isWritable(out)) throw new IllegalArgumentException(what + ": permission denied");
+        if (Files.exists(out) && !mayReplace)
+            throw new IllegalArgumentException(what + ": exists; use --force to overwrite it");
+        if (Files.exists(out) && !Files.isWritable(out))
+            throw new IllegalArgumentException(what + ": permission denied");
     }
 
     /** The same file: by identity when both exist (links, ./x and x), else by normalized path. */

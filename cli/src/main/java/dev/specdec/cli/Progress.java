@@ -16,12 +16,16 @@ final class Progress implements AutoCloseable {
     record Unit(String name, long size) {
         static final Unit MB = new Unit("MB", 1 << 20);
 
-        static Unit of(String noun) { return new Unit(noun, 1); }
+        static Unit of(String noun) {
+            return new Unit(noun, 1);
+        }
     }
 
-    private final ProgressBar bar;   // null off a terminal
+    private final ProgressBar bar; // null off a terminal
 
-    private Progress(ProgressBar bar) { this.bar = bar; }
+    private Progress(ProgressBar bar) {
+        this.bar = bar;
+    }
 
     /**
      * Whether stderr is a terminal. The launcher knows (its stderr filter makes the JVM's a pipe)
@@ -41,14 +45,19 @@ final class Progress implements AutoCloseable {
     /** As above; the bar is drawn on {@code terminal}, or, when that is null, one line goes to {@code err}. */
     static Progress start(PrintWriter err, String phase, long total, Unit unit, PrintStream terminal) {
         if (terminal == null) {
-            err.println(phase + " (" + (unit == null ? String.valueOf(total) : total / unit.size() + " " + unit.name()) + ") ...");
+            err.println(phase + " (" + (unit == null ? String.valueOf(total) : total / unit.size() + " " + unit.name())
+                    + ") ...");
             err.flush();
             return new Progress(null);
         }
-        err.flush();   // what was said before the bar stays above it
-        var b = new ProgressBarBuilder().setTaskName(phase).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+        err.flush(); // what was said before the bar stays above it
+        var b = new ProgressBarBuilder()
+                .setTaskName(phase)
+                .setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII)
                 // a fixed width: asking the terminal through JLine fails behind the launcher's pipe
-                .setConsumer(new ConsoleProgressBarConsumer(terminal, 79)).setUpdateIntervalMillis(250);
+                .setConsumer(new ConsoleProgressBarConsumer(terminal, 79))
+                .setUpdateIntervalMillis(250);
         if (unit != null) b.setUnit(" " + unit.name(), unit.size());
         return new Progress(b.build());
     }
@@ -61,7 +70,8 @@ final class Progress implements AutoCloseable {
         if (bar != null) bar.stepTo(done);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         if (bar != null) bar.close();
     }
 }

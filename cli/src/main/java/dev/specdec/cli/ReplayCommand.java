@@ -15,25 +15,51 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Evaluates policies on recorded traces, without running models. */
-@Command(name = "replay", mixinStandardHelpOptions = true,
-        description = "Evaluate draft-length policies (and the hindsight ORACLE) on the traces a 'sweep --record' stored, with common "
-                + "random numbers and the costs that sweep measured. Takes seconds; runs no model.")
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
+        description =
+                "Evaluate draft-length policies (and the hindsight ORACLE) on the traces a 'sweep --record' stored, with common "
+                        + "random numbers and the costs that sweep measured. Takes seconds; runs no model.")
 final class ReplayCommand implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Parameters(index = "0", description = "Sweep directory.") Path dir;
-    @Option(names = "--policy", defaultValue = "fixed,heuristic,confidence,adaptive", split = ",", description = "Policies (default: ${DEFAULT-VALUE}).") List<String> policies;
-    @Option(names = "--k", defaultValue = "1..8", description = "k values (default: ${DEFAULT-VALUE}).") String ks;
-    @Option(names = "--replicates", defaultValue = "20", description = "Random-number replicates per trace (default: ${DEFAULT-VALUE}).") int replicates;
-    @Option(names = "--draft", description = "Only traces of this draft (a file name or 'ngram').") String draft;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public Integer call() throws Exception {
+    @Parameters(index = "0", description = "Sweep directory.")
+    Path dir;
+
+    @Option(
+            names = "--policy",
+            defaultValue = "fixed,heuristic,confidence,adaptive",
+            split = ",",
+            description = "Policies (default: ${DEFAULT-VALUE}).")
+    List<String> policies;
+
+    @Option(names = "--k", defaultValue = "1..8", description = "k values (default: ${DEFAULT-VALUE}).")
+    String ks;
+
+    @Option(
+            names = "--replicates",
+            defaultValue = "20",
+            description = "Random-number replicates per trace (default: ${DEFAULT-VALUE}).")
+    int replicates;
+
+    @Option(names = "--draft", description = "Only traces of this draft (a file name or 'ngram').")
+    String draft;
+
+    @Override
+    public Integer call() throws Exception {
         int[] kValues = Usage.check(spec, () -> SweepCommand.parseKs(ks));
         for (String p : policies) if (!p.equals("oracle")) DraftOptions.checkKAndPolicy(spec, kValues[0], p);
         Usage.require(spec, replicates >= 1, "--replicates must be >= 1, got " + replicates);
         Path runs = dir.resolve("runs.jsonl");
-        if (!Files.isRegularFile(runs)) throw new IllegalArgumentException(dir + " has no runs.jsonl: not a sweep directory");
+        if (!Files.isRegularFile(runs))
+            throw new IllegalArgumentException(dir + " has no runs.jsonl: not a sweep directory");
         var records = SweepRunner.read(runs);
-        if (draft != null) records = records.stream().filter(r -> r.draft().equals(draft) || r.k() == 0).toList();
+        if (draft != null)
+            records = records.stream()
+                    .filter(r -> r.draft().equals(draft) || r.k() == 0)
+                    .toList();
         var results = Replay.run(records, policies, kValues, measuredCosts(records), replicates);
         spec.commandLine().getOut().println(Replay.table(results));
         spec.commandLine().getOut().flush();
@@ -51,7 +77,10 @@ final class ReplayCommand implements Callable<Integer> {
             if (!row.config().policy().equals("fixed") || Double.isNaN(row.passRatio())) continue;
             int b = row.config().k() + 1;
             if (b < pass.length && row.passRatio() > 0) pass[b] = row.passRatio();
-            if (!row.config().draft().equals("ngram")) { c += row.costRatio(); n++; }
+            if (!row.config().draft().equals("ngram")) {
+                c += row.costRatio();
+                n++;
+            }
         }
         return new CostModel(pass, n == 0 ? prior.draftPerToken() : c / n);
     }

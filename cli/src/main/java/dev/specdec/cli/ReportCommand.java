@@ -11,16 +11,25 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Re-renders a sweep's report from its runs. */
-@Command(name = "report", mixinStandardHelpOptions = true, description = "Re-render summary.csv, the charts and report.html of a sweep directory from its runs.jsonl.")
+@Command(
+        name = "report",
+        mixinStandardHelpOptions = true,
+        description = "Re-render summary.csv, the charts and report.html of a sweep directory from its runs.jsonl.")
 final class ReportCommand implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Parameters(index = "0", description = "Sweep directory.") Path dir;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public Integer call() throws Exception {
+    @Parameters(index = "0", description = "Sweep directory.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
         Path runs = dir.resolve("runs.jsonl");
-        if (!Files.isRegularFile(runs)) throw new IllegalArgumentException(dir + " has no runs.jsonl: not a sweep directory");
+        if (!Files.isRegularFile(runs))
+            throw new IllegalArgumentException(dir + " has no runs.jsonl: not a sweep directory");
         var records = SweepRunner.read(runs);
-        String manifest = Files.exists(dir.resolve("manifest.json")) ? Files.readString(dir.resolve("manifest.json")) : "{}";
+        String manifest =
+                Files.exists(dir.resolve("manifest.json")) ? Files.readString(dir.resolve("manifest.json")) : "{}";
         SweepReport.write(dir, records, manifest);
         spec.commandLine().getOut().println(SweepCommand.bestKTable(SweepSummary.summarize(records)));
         spec.commandLine().getOut().println("report: " + dir.resolve("report.html"));

@@ -18,24 +18,53 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Many independent generations in one process, for checking distributions from outside. */
-@Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Run C independent generations (seeds S, S+1, ...) and print each as one line of space-separated token ids. "
-                + "With --parallel N they run on N concurrent sessions of one engine; the lines are the same, in the same order.")
+@Command(
+        name = "sample",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run C independent generations (seeds S, S+1, ...) and print each as one line of space-separated token ids. "
+                        + "With --parallel N they run on N concurrent sessions of one engine; the lines are the same, in the same order.")
 final class SampleCommand implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, description = "Target model.") Path model;
-    @Option(names = "--prompt-tokens", required = true, description = "Prompt token ids, e.g. 1,2,3.") String promptTokens;
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "16", description = "Tokens per generation (default: ${DEFAULT-VALUE}).") int n;
-    @Option(names = "--count", defaultValue = "100", description = "Number of generations (default: ${DEFAULT-VALUE}).") int count;
-    @Option(names = "--stop-at-eos", description = "Stop a generation at end-of-generation tokens (default: generate n tokens).") boolean stopAtEos;
-    @Option(names = "--parallel", defaultValue = "1", description = "Concurrent sessions (default: ${DEFAULT-VALUE}).") int parallel;
+    @Option(
+            names = {"-m", "--model"},
+            required = true,
+            description = "Target model.")
+    Path model;
 
-    @Mixin ModelOptions mo;
-    @Mixin SamplingOptions so;
-    @Mixin DraftOptions dro;
+    @Option(names = "--prompt-tokens", required = true, description = "Prompt token ids, e.g. 1,2,3.")
+    String promptTokens;
 
-    @Override public Integer call() throws Exception {
+    @Option(
+            names = {"-n", "--max-tokens"},
+            defaultValue = "16",
+            description = "Tokens per generation (default: ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--count", defaultValue = "100", description = "Number of generations (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(
+            names = "--stop-at-eos",
+            description = "Stop a generation at end-of-generation tokens (default: generate n tokens).")
+    boolean stopAtEos;
+
+    @Option(names = "--parallel", defaultValue = "1", description = "Concurrent sessions (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Mixin
+    ModelOptions mo;
+
+    @Mixin
+    SamplingOptions so;
+
+    @Mixin
+    DraftOptions dro;
+
+    @Override
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         var base = so.params();
         mo.check();
@@ -48,8 +77,9 @@ final class SampleCommand implements Callable<Integer> {
         long seed = base.seed();
         int workers = Math.min(parallel, count);
         try (Engine engine = dro.applyTo(mo.engine(model)).sampling(base).build();
-             Progress p = Progress.start(spec.commandLine().getErr(), "sampling", count, Progress.Unit.of("generations"));
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                Progress p = Progress.start(
+                        spec.commandLine().getErr(), "sampling", count, Progress.Unit.of("generations"));
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             // generation i has seed S + i and a fresh draft-length policy, so its tokens do not depend
             // on which session runs it, or after what: the lines are the same for every --parallel
             var next = new java.util.concurrent.atomic.AtomicInteger();
@@ -77,7 +107,7 @@ final class SampleCommand implements Callable<Integer> {
             try {
                 printInOrder(out, lines, sessions);
             } finally {
-                next.set(count);   // output closed or a session failed: the other sessions stop after their generation
+                next.set(count); // output closed or a session failed: the other sessions stop after their generation
             }
             for (Future<?> f : sessions) {
                 try {

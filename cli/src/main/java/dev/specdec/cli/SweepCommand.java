@@ -23,33 +23,107 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Draft-length experiments. */
-@Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = "Measure speculative decoding over drafts x k x policies x temperatures x seeds on a prompt set, each against "
-                + "plain decoding in the same run, and write runs.jsonl, summary.csv, PNG charts, report.html and manifest.json to --out.")
+@Command(
+        name = "sweep",
+        mixinStandardHelpOptions = true,
+        description =
+                "Measure speculative decoding over drafts x k x policies x temperatures x seeds on a prompt set, each against "
+                        + "plain decoding in the same run, and write runs.jsonl, summary.csv, PNG charts, report.html and manifest.json to --out.")
 final class SweepCommand implements Callable<Integer> {
-    static final List<String> OUTPUTS = List.of("runs.jsonl", "summary.csv", "report.html", "manifest.json", "speedup_vs_k.png",
-            "acceptance_by_position.png", "accepted_length_histogram.png", "latency_cdf.png");
+    static final List<String> OUTPUTS = List.of(
+            "runs.jsonl",
+            "summary.csv",
+            "report.html",
+            "manifest.json",
+            "speedup_vs_k.png",
+            "acceptance_by_position.png",
+            "accepted_length_histogram.png",
+            "latency_cdf.png");
 
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Option(names = {"-m", "--model"}, description = "Target model (required).") Path target;
-    @Option(names = "--target", hidden = true, description = "Old spelling of --model.") void oldTarget(Path p) { target = p; }
-    @Option(names = "--draft", required = true, description = "Draft model file or 'ngram' (repeatable).") List<String> drafts;
-    @Option(names = {"-k", "--k"}, defaultValue = "1..8", description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).") String ks;
-    @Option(names = "--policy", defaultValue = "fixed", split = ",", description = "Policies (default: ${DEFAULT-VALUE}).") List<String> policies;
-    @Option(names = "--verify", defaultValue = "rejection", description = "Verification of sampled drafts for every run: rejection, gumbel or block (default: ${DEFAULT-VALUE}).") String verify;
-    @Option(names = "--temperature", defaultValue = "0", split = ",", description = "Temperatures (default: ${DEFAULT-VALUE}).") float[] temperatures;
-    @Option(names = "--seeds", defaultValue = "1", description = "Repetitions with different seeds (default: ${DEFAULT-VALUE}).") int seeds;
-    @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per generation (default: ${DEFAULT-VALUE}).") int maxTokens;
-    @Option(names = "--prompts", defaultValue = "builtin", description = "JSONL prompt file or 'builtin' (default: ${DEFAULT-VALUE}).") String prompts;
-    @Option(names = "--limit-prompts", description = "Use only the first N prompts.") Integer limit;
-    @Option(names = "--out", required = true, description = "Output directory.") Path out;
-    @Option(names = "--record", description = "Also record per-position p, q traces for 'specdec replay'.") boolean record;
-    @Option(names = "--resume", description = "Continue an interrupted sweep in --out, skipping finished runs.") boolean resume;
-    @Option(names = "--force", description = "Overwrite the sweep files in an existing --out.") boolean force;
-    @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
-    @Mixin ModelOptions mo;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
-    @Override public Integer call() throws Exception {
+    @Option(
+            names = {"-m", "--model"},
+            description = "Target model (required).")
+    Path target;
+
+    @Option(names = "--target", hidden = true, description = "Old spelling of --model.")
+    void oldTarget(Path p) {
+        target = p;
+    }
+
+    @Option(names = "--draft", required = true, description = "Draft model file or 'ngram' (repeatable).")
+    List<String> drafts;
+
+    @Option(
+            names = {"-k", "--k"},
+            defaultValue = "1..8",
+            description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).")
+    String ks;
+
+    @Option(
+            names = "--policy",
+            defaultValue = "fixed",
+            split = ",",
+            description = "Policies (default: ${DEFAULT-VALUE}).")
+    List<String> policies;
+
+    @Option(
+            names = "--verify",
+            defaultValue = "rejection",
+            description =
+                    "Verification of sampled drafts for every run: rejection, gumbel or block (default: ${DEFAULT-VALUE}).")
+    String verify;
+
+    @Option(
+            names = "--temperature",
+            defaultValue = "0",
+            split = ",",
+            description = "Temperatures (default: ${DEFAULT-VALUE}).")
+    float[] temperatures;
+
+    @Option(
+            names = "--seeds",
+            defaultValue = "1",
+            description = "Repetitions with different seeds (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "64",
+            description = "Tokens per generation (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(
+            names = "--prompts",
+            defaultValue = "builtin",
+            description = "JSONL prompt file or 'builtin' (default: ${DEFAULT-VALUE}).")
+    String prompts;
+
+    @Option(names = "--limit-prompts", description = "Use only the first N prompts.")
+    Integer limit;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Option(names = "--record", description = "Also record per-position p, q traces for 'specdec replay'.")
+    boolean record;
+
+    @Option(names = "--resume", description = "Continue an interrupted sweep in --out, skipping finished runs.")
+    boolean resume;
+
+    @Option(names = "--force", description = "Overwrite the sweep files in an existing --out.")
+    boolean force;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @Mixin
+    ModelOptions mo;
+
+    @Override
+    public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
         Usage.require(spec, target != null, "Missing required option: '--model=<target>'");
         mo.check();
@@ -73,7 +147,8 @@ final class SweepCommand implements Callable<Integer> {
             // finished runs are kept only if they measured the same thing as the runs still to make
             List<String> changed = Manifest.differences(Files.readString(existing), manifest);
             if (!changed.isEmpty()) {
-                throw new IllegalArgumentException("--resume: " + String.join("; ", changed) + " (resume with the sweep's settings, or use a new --out)");
+                throw new IllegalArgumentException("--resume: " + String.join("; ", changed)
+                        + " (resume with the sweep's settings, or use a new --out)");
             }
         } else {
             Files.writeString(existing, manifest);
@@ -94,13 +169,16 @@ final class SweepCommand implements Callable<Integer> {
                 open.add(e);
                 Session s = e.newSession();
                 open.add(s);
-                sessions.put(d.equals("ngram") ? "ngram" : Path.of(d).getFileName().toString(), s);
+                sessions.put(
+                        d.equals("ngram") ? "ngram" : Path.of(d).getFileName().toString(), s);
             }
             List<String> names = new ArrayList<>(sessions.keySet());
             var plan = new SweepRunner.Plan(ps, names, kValues, policies, temperatures, seeds, maxTokens, record);
             var runner = new SweepRunner(plain, sessions, verifyMode);
-            Thread hook = new Thread(() -> spec.commandLine().getErr().println(
-                    "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
+            Thread hook = new Thread(() -> spec.commandLine()
+                    .getErr()
+                    .println(
+                            "\nspecdec: interrupted; finished runs are kept in " + runs + " (continue with --resume)"));
             Runtime.getRuntime().addShutdownHook(hook);
             int made = runner.run(plan, runs, SweepRunner.doneKeys(runs), !noProgress && Progress.stderrIsTerminal());
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -122,11 +200,16 @@ final class SweepCommand implements Callable<Integer> {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("--k", java.util.Arrays.toString(kValues));
         m.put("--policy", String.join(",", policies));
-        if (!verify.equals("rejection")) m.put("--verify", verify);   // absent for rejection: older sweeps resume as before
+        if (!verify.equals("rejection"))
+            m.put("--verify", verify); // absent for rejection: older sweeps resume as before
         m.put("--temperature", java.util.Arrays.toString(temperatures));
         m.put("--seeds", String.valueOf(seeds));
         m.put("--max-tokens", String.valueOf(maxTokens));
-        m.put("--prompts", prompts.equals("builtin") ? "builtin" : Path.of(prompts).getFileName() + " (sha256 " + Manifest.sha256(Path.of(prompts)) + ")");
+        m.put(
+                "--prompts",
+                prompts.equals("builtin")
+                        ? "builtin"
+                        : Path.of(prompts).getFileName() + " (sha256 " + Manifest.sha256(Path.of(prompts)) + ")");
         m.put("--limit-prompts", String.valueOf(limit));
         m.put("--record", String.valueOf(record));
         m.put("--threads", String.valueOf(Engine.threadsFor(mo.threads != null ? mo.threads : 0)));
@@ -136,10 +219,12 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private void prepareOutput() throws IOException {
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException(out + " exists and is not a directory");
+        if (Files.exists(out) && !Files.isDirectory(out))
+            throw new IllegalArgumentException(out + " exists and is not a directory");
         boolean hasSweep = Files.exists(out.resolve("runs.jsonl"));
         if (hasSweep && !resume && !force) {
-            throw new IllegalArgumentException(out + " already holds a sweep; use --resume to continue it or --force to overwrite it");
+            throw new IllegalArgumentException(
+                    out + " already holds a sweep; use --resume to continue it or --force to overwrite it");
         }
         if (force && !resume) for (String f : OUTPUTS) Files.deleteIfExists(out.resolve(f));
         Files.createDirectories(out);
@@ -155,19 +240,31 @@ final class SweepCommand implements Callable<Integer> {
                 for (int i = 0; i < r.length; i++) r[i] = a + i;
                 return r;
             }
-            int[] r = java.util.Arrays.stream(s.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+            int[] r = java.util.Arrays.stream(s.split(","))
+                    .mapToInt(x -> Integer.parseInt(x.trim()))
+                    .toArray();
             for (int k : r) if (k < 1 || k > 64) throw new IllegalArgumentException();
             return r;
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--k expects 'A..B' or a comma list of values in 1..64, got '" + s + "'");
+            throw new IllegalArgumentException(
+                    "--k expects 'A..B' or a comma list of values in 1..64, got '" + s + "'");
         }
     }
 
     static String bestKTable(List<SweepSummary.Row> rows) {
-        StringBuilder sb = new StringBuilder("| draft | policy | T | best k measured | speedup | best k predicted | predicted speedup |\n|---|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder(
+                "| draft | policy | T | best k measured | speedup | best k predicted | predicted speedup |\n|---|---|---|---|---|---|---|\n");
         for (var b : SweepSummary.bestK(rows)) {
-            sb.append(String.format(java.util.Locale.ROOT, "| %s | %s | %s | %d | %.3f | %d | %.3f |%n", b.draft(), b.policy(), b.temperature(),
-                    b.measured(), b.measuredSpeedup(), b.predicted(), b.predictedSpeedup()));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "| %s | %s | %s | %d | %.3f | %d | %.3f |%n",
+                    b.draft(),
+                    b.policy(),
+                    b.temperature(),
+                    b.measured(),
+                    b.measuredSpeedup(),
+                    b.predicted(),
+                    b.predictedSpeedup()));
         }
         return sb.toString();
     }

@@ -16,23 +16,46 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Text to token ids. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Print the token ids of a text (one line), or of every {\"text\": ...} line of a JSONL file as {\"ids\": [...]} lines.")
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
+        description =
+                "Print the token ids of a text (one line), or of every {\"text\": ...} line of a JSONL file as {\"ids\": [...]} lines.")
 final class TokenizeCommand implements Callable<Integer> {
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-    @Option(names = {"-m", "--model"}, required = true, description = "Model or vocabulary-only GGUF file.") Path model;
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = {"-m", "--model"},
+            required = true,
+            description = "Model or vocabulary-only GGUF file.")
+    Path model;
 
     static final class Input {
-        @Option(names = "--text", description = "Text to tokenize.") String text;
-        @Option(names = "--input", description = "JSONL file, one {\"text\": ...} per line; a bad line gets {\"error\": ...} in its place.") Path input;
+        @Option(names = "--text", description = "Text to tokenize.")
+        String text;
+
+        @Option(
+                names = "--input",
+                description =
+                        "JSONL file, one {\"text\": ...} per line; a bad line gets {\"error\": ...} in its place.")
+        Path input;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1") Input in;
-    @Option(names = "--no-bos", description = "Never add BOS (by default it is added when the vocabulary says so).") boolean noBos;
-    @Option(names = "--parse-special", description = "Text equal to a control token becomes that token.") boolean parseSpecial;
-    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin for .bin checkpoints.") Path tokenizerBin;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input in;
 
-    @Override public Integer call() throws Exception {
+    @Option(names = "--no-bos", description = "Never add BOS (by default it is added when the vocabulary says so).")
+    boolean noBos;
+
+    @Option(names = "--parse-special", description = "Text equal to a control token becomes that token.")
+    boolean parseSpecial;
+
+    @Option(names = "--tokenizer", description = "llama2.c tokenizer.bin for .bin checkpoints.")
+    Path tokenizerBin;
+
+    @Override
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (Vocab v = Vocab.open(model, tokenizerBin)) {
             Tokenizer tok = v.tokenizer();
@@ -50,7 +73,9 @@ final class TokenizeCommand implements Callable<Integer> {
                         var o = json.createObjectNode();
                         try {
                             JsonNode node = json.readTree(line);
-                            if (node == null || !node.has("text") || !node.get("text").isTextual()) {
+                            if (node == null
+                                    || !node.has("text")
+                                    || !node.get("text").isTextual()) {
                                 o.put("error", "line " + n + ": expected {\"text\": \"...\"}");
                             } else {
                                 var arr = o.putArray("ids");
@@ -72,10 +97,14 @@ final class TokenizeCommand implements Callable<Integer> {
     record Vocab(Tokenizer tokenizer, AutoCloseable owner) implements AutoCloseable {
         static Vocab open(Path file, Path tokenizerBin) {
             if (tokenizerBin != null) {
-                return new Vocab(dev.specdec.target.Llama2cCheckpoint.readTokenizer(tokenizerBin, vocabSizeOf(file, tokenizerBin)), null);
+                return new Vocab(
+                        dev.specdec.target.Llama2cCheckpoint.readTokenizer(
+                                tokenizerBin, vocabSizeOf(file, tokenizerBin)),
+                        null);
             }
             if (!dev.specdec.target.GgufFile.isGguf(file)) {
-                throw new IllegalArgumentException(file + " is not a GGUF file; for a llama2.c checkpoint give --tokenizer tokenizer.bin");
+                throw new IllegalArgumentException(
+                        file + " is not a GGUF file; for a llama2.c checkpoint give --tokenizer tokenizer.bin");
             }
             dev.specdec.target.GgufFile f = dev.specdec.target.GgufFile.open(file);
             if (!f.has("tokenizer.ggml.tokens")) {
@@ -91,7 +120,8 @@ final class TokenizeCommand implements Callable<Integer> {
             }
         }
 
-        @Override public void close() {
+        @Override
+        public void close() {
             try {
                 if (owner != null) owner.close();
             } catch (Exception e) {

@@ -41,53 +41,57 @@ class CommandLineTest {
         }
     }
 
-    static String model() { return TestData.model("stories260K.gguf").toString(); }
+    static String model() {
+        return TestData.model("stories260K.gguf").toString();
+    }
 
     static Stream<String> badUsage() {
         String m = model();
         return Stream.of(
-                "generate -m M --prompt-tokens 1 --threads 0",
-                "generate -m M --prompt-tokens 1 --ctx 0",
-                "generate -m M --prompt-tokens 1 --kv-type f8",
-                "generate -m M --prompt-tokens 1 --device tpu",
-                "generate -m M --prompt-tokens 1 --draft ngram -k 0",
-                "generate -m M --prompt-tokens 1 --draft ngram -k 65",
-                "generate -m M --prompt-tokens 1 --draft ngram --policy best",
-                "generate -m M --prompt-tokens 1 --draft ngram --draft-mode greedy",
-                "generate -m M --prompt-tokens 1 --draft ngram --ngram-min 3 --ngram-max 2",
-                "generate -m M --prompt-tokens 1 --temperature -1",
-                "generate -m M --prompt-tokens 1 --top-p 2",
-                "generate -m M --prompt-tokens 1 --min-p -0.5",
-                "generate -m M --prompt-tokens 1 -n -1",
-                "generate -m M --prompt-tokens 1 --logit-bias 5",
-                "generate -m M --prompt-tokens 1,x",
-                "generate -m M --prompt-tokens 1 --stop=",
-                "sample -m M --prompt-tokens 1 --count 0",
-                "chat -m M -n -2",
-                "demo --target M --draft ngram -k 0",
-                "demo --target M --draft ngram --reps 0",
-                "bench M --reps 0",
-                "bench M --max-b 0",
-                "bench M --output xml",
-                "bench M --pp 0",
-                "sweep --target M --draft ngram --out OUT --k 0..3",
-                "sweep --target M --draft ngram --out OUT --policy fixed,best",
-                "sweep --target M --draft ngram --out OUT --seeds 0",
-                "eval-logits -m M --tokens , --out OUT",
-                "synth --shape huge --out OUT",
-                "synth --arch gpt5 --shape tiny --out OUT",
-                "synth --shape tiny --type Q9 --out OUT",
-                "replay OUT --k 0",
-                "replay OUT --replicates 0",
-                "render-template --template M --input M --today yesterday",
-                "detokenize -m M --ids a,b")
+                        "generate -m M --prompt-tokens 1 --threads 0",
+                        "generate -m M --prompt-tokens 1 --ctx 0",
+                        "generate -m M --prompt-tokens 1 --kv-type f8",
+                        "generate -m M --prompt-tokens 1 --device tpu",
+                        "generate -m M --prompt-tokens 1 --draft ngram -k 0",
+                        "generate -m M --prompt-tokens 1 --draft ngram -k 65",
+                        "generate -m M --prompt-tokens 1 --draft ngram --policy best",
+                        "generate -m M --prompt-tokens 1 --draft ngram --draft-mode greedy",
+                        "generate -m M --prompt-tokens 1 --draft ngram --ngram-min 3 --ngram-max 2",
+                        "generate -m M --prompt-tokens 1 --temperature -1",
+                        "generate -m M --prompt-tokens 1 --top-p 2",
+                        "generate -m M --prompt-tokens 1 --min-p -0.5",
+                        "generate -m M --prompt-tokens 1 -n -1",
+                        "generate -m M --prompt-tokens 1 --logit-bias 5",
+                        "generate -m M --prompt-tokens 1,x",
+                        "generate -m M --prompt-tokens 1 --stop=",
+                        "sample -m M --prompt-tokens 1 --count 0",
+                        "chat -m M -n -2",
+                        "demo --target M --draft ngram -k 0",
+                        "demo --target M --draft ngram --reps 0",
+                        "bench M --reps 0",
+                        "bench M --max-b 0",
+                        "bench M --output xml",
+                        "bench M --pp 0",
+                        "sweep --target M --draft ngram --out OUT --k 0..3",
+                        "sweep --target M --draft ngram --out OUT --policy fixed,best",
+                        "sweep --target M --draft ngram --out OUT --seeds 0",
+                        "eval-logits -m M --tokens , --out OUT",
+                        "synth --shape huge --out OUT",
+                        "synth --arch gpt5 --shape tiny --out OUT",
+                        "synth --shape tiny --type Q9 --out OUT",
+                        "replay OUT --k 0",
+                        "replay OUT --replicates 0",
+                        "render-template --template M --input M --today yesterday",
+                        "detokenize -m M --ids a,b")
                 .map(s -> s.replace(" M", " " + m));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("badUsage")
     void outOfRangeValuesAreBadUsage(String line, @TempDir Path dir) {
-        String[] args = Arrays.stream(line.split(" ")).map(a -> a.equals("OUT") ? dir.resolve("out").toString() : a).toArray(String[]::new);
+        String[] args = Arrays.stream(line.split(" "))
+                .map(a -> a.equals("OUT") ? dir.resolve("out").toString() : a)
+                .toArray(String[]::new);
         Run r = run(args);
         assertEquals(2, r.rc, r.err);
         assertTrue(r.err.startsWith("specdec: "), r.err);
@@ -141,18 +145,85 @@ class CommandLineTest {
         Path modelCopy = Files.copy(TestData.model("stories260K.gguf"), dir.resolve("m.gguf"));
         byte[] modelBytes = Files.readAllBytes(modelCopy);
         String[][] cases = {
-                {"generate", "-m", modelCopy.toString(), "--prompt-tokens", "1", "-n", "4", "--stats-json", dir.resolve("no/such/dir/s.json").toString()},
-                {"generate", "-m", modelCopy.toString(), "--prompt-tokens", "1", "-n", "4", "--stats-json", dir.toString()},
-                {"generate", "-m", modelCopy.toString(), "--prompt-tokens", "1", "-n", "4", "--stats-json", modelCopy.toString()},
-                {"generate", "-m", modelCopy.toString(), "--prompt-tokens", "1", "-n", "4", "--stats-json", notes.resolve("s.json").toString()},
-                {"eval-logits", "-m", modelCopy.toString(), "--tokens", "1", "--out", notes.resolve("l.f32").toString()},
-                {"eval-logits", "-m", modelCopy.toString(), "--tokens", "1", "--out", modelCopy.toString(), "--force"},
-                {"synth", "--shape", "tiny", "--out", dir.resolve("missing/t.gguf").toString()},
-                {"synth", "--shape", "tiny", "--out", modelCopy.toString(), "--vocab-from", modelCopy.toString(), "--force"},
-                {"bench", modelCopy.toString(), "--reps", "1", "--decode-tokens", "2", "--max-b", "2", "--pp", "4", "--bandwidth-mib", "8",
-                        "--out", modelCopy.toString()},
-                {"bench", modelCopy.toString(), "--reps", "1", "--decode-tokens", "2", "--max-b", "2", "--pp", "4", "--bandwidth-mib", "8",
-                        "--out", dir.resolve("nodir/b.md").toString()},
+            {
+                "generate",
+                "-m",
+                modelCopy.toString(),
+                "--prompt-tokens",
+                "1",
+                "-n",
+                "4",
+                "--stats-json",
+                dir.resolve("no/such/dir/s.json").toString()
+            },
+            {"generate", "-m", modelCopy.toString(), "--prompt-tokens", "1", "-n", "4", "--stats-json", dir.toString()},
+            {
+                "generate",
+                "-m",
+                modelCopy.toString(),
+                "--prompt-tokens",
+                "1",
+                "-n",
+                "4",
+                "--stats-json",
+                modelCopy.toString()
+            },
+            {
+                "generate",
+                "-m",
+                modelCopy.toString(),
+                "--prompt-tokens",
+                "1",
+                "-n",
+                "4",
+                "--stats-json",
+                notes.resolve("s.json").toString()
+            },
+            {
+                "eval-logits",
+                "-m",
+                modelCopy.toString(),
+                "--tokens",
+                "1",
+                "--out",
+                notes.resolve("l.f32").toString()
+            },
+            {"eval-logits", "-m", modelCopy.toString(), "--tokens", "1", "--out", modelCopy.toString(), "--force"},
+            {"synth", "--shape", "tiny", "--out", dir.resolve("missing/t.gguf").toString()},
+            {"synth", "--shape", "tiny", "--out", modelCopy.toString(), "--vocab-from", modelCopy.toString(), "--force"
+            },
+            {
+                "bench",
+                modelCopy.toString(),
+                "--reps",
+                "1",
+                "--decode-tokens",
+                "2",
+                "--max-b",
+                "2",
+                "--pp",
+                "4",
+                "--bandwidth-mib",
+                "8",
+                "--out",
+                modelCopy.toString()
+            },
+            {
+                "bench",
+                modelCopy.toString(),
+                "--reps",
+                "1",
+                "--decode-tokens",
+                "2",
+                "--max-b",
+                "2",
+                "--pp",
+                "4",
+                "--bandwidth-mib",
+                "8",
+                "--out",
+                dir.resolve("nodir/b.md").toString()
+            },
         };
         for (String[] c : cases) {
             Run r = run(c);
@@ -173,13 +244,19 @@ class CommandLineTest {
         assertEquals("/dir/x.gguf: permission denied", Main.oneLine(new AccessDeniedException("/dir/x.gguf")));
         assertEquals("/dir/x: not a directory", Main.oneLine(new java.nio.file.NotDirectoryException("/dir/x")));
         assertEquals("/dir/x: already exists", Main.oneLine(new java.nio.file.FileAlreadyExistsException("/dir/x")));
-        Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root may write anywhere: no permission to be denied");
+        Assumptions.assumeFalse(
+                "root".equals(System.getProperty("user.name")), "root may write anywhere: no permission to be denied");
         Path ro = Files.createDirectory(dir.resolve("ro"));
         Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
         try {
-            Run r = run("synth", "--shape", "tiny", "--out", ro.resolve("t.gguf").toString());
+            Run r = run(
+                    "synth", "--shape", "tiny", "--out", ro.resolve("t.gguf").toString());
             assertEquals(1, r.rc);
-            assertTrue(r.err.contains(ro.resolve("t.gguf").toString()) && r.err.contains("permission denied") && !r.err.contains("partial"), r.err);
+            assertTrue(
+                    r.err.contains(ro.resolve("t.gguf").toString())
+                            && r.err.contains("permission denied")
+                            && !r.err.contains("partial"),
+                    r.err);
         } finally {
             Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
@@ -192,7 +269,19 @@ class CommandLineTest {
         String old = System.getProperty("user.home");
         System.setProperty("user.home", home.toString());
         try {
-            Run r = run("bench", model(), "--reps", "1", "--decode-tokens", "2", "--max-b", "2", "--pp", "4", "--bandwidth-mib", "8");
+            Run r = run(
+                    "bench",
+                    model(),
+                    "--reps",
+                    "1",
+                    "--decode-tokens",
+                    "2",
+                    "--max-b",
+                    "2",
+                    "--pp",
+                    "4",
+                    "--bandwidth-mib",
+                    "8");
             assertEquals(0, r.rc, r.err);
             assertTrue(r.out.contains("| stories260K.gguf |"), r.out);
             assertTrue(r.err.contains("specdec: warning:") && r.err.contains("cost profile"), r.err);
@@ -207,9 +296,25 @@ class CommandLineTest {
         Path synth = dir.resolve("t.gguf"), logits = dir.resolve("l.f32"), stats = dir.resolve("s.json");
         assertEquals(0, run("synth", "--shape", "tiny", "--type", "F32", "--out", synth.toString()).rc);
         assertEquals(0, run("eval-logits", "-m", model(), "--tokens", "1,2", "--out", logits.toString()).rc);
-        assertEquals(0, run("generate", "-m", model(), "--prompt-tokens", "1", "-n", "2", "--quiet-stats", "--stats-json", stats.toString()).rc);
+        assertEquals(
+                0,
+                run(
+                                "generate",
+                                "-m",
+                                model(),
+                                "--prompt-tokens",
+                                "1",
+                                "-n",
+                                "2",
+                                "--quiet-stats",
+                                "--stats-json",
+                                stats.toString())
+                        .rc);
         for (Path p : new Path[] {synth, logits, stats}) {
-            assertEquals(PosixFilePermissions.toString(normal), PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
+            assertEquals(
+                    PosixFilePermissions.toString(normal),
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(p)),
+                    p.toString());
         }
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(4, left.count(), "no temporary files left");
@@ -219,16 +324,30 @@ class CommandLineTest {
     /** A standard output whose reader went away: every write fails, as after EPIPE. */
     static final class ClosedPipe extends OutputStream {
         int writes;
-        @Override public void write(int b) throws IOException { writes++; throw new IOException("Broken pipe"); }
-        @Override public void write(byte[] b, int off, int len) throws IOException { writes++; throw new IOException("Broken pipe"); }
+
+        @Override
+        public void write(int b) throws IOException {
+            writes++;
+            throw new IOException("Broken pipe");
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            writes++;
+            throw new IOException("Broken pipe");
+        }
     }
 
     @Test
     void generationStopsWhenStandardOutputCloses() {
         ClosedPipe pipe = new ClosedPipe();
         StringWriter err = new StringWriter();
-        int rc = Main.run(new String[] {"generate", "-m", model(), "--prompt-tokens", "1", "-n", "300", "--ignore-eos", "--temperature", "0"},
-                new PrintWriter(new PrintStream(pipe, true), true), new PrintWriter(err));
+        int rc = Main.run(
+                new String[] {
+                    "generate", "-m", model(), "--prompt-tokens", "1", "-n", "300", "--ignore-eos", "--temperature", "0"
+                },
+                new PrintWriter(new PrintStream(pipe, true), true),
+                new PrintWriter(err));
         assertEquals(1, rc, err.toString());
         assertTrue(pipe.writes < 10, "stopped after the first failed writes, not " + pipe.writes);
         assertTrue(err.toString().startsWith("specdec: ") && err.toString().contains("output"), err.toString());
@@ -236,8 +355,13 @@ class CommandLineTest {
 
     @Test
     void tokenizeInputReportsBadLinesPerLine(@TempDir Path dir) throws IOException {
-        String vocab = TestData.root().resolve("tokenizer").resolve("ggml-vocab-llama-spm.gguf").toString();
-        Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"text\": \"Hello world\"}\nnot json\n{\"txt\": 1}\n{\"text\": \"world\"}\n");
+        String vocab = TestData.root()
+                .resolve("tokenizer")
+                .resolve("ggml-vocab-llama-spm.gguf")
+                .toString();
+        Path in = Files.writeString(
+                dir.resolve("in.jsonl"),
+                "{\"text\": \"Hello world\"}\nnot json\n{\"txt\": 1}\n{\"text\": \"world\"}\n");
         Run r = run("tokenize", "-m", vocab, "--input", in.toString(), "--no-bos");
         assertEquals(0, r.rc, r.err);
         var lines = r.out.strip().lines().toList();
@@ -252,7 +376,8 @@ class CommandLineTest {
     void synthHelpListsEveryShapeArchitectureAndChatTemplate() {
         Run r = run("synth", "--help");
         assertEquals(0, r.rc);
-        for (String s : dev.specdec.target.ModelSynthesizer.SHAPES.keySet()) assertTrue(r.out.contains(s), "synth --help lacks shape " + s);
+        for (String s : dev.specdec.target.ModelSynthesizer.SHAPES.keySet())
+            assertTrue(r.out.contains(s), "synth --help lacks shape " + s);
         for (String a : new String[] {"llama", "qwen2", "gemma", "gemma2", "phi3"}) assertTrue(r.out.contains(a), a);
         for (String t : new String[] {"llama3", "chatml", "gemma", "phi3"}) assertTrue(r.out.contains(t), t);
     }

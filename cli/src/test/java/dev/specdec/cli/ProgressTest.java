@@ -18,7 +18,8 @@ class ProgressTest {
     void aBarOnATerminal() {
         ByteArrayOutputStream terminal = new ByteArrayOutputStream();
         StringWriter err = new StringWriter();
-        try (Progress p = Progress.start(new PrintWriter(err), "sampling", 5, null, new PrintStream(terminal, true, StandardCharsets.UTF_8))) {
+        try (Progress p = Progress.start(
+                new PrintWriter(err), "sampling", 5, null, new PrintStream(terminal, true, StandardCharsets.UTF_8))) {
             for (int i = 0; i < 5; i++) p.step();
         }
         String bar = terminal.toString(StandardCharsets.UTF_8);
@@ -38,8 +39,22 @@ class ProgressTest {
     @Test
     void sampleSaysWhatItDoesOffTheTerminal() {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int rc = Main.run(new String[] {"sample", "-m", TestData.model("stories260K.gguf").toString(), "--prompt-tokens", "1", "-n", "2",
-                "--count", "20", "--seed", "1"}, new PrintWriter(out), new PrintWriter(err));
+        int rc = Main.run(
+                new String[] {
+                    "sample",
+                    "-m",
+                    TestData.model("stories260K.gguf").toString(),
+                    "--prompt-tokens",
+                    "1",
+                    "-n",
+                    "2",
+                    "--count",
+                    "20",
+                    "--seed",
+                    "1"
+                },
+                new PrintWriter(out),
+                new PrintWriter(err));
         assertEquals(0, rc, err.toString());
         assertEquals(20, out.toString().strip().lines().count());
         assertEquals("sampling (20 generations) ...", err.toString().strip());

@@ -11,8 +11,27 @@ import org.junit.jupiter.api.Test;
 /** `sample --parallel N`: the same lines, in the same order, as one session. */
 class SampleParallelTest {
     static String sample(int parallel, String... extra) {
-        String[] base = {"sample", "-m", TestData.model("llama2-spm-d256-f32.gguf").toString(), "--prompt-tokens", "1,415,260", "-n", "12",
-                "--count", "9", "--seed", "77", "--temperature", "1", "--repeat-penalty", "1.2", "--threads", "2", "--parallel", String.valueOf(parallel)};
+        String[] base = {
+            "sample",
+            "-m",
+            TestData.model("llama2-spm-d256-f32.gguf").toString(),
+            "--prompt-tokens",
+            "1,415,260",
+            "-n",
+            "12",
+            "--count",
+            "9",
+            "--seed",
+            "77",
+            "--temperature",
+            "1",
+            "--repeat-penalty",
+            "1.2",
+            "--threads",
+            "2",
+            "--parallel",
+            String.valueOf(parallel)
+        };
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
@@ -24,7 +43,9 @@ class SampleParallelTest {
 
     @Test
     void parallelSessionsPrintTheSameLines() {
-        String[] drafts = {"--draft", TestData.model("llama2-spm-d256-q4_0.gguf").toString(), "--policy", "heuristic", "-k", "3"};
+        String[] drafts = {
+            "--draft", TestData.model("llama2-spm-d256-q4_0.gguf").toString(), "--policy", "heuristic", "-k", "3"
+        };
         String one = sample(1, drafts);
         assertEquals(9, one.lines().count());
         assertTrue(one.lines().distinct().count() > 1, "different seeds give different lines:\n" + one);

@@ -15,10 +15,10 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
     private static final double DECAY = 0.95;
 
     private final int maxK;
-    private final CostModel costs;      // the machine's pass costs; the draft cost is learned in update
+    private final CostModel costs; // the machine's pass costs; the draft cost is learned in update
     private final boolean deterministic; // true: the stored draft cost is kept, measured times are ignored
     private double draftPerToken;
-    private double accepted = 3, trials = 5;    // prior: alpha ~ 0.6 worth 5 observations
+    private double accepted = 3, trials = 5; // prior: alpha ~ 0.6 worth 5 observations
     private double singlePassNanos = -1;
     private int k;
 
@@ -36,21 +36,31 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
         this.k = choose();
     }
 
-    public double alpha() { return accepted / trials; }
+    public double alpha() {
+        return accepted / trials;
+    }
 
-    @Override public int nextK() { return k; }
+    @Override
+    public int nextK() {
+        return k;
+    }
 
-    @Override public void update(int proposed, int accepted, long draftNanos, long targetNanos) {
+    @Override
+    public void update(int proposed, int accepted, long draftNanos, long targetNanos) {
         if (proposed <= 0) return;
         // a rejection at position i means i acceptances in i+1 Bernoulli trials
         int trialsNow = accepted == proposed ? proposed : accepted + 1;
         this.accepted = this.accepted * DECAY + accepted;
         this.trials = this.trials * DECAY + trialsNow;
-        if (deterministic) { k = choose(); return; }
+        if (deterministic) {
+            k = choose();
+            return;
+        }
         // learn this run's real cost of a draft token relative to a single-row target pass
         double est = targetNanos / costs.passCost(Math.min(proposed + 1, maxK + 1));
         singlePassNanos = singlePassNanos < 0 ? est : 0.8 * singlePassNanos + 0.2 * est;
-        if (singlePassNanos > 0) draftPerToken = 0.8 * draftPerToken + 0.2 * (draftNanos / (double) proposed / singlePassNanos);
+        if (singlePassNanos > 0)
+            draftPerToken = 0.8 * draftPerToken + 0.2 * (draftNanos / (double) proposed / singlePassNanos);
         k = choose();
     }
 
@@ -58,7 +68,13 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
         return costs.bestK(Math.min(alpha(), 0.999), maxK, draftPerToken);
     }
 
-    @Override public boolean reproducible() { return deterministic; }
+    @Override
+    public boolean reproducible() {
+        return deterministic;
+    }
 
-    @Override public String name() { return deterministic ? "adaptive-deterministic" : "adaptive"; }
+    @Override
+    public String name() {
+        return deterministic ? "adaptive-deterministic" : "adaptive";
+    }
 }

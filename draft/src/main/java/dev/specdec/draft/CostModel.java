@@ -61,12 +61,17 @@ public record CostModel(double[] pass, double draftPerToken) {
         double bs = speedup(a, 1, draftCost);
         for (int k = 2; k <= maxK; k++) {
             double s = speedup(a, k, draftCost);
-            if (s > bs) { bs = s; best = k; }
+            if (s > bs) {
+                bs = s;
+                best = k;
+            }
         }
         return best;
     }
 
-    @Override public String toString() {
-        return "CostModel" + Arrays.toString(Arrays.copyOf(pass, Math.min(pass.length, 18))) + " draft=" + draftPerToken;
+    @Override
+    public String toString() {
+        return "CostModel" + Arrays.toString(Arrays.copyOf(pass, Math.min(pass.length, 18))) + " draft="
+                + draftPerToken;
     }
 }

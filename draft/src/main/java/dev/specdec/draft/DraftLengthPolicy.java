@@ -10,7 +10,9 @@ public sealed interface DraftLengthPolicy permits FixedPolicy, HeuristicPolicy, 
     int nextK();
 
     /** Drafting stops early when the draft's top probability falls below this; 0 = never. */
-    default float minConfidence() { return 0f; }
+    default float minConfidence() {
+        return 0f;
+    }
 
     /**
      * What happened in the last step.
@@ -30,7 +32,9 @@ public sealed interface DraftLengthPolicy permits FixedPolicy, HeuristicPolicy, 
      * fixed, heuristic, confidence and adaptive-deterministic; false for adaptive, which learns the
      * draft's cost from the clock.
      */
-    default boolean reproducible() { return true; }
+    default boolean reproducible() {
+        return true;
+    }
 
     static void checkK(int k) {
         if (k < 1 || k > DraftProposal.MAX_TOKENS) {
@@ -49,7 +53,9 @@ public sealed interface DraftLengthPolicy permits FixedPolicy, HeuristicPolicy, 
             case "confidence" -> new ConfidencePolicy(k, 0.4f);
             case "adaptive" -> new AdaptivePolicy(k, costs);
             case "adaptive-deterministic" -> new AdaptivePolicy(k, costs, true);
-            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (fixed, heuristic, confidence, adaptive, adaptive-deterministic)");
+            default ->
+                throw new IllegalArgumentException("unknown policy '" + name
+                        + "' (fixed, heuristic, confidence, adaptive, adaptive-deterministic)");
         };
     }
 }

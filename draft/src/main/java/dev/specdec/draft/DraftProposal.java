@@ -8,7 +8,8 @@ package dev.specdec.draft;
  */
 public final class DraftProposal {
     /** The largest k any drafter accepts. */
-    public static final int MAX_TOKENS = dev.specdec.target.LanguageModel.MAX_ROWS_PER_PASS - 1;   // the last token and every draft token in one pass
+    public static final int MAX_TOKENS =
+            dev.specdec.target.LanguageModel.MAX_ROWS_PER_PASS - 1; // the last token and every draft token in one pass
 
     private final int[] tokens = new int[MAX_TOKENS];
     private final int vocab;
@@ -23,16 +24,27 @@ public final class DraftProposal {
         if (withDistributions) for (int i = 0; i < MAX_TOKENS; i++) q[i] = new float[vocab];
     }
 
-    public int count() { return count; }
-    public int token(int i) { return tokens[i]; }
+    public int count() {
+        return count;
+    }
+
+    public int token(int i) {
+        return tokens[i];
+    }
 
     /** q of draft token i, or null when it was chosen deterministically (q one-hot at the token). */
-    public float[] q(int i) { return sampled[i] ? q[i] : null; }
+    public float[] q(int i) {
+        return sampled[i] ? q[i] : null;
+    }
 
     /** The draft's top probability at position i (1 for deterministic drafters). */
-    public float confidence(int i) { return confidence[i]; }
+    public float confidence(int i) {
+        return confidence[i];
+    }
 
-    void clear() { count = 0; }
+    void clear() {
+        count = 0;
+    }
 
     /** Appends a token; {@code dist} is the buffer row it was drawn from, or null for one-hot. */
     void add(int token, boolean fromDistribution, float conf) {
@@ -48,5 +60,7 @@ public final class DraftProposal {
     }
 
     /** The buffer row to fill with q for the next token (drafters with distributions only). */
-    float[] nextRow() { return q[count]; }
+    float[] nextRow() {
+        return q[count];
+    }
 }

@@ -16,10 +16,12 @@ public sealed interface Drafter extends AutoCloseable permits ModelDrafter, Prom
      *                      request's generator, or by the Gumbel-max the target reproduces (gumbel verification)
      * @param minConfidence stop early when the draft's top probability falls below this (0 = never)
      */
-    DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence);
+    DraftProposal propose(
+            int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence);
 
     /** Short name for reports ("ngram", a model file name, ...). */
     String name();
 
-    @Override default void close() { }
+    @Override
+    default void close() {}
 }

@@ -9,7 +9,16 @@ public final class FixedPolicy implements DraftLengthPolicy {
         this.k = k;
     }
 
-    @Override public int nextK() { return k; }
-    @Override public void update(int proposed, int accepted, long draftNanos, long targetNanos) { }
-    @Override public String name() { return "fixed"; }
+    @Override
+    public int nextK() {
+        return k;
+    }
+
+    @Override
+    public void update(int proposed, int accepted, long draftNanos, long targetNanos) {}
+
+    @Override
+    public String name() {
+        return "fixed";
+    }
 }

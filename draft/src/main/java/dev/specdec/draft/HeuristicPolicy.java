@@ -12,18 +12,26 @@ public final class HeuristicPolicy implements DraftLengthPolicy {
         DraftLengthPolicy.checkK(start);
         DraftLengthPolicy.checkK(min);
         DraftLengthPolicy.checkK(max);
-        if (min > max || start < min || start > max) throw new IllegalArgumentException("need min <= start <= max, got " + min + " " + start + " " + max);
+        if (min > max || start < min || start > max)
+            throw new IllegalArgumentException("need min <= start <= max, got " + min + " " + start + " " + max);
         this.k = start;
         this.min = min;
         this.max = max;
     }
 
-    @Override public int nextK() { return k; }
+    @Override
+    public int nextK() {
+        return k;
+    }
 
-    @Override public void update(int proposed, int accepted, long draftNanos, long targetNanos) {
+    @Override
+    public void update(int proposed, int accepted, long draftNanos, long targetNanos) {
         if (proposed == 0) return;
         k = accepted == proposed ? Math.min(max, k + 2) : Math.max(min, k - 1);
     }
 
-    @Override public String name() { return "heuristic"; }
+    @Override
+    public String name() {
+        return "heuristic";
+    }
 }

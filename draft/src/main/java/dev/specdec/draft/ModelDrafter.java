@@ -2,9 +2,9 @@ package dev.specdec.draft;
 
 import dev.specdec.sampling.Distribution;
 import dev.specdec.sampling.SamplingParams;
+import dev.specdec.sampling.TokenSampler;
 import dev.specdec.target.LanguageModel;
 import dev.specdec.target.Tokenizer;
-import dev.specdec.sampling.TokenSampler;
 
 /**
  * A smaller language model as the drafter: it keeps its own KV cache in step with the context,
@@ -28,10 +28,10 @@ public final class ModelDrafter implements Drafter {
     private final String name;
     private final Mode mode;
     private final int vocab;
-    private final int unknown;           // what the draft is fed for a context token beyond its vocabulary
+    private final int unknown; // what the draft is fed for a context token beyond its vocabulary
     private final Distribution dist;
     private final DraftProposal proposal;
-    private final int[] history;         // context (as the draft sees it) + draft tokens: fed to the draft, and for penalties
+    private final int[] history; // context (as the draft sees it) + draft tokens: fed to the draft, and for penalties
     private final float[][] logits;
     private final float[] scratch;
 
@@ -52,7 +52,8 @@ public final class ModelDrafter implements Drafter {
 
     /** Bytes a sampling drafter allocates besides its model's session: q rows for k tokens, logits, history. */
     public static long bufferBytes(int vocab, int contextLength) {
-        return ((long) DraftProposal.MAX_TOKENS + 2) * vocab * Float.BYTES + 4L * (contextLength + DraftProposal.MAX_TOKENS);
+        return ((long) DraftProposal.MAX_TOKENS + 2) * vocab * Float.BYTES
+                + 4L * (contextLength + DraftProposal.MAX_TOKENS);
     }
 
     /**
@@ -61,7 +62,8 @@ public final class ModelDrafter implements Drafter {
      *
      * @throws IncompatibleVocabularyException naming the first id that differs
      */
-    public static ModelDrafter create(LanguageModel draft, Tokenizer targetTokens, int targetVocab, String name, Mode mode) {
+    public static ModelDrafter create(
+            LanguageModel draft, Tokenizer targetTokens, int targetVocab, String name, Mode mode) {
         checkVocabulary(draft.tokenizer(), draft.vocabularySize(), targetTokens, targetVocab, name);
         return new ModelDrafter(draft, name, mode);
     }
@@ -74,21 +76,23 @@ public final class ModelDrafter implements Drafter {
      */
     public static void checkVocabulary(Tokenizer dt, int dv, Tokenizer targetTokens, int targetVocab, String name) {
         if (dv > targetVocab) {
-            throw new IncompatibleVocabularyException("draft " + name + " has " + dv + " tokens, more than the target's " + targetVocab
-                    + ": the first extra id is " + targetVocab);
+            throw new IncompatibleVocabularyException("draft " + name + " has " + dv
+                    + " tokens, more than the target's " + targetVocab + ": the first extra id is " + targetVocab);
         }
         if (dt != null && targetTokens != null) {
             int n = Math.min(dt.vocabularySize(), targetTokens.vocabularySize());
             for (int id = 0; id < n; id++) {
                 if (!dt.tokenText(id).equals(targetTokens.tokenText(id))) {
-                    throw new IncompatibleVocabularyException("draft " + name + " and the target disagree at token id " + id
-                            + ": draft '" + dt.tokenText(id) + "' vs target '" + targetTokens.tokenText(id) + "'");
+                    throw new IncompatibleVocabularyException("draft " + name + " and the target disagree at token id "
+                            + id + ": draft '" + dt.tokenText(id) + "' vs target '" + targetTokens.tokenText(id) + "'");
                 }
             }
         }
     }
 
-    public LanguageModel model() { return model; }
+    public LanguageModel model() {
+        return model;
+    }
 
     /** The token the draft is fed for the target's {@code token}: itself, or the draft's unknown token beyond its vocabulary. */
     public int asSeen(int token) {
@@ -108,10 +112,20 @@ public final class ModelDrafter implements Drafter {
         int unk = draft.tokenizer() != null ? draft.tokenizer().unknown() : -1;
         return unk >= 0 && unk < draft.vocabularySize() ? unk : 0;
     }
-    @Override public String name() { return name; }
 
     @Override
-    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence) {
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public DraftProposal propose(
+            int[] context,
+            int length,
+            int maxTokens,
+            SamplingParams params,
+            TokenSampler sampler,
+            float minConfidence) {
         proposal.clear();
         if (maxTokens <= 0) return proposal;
         int room = model.contextLength() - length;
@@ -178,6 +192,7 @@ public final class ModelDrafter implements Drafter {
         }
         return lastGreedy;
     }
+
     private float[][] catchUp = new float[1][];
     private int[] slice = new int[64];
 
@@ -202,7 +217,8 @@ public final class ModelDrafter implements Drafter {
         return this;
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         model.close();
         if (owned != null) {
             try {

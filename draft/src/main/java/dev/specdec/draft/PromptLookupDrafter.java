@@ -13,21 +13,34 @@ public final class PromptLookupDrafter implements Drafter {
     private final DraftProposal proposal = new DraftProposal(0, false);
 
     public PromptLookupDrafter(int minN, int maxN, int maxLookahead) {
-        if (minN < 1 || maxN < minN) throw new IllegalArgumentException("n-gram range must satisfy 1 <= min <= max, got " + minN + ".." + maxN);
+        if (minN < 1 || maxN < minN)
+            throw new IllegalArgumentException("n-gram range must satisfy 1 <= min <= max, got " + minN + ".." + maxN);
         if (maxLookahead < 1 || maxLookahead > DraftProposal.MAX_TOKENS) {
-            throw new IllegalArgumentException("lookahead must be in 1.." + DraftProposal.MAX_TOKENS + ", got " + maxLookahead);
+            throw new IllegalArgumentException(
+                    "lookahead must be in 1.." + DraftProposal.MAX_TOKENS + ", got " + maxLookahead);
         }
         this.minN = minN;
         this.maxN = maxN;
         this.maxLookahead = maxLookahead;
     }
 
-    public PromptLookupDrafter() { this(1, 3, DraftProposal.MAX_TOKENS); }
-
-    @Override public String name() { return "ngram"; }
+    public PromptLookupDrafter() {
+        this(1, 3, DraftProposal.MAX_TOKENS);
+    }
 
     @Override
-    public DraftProposal propose(int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence) {
+    public String name() {
+        return "ngram";
+    }
+
+    @Override
+    public DraftProposal propose(
+            int[] context,
+            int length,
+            int maxTokens,
+            SamplingParams params,
+            TokenSampler sampler,
+            float minConfidence) {
         proposal.clear();
         int limit = Math.min(maxTokens, maxLookahead);
         for (int n = Math.min(maxN, length - 1); n >= minN; n--) {

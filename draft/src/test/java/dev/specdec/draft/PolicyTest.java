@@ -68,12 +68,15 @@ class PolicyTest {
         PromptLookupDrafter d = new PromptLookupDrafter(1, 3, 8);
         int[] ctx = {5, 6, 7, 8, 9, 1, 5, 6, 7};
         DraftProposal p = d.propose(ctx, ctx.length, 4, SamplingParams.greedy(), null, 0f);
-        assertEquals(4, p.count());           // 8, 9, 1, 5 follow the earlier "5 6 7"
+        assertEquals(4, p.count()); // 8, 9, 1, 5 follow the earlier "5 6 7"
         assertEquals(8, p.token(0));
         assertEquals(9, p.token(1));
         assertEquals(1, p.token(2));
         assertEquals(5, p.token(3));
-        assertEquals(null, p.q(0));           // deterministic: q one-hot
-        assertEquals(0, d.propose(new int[] {1, 2, 3}, 3, 4, SamplingParams.greedy(), null, 0f).count());
+        assertEquals(null, p.q(0)); // deterministic: q one-hot
+        assertEquals(
+                0,
+                d.propose(new int[] {1, 2, 3}, 3, 4, SamplingParams.greedy(), null, 0f)
+                        .count());
     }
 }

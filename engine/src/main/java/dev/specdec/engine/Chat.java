@@ -22,9 +22,17 @@ public final class Chat {
             if (content == null) throw new IllegalArgumentException("chat message (" + role + ") has no content");
         }
 
-        public static Message system(String content) { return new Message("system", content); }
-        public static Message user(String content) { return new Message("user", content); }
-        public static Message assistant(String content) { return new Message("assistant", content); }
+        public static Message system(String content) {
+            return new Message("system", content);
+        }
+
+        public static Message user(String content) {
+            return new Message("user", content);
+        }
+
+        public static Message assistant(String content) {
+            return new Message("assistant", content);
+        }
     }
 
     /** The prompt ids for these messages, ending with the assistant's turn opened. */
@@ -38,7 +46,9 @@ public final class Chat {
     }
 
     private static List<Map<String, Object>> asMaps(List<Message> messages) {
-        return messages.stream().<Map<String, Object>>map(m -> Map.of("role", m.role(), "content", m.content())).toList();
+        return messages.stream()
+                .<Map<String, Object>>map(m -> Map.of("role", m.role(), "content", m.content()))
+                .toList();
     }
 
     private static int[] promptIdsOfMaps(Tokenizer tok, List<Map<String, Object>> messages) {
@@ -53,7 +63,8 @@ public final class Chat {
     private static String renderedMaps(Tokenizer tok, List<Map<String, Object>> messages) {
         String source = tok.chatTemplate();
         if (source == null) {
-            throw new IllegalArgumentException("the model has no chat template (no tokenizer.chat_template in the GGUF file)");
+            throw new IllegalArgumentException(
+                    "the model has no chat template (no tokenizer.chat_template in the GGUF file)");
         }
         String bos = tok.bos() >= 0 ? tok.tokenText(tok.bos()) : "";
         String eos = tok.eos() >= 0 ? tok.tokenText(tok.eos()) : "";
@@ -63,7 +74,9 @@ public final class Chat {
         } catch (ChatTemplate.TemplateException e) {
             // templates word this for their authors ("System role not supported"); when the same
             // conversation renders without its system message, that message was the problem
-            List<Map<String, Object>> withoutSystem = messages.stream().filter(m -> !"system".equals(m.get("role"))).toList();
+            List<Map<String, Object>> withoutSystem = messages.stream()
+                    .filter(m -> !"system".equals(m.get("role")))
+                    .toList();
             if (withoutSystem.size() < messages.size()) {
                 try {
                     template.render(withoutSystem, true, bos, eos);
@@ -72,7 +85,8 @@ public final class Chat {
                     // something else is wrong too: the template's own words follow
                 }
             }
-            throw new IllegalArgumentException("this model's chat template cannot render this conversation: " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "this model's chat template cannot render this conversation: " + e.getMessage());
         }
     }
 }

@@ -22,7 +22,9 @@ import java.util.Map;
 public final class ChatTemplate {
     /** A template raised an error (e.g. Gemma's "System role not supported"), or could not render. */
     public static final class TemplateException extends RuntimeException {
-        public TemplateException(String message) { super(message); }
+        public TemplateException(String message) {
+            super(message);
+        }
     }
 
     private static final ThreadLocal<LocalDate> TODAY = new ThreadLocal<>();
@@ -50,8 +52,12 @@ public final class ChatTemplate {
                         .withKeepNullableLoopValues(true)
                         .build())
                 .build());
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
-        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
+        jinjava.getGlobalContext()
+                .registerFunction(new ELFunctionDefinition(
+                        "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+        jinjava.getGlobalContext()
+                .registerFunction(
+                        new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
     }
 
     /** Renders; throws TemplateException with the template's own message when it raises. */
@@ -92,8 +98,15 @@ public final class ChatTemplate {
     /** Thrown by raise_exception; the markers let the message be recovered from Jinjava's wrapping. */
     static final class RaisedException extends RuntimeException {
         static final String PREFIX = "\u0001raise:", SUFFIX = "\u0002";
-        RaisedException(String m) { super(m); }
-        @Override public String toString() { return PREFIX + getMessage() + SUFFIX; }
+
+        RaisedException(String m) {
+            super(m);
+        }
+
+        @Override
+        public String toString() {
+            return PREFIX + getMessage() + SUFFIX;
+        }
     }
 
     public static Object raiseException(String message) {
@@ -106,22 +119,26 @@ public final class ChatTemplate {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < fmt.length(); i++) {
             char c = fmt.charAt(i);
-            if (c != '%' || i + 1 == fmt.length()) { sb.append(c); continue; }
+            if (c != '%' || i + 1 == fmt.length()) {
+                sb.append(c);
+                continue;
+            }
             char k = fmt.charAt(++i);
-            sb.append(switch (k) {
-                case 'd' -> String.format("%02d", d.getDayOfMonth());
-                case 'e' -> String.format("%2d", d.getDayOfMonth());
-                case 'b' -> d.format(DateTimeFormatter.ofPattern("MMM", Locale.ENGLISH));
-                case 'B' -> d.format(DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH));
-                case 'Y' -> String.valueOf(d.getYear());
-                case 'y' -> String.format("%02d", d.getYear() % 100);
-                case 'm' -> String.format("%02d", d.getMonthValue());
-                case 'A' -> d.format(DateTimeFormatter.ofPattern("EEEE", Locale.ENGLISH));
-                case 'a' -> d.format(DateTimeFormatter.ofPattern("EEE", Locale.ENGLISH));
-                case 'j' -> String.format("%03d", d.getDayOfYear());
-                case '%' -> "%";
-                default -> "%" + k;
-            });
+            sb.append(
+                    switch (k) {
+                        case 'd' -> String.format("%02d", d.getDayOfMonth());
+                        case 'e' -> String.format("%2d", d.getDayOfMonth());
+                        case 'b' -> d.format(DateTimeFormatter.ofPattern("MMM", Locale.ENGLISH));
+                        case 'B' -> d.format(DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH));
+                        case 'Y' -> String.valueOf(d.getYear());
+                        case 'y' -> String.format("%02d", d.getYear() % 100);
+                        case 'm' -> String.format("%02d", d.getMonthValue());
+                        case 'A' -> d.format(DateTimeFormatter.ofPattern("EEEE", Locale.ENGLISH));
+                        case 'a' -> d.format(DateTimeFormatter.ofPattern("EEE", Locale.ENGLISH));
+                        case 'j' -> String.format("%03d", d.getDayOfYear());
+                        case '%' -> "%";
+                        default -> "%" + k;
+                    });
         }
         return sb.toString();
     }

@@ -1,8 +1,8 @@
 package dev.specdec.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.specdec.draft.CostModel;
 import dev.specdec.draft.DraftProposal;
 import dev.specdec.target.AtomicFile;
@@ -33,7 +33,9 @@ public final class CostProfiles {
      *
      * @param passCostRatio the cost of a target pass over b rows relative to one row, by b
      */
-    public static void save(Path model, int threads, double decodeTokensPerSecond, java.util.Map<Integer, Double> passCostRatio) throws IOException {
+    public static void save(
+            Path model, int threads, double decodeTokensPerSecond, java.util.Map<Integer, Double> passCostRatio)
+            throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("model", model.toAbsolutePath().toString());
         n.put("threads", threads);
@@ -60,7 +62,9 @@ public final class CostProfiles {
             double draftCost = prior.draftPerToken();
             if (draft != null) {
                 Path dp = fileFor(draft, threads);
-                if (Files.exists(dp)) draftCost = JSON.readTree(dp.toFile()).get("decode_ms").asDouble() / t.get("decode_ms").asDouble();
+                if (Files.exists(dp))
+                    draftCost = JSON.readTree(dp.toFile()).get("decode_ms").asDouble()
+                            / t.get("decode_ms").asDouble();
             }
             pass[1] = 1;
             return new CostModel(pass, draftCost);

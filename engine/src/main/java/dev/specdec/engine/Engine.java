@@ -43,7 +43,8 @@ public final class Engine implements AutoCloseable {
 
     /** Where a model runs. */
     public enum Device {
-        CPU, CUDA,
+        CPU,
+        CUDA,
         /** CUDA when a usable GPU is present, else the CPU. */
         AUTO;
 
@@ -58,8 +59,8 @@ public final class Engine implements AutoCloseable {
     private final boolean ngram;
     private final Device device, draftDevice;
     private final ComputePool pool;
-    private final PassCombiner combiner = new PassCombiner();       // CPU sessions: their passes batched together
-    private final ReentrantLock turns = new ReentrantLock(true);   // GPU sessions: fair turns, pass by pass
+    private final PassCombiner combiner = new PassCombiner(); // CPU sessions: their passes batched together
+    private final ReentrantLock turns = new ReentrantLock(true); // GPU sessions: fair turns, pass by pass
     private final int threads, contextLength, draftContextLength;
     private final KvCache.Type kvType;
     private final SamplingParams sampling;
@@ -82,7 +83,8 @@ public final class Engine implements AutoCloseable {
         this.ngramMax = b.ngramMax;
         this.batching = b.batching;
         int t = threadsFor(b.threads);
-        if (b.threads > t) b.warnings.accept("threads " + b.threads + " is more than the " + t + " cores available; using " + t);
+        if (b.threads > t)
+            b.warnings.accept("threads " + b.threads + " is more than the " + t + " cores available; using " + t);
         this.threads = t;
         LoadOptions lo = new LoadOptions(b.tokenizer, b.checkTensors, t);
         ModelWeights tw = ModelLoader.load(b.target, lo);
@@ -91,30 +93,39 @@ public final class Engine implements AutoCloseable {
         try {
             int trained = tw.config().contextLength();
             if (b.contextLength > trained) {
-                b.warnings.accept("context " + b.contextLength + " is above the " + trained + " tokens " + b.target.getFileName()
-                        + " was trained for; using " + trained);
+                b.warnings.accept("context " + b.contextLength + " is above the " + trained + " tokens "
+                        + b.target.getFileName() + " was trained for; using " + trained);
             }
             this.contextLength = Math.min(b.contextLength > 0 ? b.contextLength : DEFAULT_CONTEXT, trained);
             if (b.draftModel != null) {
                 dw = ModelLoader.load(b.draftModel, lo);
-                ModelDrafter.checkVocabulary(dw.tokenizer(), dw.config().vocabSize(), tw.tokenizer(), tw.config().vocabSize(),
+                ModelDrafter.checkVocabulary(
+                        dw.tokenizer(),
+                        dw.config().vocabSize(),
+                        tw.tokenizer(),
+                        tw.config().vocabSize(),
                         b.draftModel.getFileName().toString());
             }
-            this.draftContextLength = dw == null ? 0 : Math.min(contextLength, dw.config().contextLength());
+            this.draftContextLength =
+                    dw == null ? 0 : Math.min(contextLength, dw.config().contextLength());
             if (device == Device.CUDA || draftDevice == Device.CUDA) {
                 var st = Cuda.probe();
                 if (!st.available()) throw new IllegalArgumentException("device cuda: " + st.reason());
             }
-            SamplingParams s = b.sampling != null ? b.sampling : SamplingParams.builder().build();
+            SamplingParams s =
+                    b.sampling != null ? b.sampling : SamplingParams.builder().build();
             if (s.logitBias() != null) checkLogitBias(s, tw);
             this.sampling = s;
-            this.speculation = b.speculation != null ? b.speculation
+            this.speculation = b.speculation != null
+                    ? b.speculation
                     : dw != null || b.ngram ? Speculation.DEFAULT : Speculation.OFF;
             this.costs = CostProfiles.load(b.target, b.draftModel, t);
             p = new ComputePool(t);
-            long bytes = tw.sessionBytes(contextLength, kvType) + SpeculativeDecoder.bufferBytes(tw.config().vocabSize(), contextLength);
+            long bytes = tw.sessionBytes(contextLength, kvType)
+                    + SpeculativeDecoder.bufferBytes(tw.config().vocabSize(), contextLength);
             if (dw != null) {
-                bytes += dw.sessionBytes(draftContextLength, kvType) + 2 * ModelDrafter.bufferBytes(dw.config().vocabSize(), draftContextLength);
+                bytes += dw.sessionBytes(draftContextLength, kvType)
+                        + 2 * ModelDrafter.bufferBytes(dw.config().vocabSize(), draftContextLength);
             }
             this.sessionBytes = bytes;
             long limit = b.kvBudget > 0 ? b.kvBudget : defaultBudget();
@@ -150,8 +161,8 @@ public final class Engine implements AutoCloseable {
         int n = w.config().vocabSize();
         for (int id : s.logitBias().keySet()) {
             if (id < 0 || id >= n) {
-                throw new IllegalArgumentException("logit bias: token id " + id + " is not in the vocabulary of " + w.source().getFileName()
-                        + " (ids 0.." + (n - 1) + ")");
+                throw new IllegalArgumentException("logit bias: token id " + id + " is not in the vocabulary of "
+                        + w.source().getFileName() + " (ids 0.." + (n - 1) + ")");
             }
         }
     }
@@ -207,61 +218,101 @@ public final class Engine implements AutoCloseable {
     private LanguageModel open(ModelWeights w, Device d, int ctx) {
         boolean cuda = d == Device.CUDA || (d == Device.AUTO && Cuda.probe().available());
         if (cuda) return new TakingTurns(new CudaTransformer(w, ctx), turns);
-        return batching ? new BatchedModel(w.newSession(ctx, pool, kvType), combiner) : new TakingTurns(w.newSession(ctx, pool, kvType), turns);
+        return batching
+                ? new BatchedModel(w.newSession(ctx, pool, kvType), combiner)
+                : new TakingTurns(w.newSession(ctx, pool, kvType), turns);
     }
 
     void released(long bytes) {
         budget.release(bytes);
     }
 
-    int ngramMin() { return ngramMin; }
-    int ngramMax() { return ngramMax; }
-    boolean ngramByDefault() { return ngram; }
+    int ngramMin() {
+        return ngramMin;
+    }
+
+    int ngramMax() {
+        return ngramMax;
+    }
+
+    boolean ngramByDefault() {
+        return ngram;
+    }
     /** The target's loaded weights (configuration, tensors, vocabulary), for research tools; owned by the engine. */
-    public ModelWeights targetWeights() { return target; }
+    public ModelWeights targetWeights() {
+        return target;
+    }
 
     /** The draft model's weights, or null. */
-    public ModelWeights draftWeights() { return draft; }
+    public ModelWeights draftWeights() {
+        return draft;
+    }
 
     /** The cost model the adaptive policy uses (the saved profile of these files on this machine, or the prior). */
-    public CostModel costModel() { return costs; }
+    public CostModel costModel() {
+        return costs;
+    }
 
     // --- what callers may ask ---------------------------------------------------------------
 
     /** The target's vocabulary and tokenizer (null for a llama2.c checkpoint loaded without tokenizer.bin). */
-    public Tokenizer tokenizer() { return target.tokenizer(); }
+    public Tokenizer tokenizer() {
+        return target.tokenizer();
+    }
 
-    public int vocabularySize() { return target.config().vocabSize(); }
+    public int vocabularySize() {
+        return target.config().vocabSize();
+    }
 
     /** Tokens a session's context holds (prompt plus generated). */
-    public int contextLength() { return contextLength; }
+    public int contextLength() {
+        return contextLength;
+    }
 
-    public int threads() { return threads; }
+    public int threads() {
+        return threads;
+    }
 
-    public Path targetFile() { return targetFile; }
+    public Path targetFile() {
+        return targetFile;
+    }
 
     /** The draft model's file, or null. */
-    public Path draftFile() { return draftFile; }
+    public Path draftFile() {
+        return draftFile;
+    }
 
     /** The default sampling parameters of requests that give none. */
-    public SamplingParams sampling() { return sampling; }
+    public SamplingParams sampling() {
+        return sampling;
+    }
 
     /** The default speculation of sessions. */
-    public Speculation speculation() { return speculation; }
+    public Speculation speculation() {
+        return speculation;
+    }
 
     /** Bytes each session reserves from the budget, and the budget. */
-    public long sessionBytes() { return sessionBytes; }
+    public long sessionBytes() {
+        return sessionBytes;
+    }
 
-    public long memoryBudget() { return budget.limit(); }
+    public long memoryBudget() {
+        return budget.limit();
+    }
 
     /**
      * How the sessions' passes were batched so far: passes run, sequences in them, rows in them
      * (sequences / passes is the mean number of sessions per pass).
      */
-    public long[] passCounters() { return combiner.counters(); }
+    public long[] passCounters() {
+        return combiner.counters();
+    }
 
     /** Sessions open now. */
-    public int openSessions() { return budget.sessions(); }
+    public int openSessions() {
+        return budget.sessions();
+    }
 
     /** Token ids of a text (with BOS where the vocabulary wants one). */
     public int[] encode(String text) {
@@ -275,16 +326,20 @@ public final class Engine implements AutoCloseable {
     Tokenizer requireTokenizer() {
         Tokenizer t = target.tokenizer();
         if (t == null) {
-            throw new IllegalArgumentException(targetFile + " has no vocabulary: build the engine with tokenizer(tokenizer.bin) or give token ids");
+            throw new IllegalArgumentException(targetFile
+                    + " has no vocabulary: build the engine with tokenizer(tokenizer.bin) or give token ids");
         }
         return t;
     }
 
     /** Closes the weights and the pool; every session must be closed first. */
-    @Override public void close() {
+    @Override
+    public void close() {
         if (closed) return;
         int open = budget.sessions();
-        if (open > 0) throw new IllegalStateException("the engine still has " + open + " open session(s): close them before the engine");
+        if (open > 0)
+            throw new IllegalStateException(
+                    "the engine still has " + open + " open session(s): close them before the engine");
         closed = true;
         pool.close();
         try {
@@ -294,9 +349,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    @Override public String toString() {
-        return "Engine[" + targetFile.getFileName() + (draftFile != null ? " + draft " + draftFile.getFileName() : ngram ? " + ngram" : "")
-                + ", " + device.name().toLowerCase(Locale.ROOT) + ", " + threads + " threads, context " + contextLength + "]";
+    @Override
+    public String toString() {
+        return "Engine[" + targetFile.getFileName()
+                + (draftFile != null ? " + draft " + draftFile.getFileName() : ngram ? " + ngram" : "") + ", "
+                + device.name().toLowerCase(Locale.ROOT) + ", " + threads + " threads, context " + contextLength + "]";
     }
 
     /** Builds an {@link Engine}; only the target is required. */
@@ -310,34 +367,55 @@ public final class Engine implements AutoCloseable {
         private SamplingParams sampling;
         private Speculation speculation;
         private long kvBudget;
-        private Consumer<String> warnings = message -> System.getLogger("dev.specdec.engine").log(System.Logger.Level.WARNING, message);
+        private Consumer<String> warnings =
+                message -> System.getLogger("dev.specdec.engine").log(System.Logger.Level.WARNING, message);
 
         private Builder(Path target) {
             this.target = Objects.requireNonNull(target, "target model path");
         }
 
         /** A draft model (GGUF or llama2.c .bin) whose vocabulary matches the target's. */
-        public Builder draft(Path file) { draftModel = file; ngram = false; return this; }
+        public Builder draft(Path file) {
+            draftModel = file;
+            ngram = false;
+            return this;
+        }
 
         /** Prompt lookup (n-gram) drafting instead of a draft model. */
-        public Builder ngram() { ngram = true; draftModel = null; return this; }
+        public Builder ngram() {
+            ngram = true;
+            draftModel = null;
+            return this;
+        }
 
         /** Prompt lookup's shortest and longest n-gram (default 1 and 3). */
         public Builder ngramRange(int min, int max) {
-            if (min < 1 || max < min) throw new IllegalArgumentException("n-gram range must satisfy 1 <= min <= max, got " + min + ".." + max);
+            if (min < 1 || max < min)
+                throw new IllegalArgumentException(
+                        "n-gram range must satisfy 1 <= min <= max, got " + min + ".." + max);
             ngramMin = min;
             ngramMax = max;
             return this;
         }
 
         /** Where the target runs (default CPU); the draft runs there too unless {@link #draftDevice} says otherwise. */
-        public Builder device(Device d) { device = Objects.requireNonNull(d); return this; }
+        public Builder device(Device d) {
+            device = Objects.requireNonNull(d);
+            return this;
+        }
 
-        public Builder device(String name) { return device(Device.parse(name)); }
+        public Builder device(String name) {
+            return device(Device.parse(name));
+        }
 
-        public Builder draftDevice(Device d) { draftDevice = d; return this; }
+        public Builder draftDevice(Device d) {
+            draftDevice = d;
+            return this;
+        }
 
-        public Builder draftDevice(String name) { return draftDevice(name == null ? null : Device.parse(name)); }
+        public Builder draftDevice(String name) {
+            return draftDevice(name == null ? null : Device.parse(name));
+        }
 
         /** Compute threads, at most one per core (default: every core). */
         public Builder threads(int n) {
@@ -354,19 +432,34 @@ public final class Engine implements AutoCloseable {
         }
 
         /** KV cache element type (default F32; F16 halves the memory). */
-        public Builder kvType(KvCache.Type t) { kvType = Objects.requireNonNull(t); return this; }
+        public Builder kvType(KvCache.Type t) {
+            kvType = Objects.requireNonNull(t);
+            return this;
+        }
 
         /** llama2.c tokenizer.bin, for .bin checkpoints when text is involved. */
-        public Builder tokenizer(Path file) { tokenizer = file; return this; }
+        public Builder tokenizer(Path file) {
+            tokenizer = file;
+            return this;
+        }
 
         /** Check every weight for NaN and Inf while loading (reads each file once: a slower start). */
-        public Builder checkTensors(boolean check) { checkTensors = check; return this; }
+        public Builder checkTensors(boolean check) {
+            checkTensors = check;
+            return this;
+        }
 
         /** Sampling parameters of requests that give none (default: {@link SamplingParams#builder()}'s). */
-        public Builder sampling(SamplingParams p) { sampling = p; return this; }
+        public Builder sampling(SamplingParams p) {
+            sampling = p;
+            return this;
+        }
 
         /** Speculation of sessions (default: k = 4, fixed policy, with the draft given; off without one). */
-        public Builder speculation(Speculation s) { speculation = s; return this; }
+        public Builder speculation(Speculation s) {
+            speculation = s;
+            return this;
+        }
 
         /** Bytes all sessions' KV caches and buffers may hold together (default: 70% of the free heap). */
         public Builder memoryBudget(long bytes) {
@@ -376,17 +469,26 @@ public final class Engine implements AutoCloseable {
         }
 
         /** When a new session does not fit: wait for room (true) or refuse it at once (false, the default). */
-        public Builder waitForMemory(boolean wait) { waitForBudget = wait; return this; }
+        public Builder waitForMemory(boolean wait) {
+            waitForBudget = wait;
+            return this;
+        }
 
         /**
          * Whether concurrent CPU sessions' passes are combined into multi-sequence passes (default
          * true); false makes them take turns pass by pass (for measuring what batching gives).
          * Either way each session's output is the same.
          */
-        public Builder batching(boolean on) { batching = on; return this; }
+        public Builder batching(boolean on) {
+            batching = on;
+            return this;
+        }
 
         /** Where warnings go (a clamped context or thread count); default: System.Logger "dev.specdec.engine". */
-        public Builder warnings(Consumer<String> sink) { warnings = Objects.requireNonNull(sink); return this; }
+        public Builder warnings(Consumer<String> sink) {
+            warnings = Objects.requireNonNull(sink);
+            return this;
+        }
 
         /** Loads the models (memory-mapped) and checks that they fit together. */
         public Engine build() {

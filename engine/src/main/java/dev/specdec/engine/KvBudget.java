@@ -7,7 +7,10 @@ package dev.specdec.engine;
  */
 final class KvBudget {
     /** What happens to a session that does not fit. */
-    enum WhenFull { REFUSE, WAIT }
+    enum WhenFull {
+        REFUSE,
+        WAIT
+    }
 
     private final long limit;
     private final WhenFull whenFull;
@@ -20,22 +23,30 @@ final class KvBudget {
         this.whenFull = whenFull;
     }
 
-    long limit() { return limit; }
+    long limit() {
+        return limit;
+    }
 
-    synchronized long reserved() { return reserved; }
+    synchronized long reserved() {
+        return reserved;
+    }
 
-    synchronized int sessions() { return sessions; }
+    synchronized int sessions() {
+        return sessions;
+    }
 
     /** Reserves {@code bytes} for a session, waiting for room when so configured. */
     synchronized void reserve(long bytes) {
         if (bytes > limit) {
-            throw new KvBudgetExceededException("one session needs " + mib(bytes) + " of KV cache and buffers, more than the engine's whole budget of "
-                    + mib(limit) + ": give the engine a larger kvBudget (and the JVM the heap for it, -Xmx) or a shorter context");
+            throw new KvBudgetExceededException("one session needs " + mib(bytes)
+                    + " of KV cache and buffers, more than the engine's whole budget of " + mib(limit)
+                    + ": give the engine a larger kvBudget (and the JVM the heap for it, -Xmx) or a shorter context");
         }
         while (reserved + bytes > limit) {
             if (whenFull == WhenFull.REFUSE) {
-                throw new KvBudgetExceededException("no room for another session: " + sessions + " open sessions hold " + mib(reserved) + " of the "
-                        + mib(limit) + " KV budget and a new one needs " + mib(bytes) + "; close a session, or build the engine to wait for room");
+                throw new KvBudgetExceededException("no room for another session: " + sessions + " open sessions hold "
+                        + mib(reserved) + " of the " + mib(limit) + " KV budget and a new one needs " + mib(bytes)
+                        + "; close a session, or build the engine to wait for room");
             }
             try {
                 wait();

@@ -24,7 +24,9 @@ final class PassCombiner {
         RuntimeException error;
         Thread waiter;
 
-        Pending(Transformer model) { this.model = model; }
+        Pending(Transformer model) {
+            this.model = model;
+        }
     }
 
     private final ReentrantLock passLock = new ReentrantLock();
@@ -57,7 +59,7 @@ final class PassCombiner {
                 }
                 wakeNextCombiner();
             } else {
-                LockSupport.parkNanos(this, 50_000);   // woken early when the pass that holds it is done
+                LockSupport.parkNanos(this, 50_000); // woken early when the pass that holds it is done
             }
         }
         if (p.error != null) throw p.error;
@@ -93,7 +95,7 @@ final class PassCombiner {
                 batch[i] = null;
                 left--;
                 try {
-                    p.model.check(p.tokens, p.count, p.position);   // a bad request fails alone, not the pass
+                    p.model.check(p.tokens, p.count, p.position); // a bad request fails alone, not the pass
                 } catch (RuntimeException e) {
                     finish(p, e);
                     continue;

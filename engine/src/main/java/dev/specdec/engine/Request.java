@@ -44,7 +44,8 @@ public final class Request {
 
     /** A conversation, rendered with the model's chat template; the reply stops at its end-of-turn token. */
     public static Builder chat(List<Chat.Message> messages) {
-        if (messages == null || messages.isEmpty()) throw new IllegalArgumentException("a chat request needs at least one message");
+        if (messages == null || messages.isEmpty())
+            throw new IllegalArgumentException("a chat request needs at least one message");
         Builder b = new Builder();
         b.messages = List.copyOf(messages);
         return b;
@@ -52,23 +53,48 @@ public final class Request {
 
     /** A prompt given as token ids, used as they are. */
     public static Builder tokens(int... ids) {
-        if (ids == null || ids.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one token");
+        if (ids == null || ids.length == 0)
+            throw new IllegalArgumentException("the prompt is empty: give at least one token");
         Builder b = new Builder();
         b.tokens = ids.clone();
         return b;
     }
 
-    String text() { return text; }
-    List<Chat.Message> messages() { return messages; }
-    int[] tokenIds() { return tokens; }
-    boolean addBos() { return addBos; }
-    public int maxTokens() { return maxTokens; }
+    String text() {
+        return text;
+    }
+
+    List<Chat.Message> messages() {
+        return messages;
+    }
+
+    int[] tokenIds() {
+        return tokens;
+    }
+
+    boolean addBos() {
+        return addBos;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
     /** The sampling parameters, or null for the engine's. */
-    public SamplingParams sampling() { return sampling; }
-    public List<String> stop() { return stop; }
-    public boolean stopAtEndOfGeneration() { return stopAtEndOfGeneration; }
+    public SamplingParams sampling() {
+        return sampling;
+    }
+
+    public List<String> stop() {
+        return stop;
+    }
+
+    public boolean stopAtEndOfGeneration() {
+        return stopAtEndOfGeneration;
+    }
     /** The speculation settings, or null for the session's. */
-    public Speculation speculation() { return speculation; }
+    public Speculation speculation() {
+        return speculation;
+    }
 
     public static final class Builder {
         private String text;
@@ -90,29 +116,49 @@ public final class Request {
             return this;
         }
 
-        public Builder sampling(SamplingParams p) { sampling = p; return this; }
+        public Builder sampling(SamplingParams p) {
+            sampling = p;
+            return this;
+        }
 
         /** Greedy decoding (temperature 0): the same text every time, with or without speculation. */
-        public Builder greedy() { sampling = SamplingParams.greedy(); return this; }
+        public Builder greedy() {
+            sampling = SamplingParams.greedy();
+            return this;
+        }
 
         /** Stop when any of these strings appears; the text ends before it. */
         public Builder stop(String... strings) {
-            for (String s : strings) if (s == null || s.isEmpty()) throw new IllegalArgumentException("a stop string must not be empty");
+            for (String s : strings)
+                if (s == null || s.isEmpty()) throw new IllegalArgumentException("a stop string must not be empty");
             stop = List.of(strings);
             return this;
         }
 
-        public Builder stop(List<String> strings) { return stop(strings.toArray(String[]::new)); }
+        public Builder stop(List<String> strings) {
+            return stop(strings.toArray(String[]::new));
+        }
 
         /** Keep generating past end-of-generation tokens. */
-        public Builder ignoreEndOfGeneration() { stopAtEndOfGeneration = false; return this; }
+        public Builder ignoreEndOfGeneration() {
+            stopAtEndOfGeneration = false;
+            return this;
+        }
 
         /** For text prompts: whether to add BOS when the vocabulary wants one (default true). */
-        public Builder addBos(boolean add) { addBos = add; return this; }
+        public Builder addBos(boolean add) {
+            addBos = add;
+            return this;
+        }
 
         /** Speculation settings for this request only (a fresh draft-length policy for it). */
-        public Builder speculation(Speculation s) { speculation = s; return this; }
+        public Builder speculation(Speculation s) {
+            speculation = s;
+            return this;
+        }
 
-        public Request build() { return new Request(this); }
+        public Request build() {
+            return new Request(this);
+        }
     }
 }

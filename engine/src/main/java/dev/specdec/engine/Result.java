@@ -18,5 +18,8 @@ public record Result(String text, int[] tokens, StopReason finishReason, Usage u
         tokens = tokens.clone();
     }
 
-    @Override public int[] tokens() { return tokens.clone(); }
+    @Override
+    public int[] tokens() {
+        return tokens.clone();
+    }
 }

@@ -30,13 +30,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Session implements AutoCloseable {
     /** The drafter a generation uses, each with its own decoder (their buffers are sized once). */
-    private enum DraftKind { NONE, NGRAM, MODEL_SAMPLED, MODEL_TOP }
+    private enum DraftKind {
+        NONE,
+        NGRAM,
+        MODEL_SAMPLED,
+        MODEL_TOP
+    }
 
     private final Engine engine;
     private final long reservedBytes;
     private final LanguageModel target;
-    private final LanguageModel draftModel;    // null without a draft model
-    private final SpeculativeDecoder[][] decoders = new SpeculativeDecoder[DraftKind.values().length][VerifyMode.values().length];
+    private final LanguageModel draftModel; // null without a draft model
+    private final SpeculativeDecoder[][] decoders =
+            new SpeculativeDecoder[DraftKind.values().length][VerifyMode.values().length];
     private final Map<DraftKind, Speculation> policySettings = new EnumMap<>(DraftKind.class);
     private final AtomicBoolean busy = new AtomicBoolean();
     // cancel() stops the generation in progress, never a later one: it names the generation it stops
@@ -74,8 +80,9 @@ public final class Session implements AutoCloseable {
     public Result generate(Request request, TokenStream stream) {
         if (closed) throw new IllegalStateException("the session is closed");
         if (!busy.compareAndSet(false, true)) {
-            throw new IllegalStateException("this session is already generating on another thread: a session runs one generation at a time "
-                    + "(open one session per concurrent conversation)");
+            throw new IllegalStateException(
+                    "this session is already generating on another thread: a session runs one generation at a time "
+                            + "(open one session per concurrent conversation)");
         }
         generation++;
         try {
@@ -105,12 +112,28 @@ public final class Session implements AutoCloseable {
         }
         decoder.observe(observer);
         int cached = target.commonPrefix(prompt, prompt.length - 1);
-        GenerationResult g = decoder.generate(new GenerationRequest(prompt, request.maxTokens(), sampling, request.stop(),
-                request.stopAtEndOfGeneration()), new TokenListener() {
-            @Override public void onToken(int token, String text) { stream.onToken(token, text); }
-            @Override public void onText(String text) { stream.onText(text); }
-        }, cancelledNow);
-        return new Result(g.text(), g.tokens(), g.stopReason(), new Usage(prompt.length, cached, g.tokens().length), g.stats(), sampling.seed());
+        GenerationResult g = decoder.generate(
+                new GenerationRequest(
+                        prompt, request.maxTokens(), sampling, request.stop(), request.stopAtEndOfGeneration()),
+                new TokenListener() {
+                    @Override
+                    public void onToken(int token, String text) {
+                        stream.onToken(token, text);
+                    }
+
+                    @Override
+                    public void onText(String text) {
+                        stream.onText(text);
+                    }
+                },
+                cancelledNow);
+        return new Result(
+                g.text(),
+                g.tokens(),
+                g.stopReason(),
+                new Usage(prompt.length, cached, g.tokens().length),
+                g.stats(),
+                sampling.seed());
     }
 
     private int[] promptOf(Request r) {
@@ -118,7 +141,8 @@ public final class Session implements AutoCloseable {
         Tokenizer tok = engine.requireTokenizer();
         if (r.messages() != null) return Chat.promptIds(tok, r.messages());
         int[] ids = tok.encode(r.text(), r.addBos(), false);
-        if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty: the text gave no tokens (and no BOS was added)");
+        if (ids.length == 0)
+            throw new IllegalArgumentException("the prompt is empty: the text gave no tokens (and no BOS was added)");
         return ids;
     }
 
@@ -126,29 +150,39 @@ public final class Session implements AutoCloseable {
         return switch (s.draft()) {
             case OFF -> DraftKind.NONE;
             case NGRAM -> DraftKind.NGRAM;
-            case DEFAULT -> draftModel != null ? (s.topToken() ? DraftKind.MODEL_TOP : DraftKind.MODEL_SAMPLED)
-                    : engine.ngramByDefault() ? DraftKind.NGRAM : DraftKind.NONE;
+            case DEFAULT ->
+                draftModel != null
+                        ? (s.topToken() ? DraftKind.MODEL_TOP : DraftKind.MODEL_SAMPLED)
+                        : engine.ngramByDefault() ? DraftKind.NGRAM : DraftKind.NONE;
         };
     }
 
     private SpeculativeDecoder decoder(DraftKind kind, VerifyMode mode) {
         SpeculativeDecoder d = decoders[kind.ordinal()][mode.ordinal()];
-        if (d == null) d = decoders[kind.ordinal()][mode.ordinal()] = new SpeculativeDecoder(target, drafter(kind), null, mode);
+        if (d == null)
+            d = decoders[kind.ordinal()][mode.ordinal()] = new SpeculativeDecoder(target, drafter(kind), null, mode);
         return d;
     }
 
     private Drafter drafter(DraftKind kind) {
         return switch (kind) {
             case NONE -> null;
-            case NGRAM -> new PromptLookupDrafter(engine.ngramMin(), engine.ngramMax(), dev.specdec.draft.DraftProposal.MAX_TOKENS);
-            case MODEL_SAMPLED, MODEL_TOP -> ModelDrafter.create(draftModel, target.tokenizer(), target.vocabularySize(),
-                    engine.draftFile().getFileName().toString(), kind == DraftKind.MODEL_TOP ? ModelDrafter.Mode.TOP_TOKEN : ModelDrafter.Mode.SAMPLED);
+            case NGRAM ->
+                new PromptLookupDrafter(
+                        engine.ngramMin(), engine.ngramMax(), dev.specdec.draft.DraftProposal.MAX_TOKENS);
+            case MODEL_SAMPLED, MODEL_TOP ->
+                ModelDrafter.create(
+                        draftModel,
+                        target.tokenizer(),
+                        target.vocabularySize(),
+                        engine.draftFile().getFileName().toString(),
+                        kind == DraftKind.MODEL_TOP ? ModelDrafter.Mode.TOP_TOKEN : ModelDrafter.Mode.SAMPLED);
         };
     }
 
     private DraftLengthPolicy policy(Speculation s, DraftKind kind) {
         CostModel costs = engine.costModel();
-        if (kind == DraftKind.NGRAM) costs = new CostModel(costs.pass(), 0.01);   // lookup is nearly free
+        if (kind == DraftKind.NGRAM) costs = new CostModel(costs.pass(), 0.01); // lookup is nearly free
         return DraftLengthPolicy.named(s.policy(), s.k(), costs);
     }
 
@@ -177,16 +211,25 @@ public final class Session implements AutoCloseable {
     }
 
     /** The target model of this session, for research tools that run it directly (its passes take turns like generations). */
-    public LanguageModel targetModel() { return target; }
+    public LanguageModel targetModel() {
+        return target;
+    }
 
     /** The draft model of this session, or null without one. */
-    public LanguageModel draftModel() { return draftModel; }
+    public LanguageModel draftModel() {
+        return draftModel;
+    }
 
-    public Engine engine() { return engine; }
+    public Engine engine() {
+        return engine;
+    }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         if (closed) return;
-        if (busy.get()) throw new IllegalStateException("the session is generating: cancel it and let generate return before closing");
+        if (busy.get())
+            throw new IllegalStateException(
+                    "the session is generating: cancel it and let generate return before closing");
         closed = true;
         try {
             if (draftModel != null) draftModel.close();

@@ -32,14 +32,17 @@ public record Speculation(Draft draft, int k, String policy, boolean topToken, V
     /** k = 4, fixed: measured best or near it for the pairs in the README on 2-16 cores. */
     public static final int DEFAULT_K = 4;
 
-    public static final Speculation DEFAULT = new Speculation(Draft.DEFAULT, DEFAULT_K, "fixed", false, VerifyMode.REJECTION);
+    public static final Speculation DEFAULT =
+            new Speculation(Draft.DEFAULT, DEFAULT_K, "fixed", false, VerifyMode.REJECTION);
     public static final Speculation OFF = new Speculation(Draft.OFF, DEFAULT_K, "fixed", false, VerifyMode.REJECTION);
 
     public Speculation {
-        if (draft == null) throw new IllegalArgumentException("speculation needs a draft choice (DEFAULT, NGRAM or OFF)");
-        if (verify == null) throw new IllegalArgumentException("speculation needs a verification mode (REJECTION, GUMBEL or BLOCK)");
+        if (draft == null)
+            throw new IllegalArgumentException("speculation needs a draft choice (DEFAULT, NGRAM or OFF)");
+        if (verify == null)
+            throw new IllegalArgumentException("speculation needs a verification mode (REJECTION, GUMBEL or BLOCK)");
         DraftLengthPolicy.checkK(k);
-        DraftLengthPolicy.named(policy, k, CostModel.assumed());   // an unknown name fails here, naming the known ones
+        DraftLengthPolicy.named(policy, k, CostModel.assumed()); // an unknown name fails here, naming the known ones
     }
 
     /** Rejection-sampling verification. */
@@ -47,12 +50,27 @@ public record Speculation(Draft draft, int k, String policy, boolean topToken, V
         this(draft, k, policy, topToken, VerifyMode.REJECTION);
     }
 
-    public Speculation withDraft(Draft d) { return new Speculation(d, k, policy, topToken, verify); }
-    public Speculation withK(int newK) { return new Speculation(draft, newK, policy, topToken, verify); }
-    public Speculation withPolicy(String p) { return new Speculation(draft, k, p, topToken, verify); }
-    public Speculation withTopToken(boolean top) { return new Speculation(draft, k, policy, top, verify); }
-    /** GUMBEL: for a seed, the same text with and without speculation (plain decoding samples by the same rule). */
-    public Speculation withVerify(VerifyMode mode) { return new Speculation(draft, k, policy, topToken, mode); }
+    public Speculation withDraft(Draft d) {
+        return new Speculation(d, k, policy, topToken, verify);
+    }
 
-    static int maxK() { return DraftProposal.MAX_TOKENS; }
+    public Speculation withK(int newK) {
+        return new Speculation(draft, newK, policy, topToken, verify);
+    }
+
+    public Speculation withPolicy(String p) {
+        return new Speculation(draft, k, p, topToken, verify);
+    }
+
+    public Speculation withTopToken(boolean top) {
+        return new Speculation(draft, k, policy, top, verify);
+    }
+    /** GUMBEL: for a seed, the same text with and without speculation (plain decoding samples by the same rule). */
+    public Speculation withVerify(VerifyMode mode) {
+        return new Speculation(draft, k, policy, topToken, mode);
+    }
+
+    static int maxK() {
+        return DraftProposal.MAX_TOKENS;
+    }
 }

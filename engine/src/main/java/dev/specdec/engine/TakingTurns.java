@@ -21,7 +21,8 @@ final class TakingTurns implements LanguageModel {
         this.turns = turns;
     }
 
-    @Override public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
+    @Override
+    public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
         turns.lock();
         try {
             model.forward(tokens, count, position, logitsOut);
@@ -30,12 +31,43 @@ final class TakingTurns implements LanguageModel {
         }
     }
 
-    @Override public ModelConfig config() { return model.config(); }
-    @Override public int vocabularySize() { return model.vocabularySize(); }
-    @Override public Tokenizer tokenizer() { return model.tokenizer(); }
-    @Override public int contextLength() { return model.contextLength(); }
-    @Override public int cachedLength() { return model.cachedLength(); }
-    @Override public void truncate(int length) { model.truncate(length); }
-    @Override public int commonPrefix(int[] tokens, int length) { return model.commonPrefix(tokens, length); }
-    @Override public void close() { model.close(); }
+    @Override
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    @Override
+    public int vocabularySize() {
+        return model.vocabularySize();
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return model.tokenizer();
+    }
+
+    @Override
+    public int contextLength() {
+        return model.contextLength();
+    }
+
+    @Override
+    public int cachedLength() {
+        return model.cachedLength();
+    }
+
+    @Override
+    public void truncate(int length) {
+        model.truncate(length);
+    }
+
+    @Override
+    public int commonPrefix(int[] tokens, int length) {
+        return model.commonPrefix(tokens, length);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
 }

@@ -21,14 +21,14 @@ public interface TokenStream {
      * carry it (it stopped at an end-of-generation token, a full context, or a cancel): override this
      * when you print the text.
      */
-    default void onText(String text) { }
+    default void onText(String text) {}
 
     /** The generation finished (also after a cancel); the same result {@link Session#generate} returns. */
-    default void onComplete(Result result) { }
+    default void onComplete(Result result) {}
 
     /** The generation failed; {@link Session#generate} throws the same exception after this call. */
-    default void onError(Throwable error) { }
+    default void onError(Throwable error) {}
 
     /** A stream that ignores everything. */
-    TokenStream NONE = (id, text) -> { };
+    TokenStream NONE = (id, text) -> {};
 }

@@ -8,5 +8,7 @@ package dev.specdec.engine;
  * @param completionTokens   tokens generated
  */
 public record Usage(int promptTokens, int cachedPromptTokens, int completionTokens) {
-    public int totalTokens() { return promptTokens + completionTokens; }
+    public int totalTokens() {
+        return promptTokens + completionTokens;
+    }
 }

@@ -24,7 +24,8 @@ class ChatTemplateTest {
         JsonNode root = TestData.json(TestData.root().resolve("templates").resolve("cases.json"));
         List<Arguments> l = new ArrayList<>();
         int i = 0;
-        for (JsonNode c : root.get("cases")) l.add(Arguments.of(i++ + " " + c.get("template").asText(), c));
+        for (JsonNode c : root.get("cases"))
+            l.add(Arguments.of(i++ + " " + c.get("template").asText(), c));
         return l.stream();
     }
 
@@ -32,7 +33,8 @@ class ChatTemplateTest {
     @MethodSource("cases")
     @SuppressWarnings("unchecked")
     void rendersLikeHuggingFace(String name, JsonNode c) throws IOException {
-        Path file = TestData.root().resolve("templates").resolve(c.get("template").asText());
+        Path file =
+                TestData.root().resolve("templates").resolve(c.get("template").asText());
         ChatTemplate t = new ChatTemplate(Files.readString(file), LocalDate.of(2024, 7, 26));
         List<Map<String, Object>> messages = TestData.JSON.convertValue(c.get("messages"), List.class);
         boolean agp = c.get("add_generation_prompt").asBoolean();

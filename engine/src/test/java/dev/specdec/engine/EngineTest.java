@@ -47,19 +47,30 @@ class EngineTest {
     /** The exactness guarantee through the public API: greedy speculative == greedy plain, for every draft, k and policy. */
     @ParameterizedTest(name = "{0} drafted by {1}, {2} k={3}")
     @CsvSource({
-            "llama2-spm-d256-f32.gguf, llama2-spm-d256-q4_0.gguf, fixed, 4",
-            "llama2-spm-d256-f32.gguf, llama2-spm-d256-q2_k.gguf, heuristic, 8",
-            "llama2-spm-d256-q8_0.gguf, llama2-spm-d256-q4_k_m.gguf, adaptive, 16",
-            "llama2-spm-d256-f16.gguf, ngram, fixed, 3",
-            "stories260K.gguf, stories260K.bin, confidence, 5",
-            "qwen2-bpe-tiny.gguf, ngram, fixed, 1",
+        "llama2-spm-d256-f32.gguf, llama2-spm-d256-q4_0.gguf, fixed, 4",
+        "llama2-spm-d256-f32.gguf, llama2-spm-d256-q2_k.gguf, heuristic, 8",
+        "llama2-spm-d256-q8_0.gguf, llama2-spm-d256-q4_k_m.gguf, adaptive, 16",
+        "llama2-spm-d256-f16.gguf, ngram, fixed, 3",
+        "stories260K.gguf, stories260K.bin, confidence, 5",
+        "qwen2-bpe-tiny.gguf, ngram, fixed, 1",
     })
     void greedySpeculativeEqualsGreedyPlain(String target, String draft, String policy, int k) {
-        try (Engine e = engine(TestData.model(target), draft); Session s = e.newSession()) {
+        try (Engine e = engine(TestData.model(target), draft);
+                Session s = e.newSession()) {
             int[] p = prompt(e);
-            Request plain = Request.tokens(p).maxTokens(40).greedy().ignoreEndOfGeneration().speculation(Speculation.OFF).build();
+            Request plain = Request.tokens(p)
+                    .maxTokens(40)
+                    .greedy()
+                    .ignoreEndOfGeneration()
+                    .speculation(Speculation.OFF)
+                    .build();
             Speculation spec = Speculation.DEFAULT.withK(k).withPolicy(policy);
-            Request fast = Request.tokens(p).maxTokens(40).greedy().ignoreEndOfGeneration().speculation(spec).build();
+            Request fast = Request.tokens(p)
+                    .maxTokens(40)
+                    .greedy()
+                    .ignoreEndOfGeneration()
+                    .speculation(spec)
+                    .build();
             Result a = s.generate(plain), b = s.generate(fast);
             assertArrayEquals(a.tokens(), b.tokens());
             assertEquals(40, b.tokens().length);
@@ -76,32 +87,60 @@ class EngineTest {
     @ParameterizedTest(name = "{0}, top={1}")
     @CsvSource({"llama2-spm-d256-q4_0.gguf, false", "llama2-spm-d256-q4_0.gguf, true", "ngram, false"})
     void sampledGenerationsAreTheDecodersOwn(String draft, boolean top) {
-        var sp = SamplingParams.builder().temperature(0.9f).topK(50).topP(0.9f).minP(0.02f).repetitionPenalty(1.3f)
-                .frequencyPenalty(0.2f).presencePenalty(0.1f).penaltyWindow(16).logitBias(Map.of(5, -2f, 7, 1.5f)).seed(31).build();
-        Speculation spec = (draft.equals("ngram") ? Speculation.DEFAULT.withDraft(Speculation.Draft.NGRAM) : Speculation.DEFAULT)
-                .withK(5).withTopToken(top);
+        var sp = SamplingParams.builder()
+                .temperature(0.9f)
+                .topK(50)
+                .topP(0.9f)
+                .minP(0.02f)
+                .repetitionPenalty(1.3f)
+                .frequencyPenalty(0.2f)
+                .presencePenalty(0.1f)
+                .penaltyWindow(16)
+                .logitBias(Map.of(5, -2f, 7, 1.5f))
+                .seed(31)
+                .build();
+        Speculation spec = (draft.equals("ngram")
+                        ? Speculation.DEFAULT.withDraft(Speculation.Draft.NGRAM)
+                        : Speculation.DEFAULT)
+                .withK(5)
+                .withTopToken(top);
         // a prompt that repeats itself, so prompt lookup finds matches to draft from
         int[] prompt = new int[2 * PROMPT.length];
         System.arraycopy(PROMPT, 0, prompt, 0, PROMPT.length);
         System.arraycopy(PROMPT, 0, prompt, PROMPT.length, PROMPT.length);
         int[] viaApi;
-        try (Engine e = engine(TARGET, draft.equals("ngram") ? "none" : draft); Session s = e.newSession()) {
-            viaApi = s.generate(Request.tokens(prompt).maxTokens(40).ignoreEndOfGeneration().sampling(sp).speculation(spec).build()).tokens();
+        try (Engine e = engine(TARGET, draft.equals("ngram") ? "none" : draft);
+                Session s = e.newSession()) {
+            viaApi = s.generate(Request.tokens(prompt)
+                            .maxTokens(40)
+                            .ignoreEndOfGeneration()
+                            .sampling(sp)
+                            .speculation(spec)
+                            .build())
+                    .tokens();
         }
         try (var w = dev.specdec.target.ModelLoader.load(TARGET);
-             var t = w.newSession(256, 2, dev.specdec.target.KvCache.Type.F32)) {
+                var t = w.newSession(256, 2, dev.specdec.target.KvCache.Type.F32)) {
             dev.specdec.draft.Drafter d;
             if (draft.equals("ngram")) {
                 d = new dev.specdec.draft.PromptLookupDrafter(1, 3, dev.specdec.draft.DraftProposal.MAX_TOKENS);
             } else {
                 var dw = dev.specdec.target.ModelLoader.load(TestData.model(draft));
-                d = dev.specdec.draft.ModelDrafter.create(dw.newSession(256, 1, dev.specdec.target.KvCache.Type.F32), w.tokenizer(),
-                        w.config().vocabSize(), draft, top ? dev.specdec.draft.ModelDrafter.Mode.TOP_TOKEN : dev.specdec.draft.ModelDrafter.Mode.SAMPLED)
+                d = dev.specdec.draft.ModelDrafter.create(
+                                dw.newSession(256, 1, dev.specdec.target.KvCache.Type.F32),
+                                w.tokenizer(),
+                                w.config().vocabSize(),
+                                draft,
+                                top
+                                        ? dev.specdec.draft.ModelDrafter.Mode.TOP_TOKEN
+                                        : dev.specdec.draft.ModelDrafter.Mode.SAMPLED)
                         .owning(dw);
             }
             try (d) {
                 var direct = new dev.specdec.verifier.SpeculativeDecoder(t, d, new dev.specdec.draft.FixedPolicy(5))
-                        .generate(new dev.specdec.verifier.GenerationRequest(prompt, 40, sp, List.of(), false), dev.specdec.verifier.TokenListener.NONE);
+                        .generate(
+                                new dev.specdec.verifier.GenerationRequest(prompt, 40, sp, List.of(), false),
+                                dev.specdec.verifier.TokenListener.NONE);
                 assertArrayEquals(direct.tokens(), viaApi);
                 assertTrue(direct.stats().draftTokens() > 0);
             }
@@ -111,15 +150,31 @@ class EngineTest {
     /** Eight sessions of one engine on eight virtual threads: each output equals its output alone (greedy and seeded sampling). */
     @Test
     void eightConcurrentSessionsGiveTheirSingleThreadedOutputs() throws Exception {
-        try (Engine e = Engine.builder(TARGET).draft(DRAFT).threads(2).contextLength(256).build()) {
+        try (Engine e = Engine.builder(TARGET)
+                .draft(DRAFT)
+                .threads(2)
+                .contextLength(256)
+                .build()) {
             List<Request> requests = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 int[] p = Arrays.copyOf(PROMPT, PROMPT.length + 1);
                 p[PROMPT.length] = 100 + 37 * i;
-                SamplingParams sp = i % 2 == 0 ? SamplingParams.greedy()
-                        : SamplingParams.builder().temperature(0.9f).topK(0).topP(1f).minP(0f).repetitionPenalty(1.1f).seed(1000 + i).build();
-                requests.add(Request.tokens(p).maxTokens(48).ignoreEndOfGeneration().sampling(sp)
-                        .speculation(Speculation.DEFAULT.withK(1 + i % 5)).build());
+                SamplingParams sp = i % 2 == 0
+                        ? SamplingParams.greedy()
+                        : SamplingParams.builder()
+                                .temperature(0.9f)
+                                .topK(0)
+                                .topP(1f)
+                                .minP(0f)
+                                .repetitionPenalty(1.1f)
+                                .seed(1000 + i)
+                                .build();
+                requests.add(Request.tokens(p)
+                        .maxTokens(48)
+                        .ignoreEndOfGeneration()
+                        .sampling(sp)
+                        .speculation(Speculation.DEFAULT.withK(1 + i % 5))
+                        .build());
             }
             List<int[]> alone = new ArrayList<>();
             for (Request r : requests) {
@@ -140,7 +195,8 @@ class EngineTest {
                 }
                 start.countDown();
                 long[] before = e.passCounters();
-                for (int i = 0; i < 8; i++) assertArrayEquals(alone.get(i), futures.get(i).get(120, TimeUnit.SECONDS), "request " + i);
+                for (int i = 0; i < 8; i++)
+                    assertArrayEquals(alone.get(i), futures.get(i).get(120, TimeUnit.SECONDS), "request " + i);
                 long[] after = e.passCounters();
                 // the concurrent sessions' passes were combined: more sequences than passes
                 assertTrue(after[1] - before[1] > after[0] - before[0], "batched: " + java.util.Arrays.toString(after));
@@ -153,17 +209,30 @@ class EngineTest {
     @Test
     void cancelStopsWithinOneStepAndLeavesTheSessionUsable() throws Exception {
         int k = 4;
-        try (Engine e = Engine.builder(TARGET).draft(DRAFT).threads(2).contextLength(256).speculation(Speculation.DEFAULT.withK(k)).build();
-             Session s = e.newSession()) {
-            Request r = Request.tokens(PROMPT).maxTokens(80).greedy().ignoreEndOfGeneration().build();
+        try (Engine e = Engine.builder(TARGET)
+                        .draft(DRAFT)
+                        .threads(2)
+                        .contextLength(256)
+                        .speculation(Speculation.DEFAULT.withK(k))
+                        .build();
+                Session s = e.newSession()) {
+            Request r = Request.tokens(PROMPT)
+                    .maxTokens(80)
+                    .greedy()
+                    .ignoreEndOfGeneration()
+                    .build();
             int[] full = s.generate(r).tokens();
             assertEquals(80, full.length);
 
             // from inside the stream (the same thread)
             AtomicInteger seen = new AtomicInteger();
-            Result cut = s.generate(r, (id, text) -> { if (seen.incrementAndGet() == 10) s.cancel(); });
+            Result cut = s.generate(r, (id, text) -> {
+                if (seen.incrementAndGet() == 10) s.cancel();
+            });
             assertEquals(StopReason.CANCELLED, cut.finishReason());
-            assertTrue(cut.tokens().length >= 10 && cut.tokens().length <= 10 + k, "stopped within the step: " + cut.tokens().length);
+            assertTrue(
+                    cut.tokens().length >= 10 && cut.tokens().length <= 10 + k,
+                    "stopped within the step: " + cut.tokens().length);
             assertArrayEquals(Arrays.copyOf(full, cut.tokens().length), cut.tokens());
 
             // from another thread, mid-draft
@@ -177,7 +246,9 @@ class EngineTest {
                 }
             });
             AtomicInteger n = new AtomicInteger();
-            Result cut2 = s.generate(r, (id, text) -> { if (n.incrementAndGet() == 5) fifth.countDown(); });
+            Result cut2 = s.generate(r, (id, text) -> {
+                if (n.incrementAndGet() == 5) fifth.countDown();
+            });
             canceller.join();
             assertEquals(StopReason.CANCELLED, cut2.finishReason());
             assertTrue(cut2.tokens().length < 80);
@@ -192,22 +263,48 @@ class EngineTest {
     @Test
     void aSessionBeyondTheMemoryBudgetIsRefusedOrWaits() throws Exception {
         long one;
-        try (Engine probe = Engine.builder(TARGET).draft(DRAFT).threads(1).contextLength(256).build()) {
+        try (Engine probe = Engine.builder(TARGET)
+                .draft(DRAFT)
+                .threads(1)
+                .contextLength(256)
+                .build()) {
             one = probe.sessionBytes();
         }
-        try (Engine e = Engine.builder(TARGET).draft(DRAFT).threads(1).contextLength(256).memoryBudget(one * 3 / 2).build()) {
+        try (Engine e = Engine.builder(TARGET)
+                .draft(DRAFT)
+                .threads(1)
+                .contextLength(256)
+                .memoryBudget(one * 3 / 2)
+                .build()) {
             Session a = e.newSession();
             KvBudgetExceededException x = assertThrows(KvBudgetExceededException.class, e::newSession);
-            assertTrue(x.getMessage().contains("no room for another session") && x.getMessage().contains("MiB"), x.getMessage());
+            assertTrue(
+                    x.getMessage().contains("no room for another session")
+                            && x.getMessage().contains("MiB"),
+                    x.getMessage());
             a.close();
             e.newSession().close();
         }
-        try (Engine e = Engine.builder(TARGET).threads(1).contextLength(256).memoryBudget(1000).build()) {
+        try (Engine e = Engine.builder(TARGET)
+                .threads(1)
+                .contextLength(256)
+                .memoryBudget(1000)
+                .build()) {
             KvBudgetExceededException x = assertThrows(KvBudgetExceededException.class, e::newSession);
             assertTrue(x.getMessage().contains("more than the engine's whole budget"), x.getMessage());
         }
-        try (Engine e = Engine.builder(TARGET).threads(1).contextLength(256).memoryBudget(Engine.builder(TARGET).threads(1).contextLength(256)
-                .build().sessionBytes() * 3 / 2).waitForMemory(true).build()) {
+        try (Engine e = Engine.builder(TARGET)
+                .threads(1)
+                .contextLength(256)
+                .memoryBudget(Engine.builder(TARGET)
+                                .threads(1)
+                                .contextLength(256)
+                                .build()
+                                .sessionBytes()
+                        * 3
+                        / 2)
+                .waitForMemory(true)
+                .build()) {
             Session a = e.newSession();
             AtomicReference<Session> b = new AtomicReference<>();
             Thread waiter = Thread.ofVirtual().start(() -> b.set(e.newSession()));
@@ -222,24 +319,37 @@ class EngineTest {
 
     @Test
     void aTurnThatExtendsTheLastReusesTheCacheAndGivesTheSameText() {
-        try (Engine e = engine(TARGET, "llama2-spm-d256-q4_0.gguf"); Session s = e.newSession(); Session fresh = e.newSession()) {
-            Result first = s.generate(Request.tokens(PROMPT).maxTokens(20).greedy().ignoreEndOfGeneration().build());
+        try (Engine e = engine(TARGET, "llama2-spm-d256-q4_0.gguf");
+                Session s = e.newSession();
+                Session fresh = e.newSession()) {
+            Result first = s.generate(Request.tokens(PROMPT)
+                    .maxTokens(20)
+                    .greedy()
+                    .ignoreEndOfGeneration()
+                    .build());
             assertEquals(0, first.usage().cachedPromptTokens());
             int[] next = new int[PROMPT.length + 20 + 2];
             System.arraycopy(PROMPT, 0, next, 0, PROMPT.length);
             System.arraycopy(first.tokens(), 0, next, PROMPT.length, 20);
             next[next.length - 2] = 450;
             next[next.length - 1] = 338;
-            Request second = Request.tokens(next).maxTokens(20).greedy().ignoreEndOfGeneration().build();
+            Request second = Request.tokens(next)
+                    .maxTokens(20)
+                    .greedy()
+                    .ignoreEndOfGeneration()
+                    .build();
             Result reused = s.generate(second);
-            assertTrue(reused.usage().cachedPromptTokens() >= PROMPT.length + 19, "reused " + reused.usage().cachedPromptTokens());
+            assertTrue(
+                    reused.usage().cachedPromptTokens() >= PROMPT.length + 19,
+                    "reused " + reused.usage().cachedPromptTokens());
             assertArrayEquals(fresh.generate(second).tokens(), reused.tokens());
         }
     }
 
     @Test
     void theStepObserverSeesEveryTargetCall() {
-        try (Engine e = engine(TARGET, "llama2-spm-d256-q4_0.gguf"); Session s = e.newSession()) {
+        try (Engine e = engine(TARGET, "llama2-spm-d256-q4_0.gguf");
+                Session s = e.newSession()) {
             AtomicInteger steps = new AtomicInteger(), emitted = new AtomicInteger(), drafted = new AtomicInteger();
             s.observe(step -> {
                 steps.incrementAndGet();
@@ -251,8 +361,11 @@ class EngineTest {
                 }
                 assertTrue(step.accepted() <= step.k());
             });
-            Result r = s.generate(Request.tokens(PROMPT).maxTokens(50).ignoreEndOfGeneration()
-                    .sampling(SamplingParams.temperature(1f, 7)).build());
+            Result r = s.generate(Request.tokens(PROMPT)
+                    .maxTokens(50)
+                    .ignoreEndOfGeneration()
+                    .sampling(SamplingParams.temperature(1f, 7))
+                    .build());
             assertEquals(r.stats().targetCalls(), steps.get());
             assertEquals(r.stats().draftTokens(), drafted.get());
             assertTrue(emitted.get() >= 50, "every token came from a step");
@@ -261,39 +374,64 @@ class EngineTest {
 
     @Test
     void errorsReachTheStreamAndAreThrown() {
-        try (Engine e = engine(TARGET, "none"); Session s = e.newSession()) {
+        try (Engine e = engine(TARGET, "none");
+                Session s = e.newSession()) {
             AtomicReference<Throwable> seen = new AtomicReference<>();
             int[] tooLong = new int[300];
             Arrays.fill(tooLong, 5);
             TokenStream stream = new TokenStream() {
-                @Override public void onToken(int id, String text) { }
-                @Override public void onError(Throwable error) { seen.set(error); }
+                @Override
+                public void onToken(int id, String text) {}
+
+                @Override
+                public void onError(Throwable error) {
+                    seen.set(error);
+                }
             };
-            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> s.generate(Request.tokens(tooLong).build(), stream));
+            IllegalArgumentException x = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> s.generate(Request.tokens(tooLong).build(), stream));
             assertSame(x, seen.get());
             assertTrue(x.getMessage().contains("context holds 256"), x.getMessage());
-            var badBias = Request.tokens(PROMPT).sampling(SamplingParams.builder().logitBias(Map.of(999_999, 1f)).build()).build();
+            var badBias = Request.tokens(PROMPT)
+                    .sampling(SamplingParams.builder()
+                            .logitBias(Map.of(999_999, 1f))
+                            .build())
+                    .build();
             IllegalArgumentException y = assertThrows(IllegalArgumentException.class, () -> s.generate(badBias));
             assertTrue(y.getMessage().contains("999999"), y.getMessage());
             // still usable
-            assertEquals(5, s.generate(Request.tokens(PROMPT).maxTokens(5).greedy().ignoreEndOfGeneration().build()).tokens().length);
+            assertEquals(
+                    5,
+                    s.generate(Request.tokens(PROMPT)
+                                    .maxTokens(5)
+                                    .greedy()
+                                    .ignoreEndOfGeneration()
+                                    .build())
+                            .tokens()
+                            .length);
         }
     }
 
     @Test
     void oneSessionOnTwoThreadsAtOnceFailsFast() throws Exception {
-        try (Engine e = engine(TARGET, "none"); Session s = e.newSession()) {
+        try (Engine e = engine(TARGET, "none");
+                Session s = e.newSession()) {
             CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
-            Thread t = Thread.ofVirtual().start(() -> s.generate(Request.tokens(PROMPT).maxTokens(3).greedy().build(), (id, text) -> {
-                inside.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
+            Thread t = Thread.ofVirtual()
+                    .start(() -> s.generate(
+                            Request.tokens(PROMPT).maxTokens(3).greedy().build(), (id, text) -> {
+                                inside.countDown();
+                                try {
+                                    release.await();
+                                } catch (InterruptedException ex) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }));
             assertTrue(inside.await(30, TimeUnit.SECONDS));
-            IllegalStateException x = assertThrows(IllegalStateException.class, () -> s.generate(Request.tokens(PROMPT).maxTokens(3).build()));
+            IllegalStateException x = assertThrows(
+                    IllegalStateException.class,
+                    () -> s.generate(Request.tokens(PROMPT).maxTokens(3).build()));
             assertTrue(x.getMessage().contains("already generating"), x.getMessage());
             release.countDown();
             t.join();
@@ -303,7 +441,11 @@ class EngineTest {
     @Test
     void lifecycleAndSettings() {
         List<String> warnings = new ArrayList<>();
-        Engine e = Engine.builder(TARGET).threads(1).contextLength(1_000_000).warnings(warnings::add).build();
+        Engine e = Engine.builder(TARGET)
+                .threads(1)
+                .contextLength(1_000_000)
+                .warnings(warnings::add)
+                .build();
         assertEquals(1, warnings.size(), warnings.toString());
         assertTrue(warnings.getFirst().contains("was trained for"), warnings.getFirst());
         assertTrue(e.contextLength() < 1_000_000);
@@ -311,25 +453,45 @@ class EngineTest {
         IllegalStateException x = assertThrows(IllegalStateException.class, e::close);
         assertTrue(x.getMessage().contains("1 open session"), x.getMessage());
         s.close();
-        s.close();   // idempotent
+        s.close(); // idempotent
         e.close();
         assertThrows(IllegalStateException.class, e::newSession);
-        assertThrows(IllegalArgumentException.class, () -> Engine.builder(TARGET).draft(TestData.model("qwen2-bpe-tiny.gguf")).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Engine.builder(TARGET)
+                        .draft(TestData.model("qwen2-bpe-tiny.gguf"))
+                        .build());
         assertThrows(IllegalArgumentException.class, () -> Speculation.DEFAULT.withK(65));
         assertThrows(IllegalArgumentException.class, () -> Speculation.DEFAULT.withPolicy("fastest"));
     }
 
     @Test
     void textPromptsAndStopStrings() {
-        try (Engine e = engine(TestData.model("stories260K.gguf"), "ngram"); Session s = e.newSession()) {
+        try (Engine e = engine(TestData.model("stories260K.gguf"), "ngram");
+                Session s = e.newSession()) {
             StringBuilder streamed = new StringBuilder();
-            Result r = s.generate(Request.text("Once upon a time").maxTokens(60).greedy().stop(".").build(), new TokenStream() {
-                @Override public void onToken(int id, String text) { streamed.append(text); }
-                @Override public void onText(String text) { streamed.append(text); }
-            });
+            Result r = s.generate(
+                    Request.text("Once upon a time")
+                            .maxTokens(60)
+                            .greedy()
+                            .stop(".")
+                            .build(),
+                    new TokenStream() {
+                        @Override
+                        public void onToken(int id, String text) {
+                            streamed.append(text);
+                        }
+
+                        @Override
+                        public void onText(String text) {
+                            streamed.append(text);
+                        }
+                    });
             assertEquals(r.text(), streamed.toString());
             if (r.finishReason() == StopReason.STOP_STRING) assertTrue(!r.text().contains("."));
-            assertEquals(r.usage().promptTokens() + r.usage().completionTokens(), r.usage().totalTokens());
+            assertEquals(
+                    r.usage().promptTokens() + r.usage().completionTokens(),
+                    r.usage().totalTokens());
         }
     }
 }

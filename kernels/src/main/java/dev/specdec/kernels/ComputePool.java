@@ -46,7 +46,8 @@ public final class ComputePool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Thread caller;
     /** The thread inside {@link #parallelFor}, or null: the fail-fast guard against concurrent use. */
-    private final java.util.concurrent.atomic.AtomicReference<Thread> running = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<Thread> running =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public ComputePool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -54,7 +55,10 @@ public final class ComputePool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             final int index = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("specdec-compute-" + index).unstarted(this::workLoop);
+            workers[i] = Thread.ofPlatform()
+                    .daemon()
+                    .name("specdec-compute-" + index)
+                    .unstarted(this::workLoop);
             workers[i].start();
         }
     }
@@ -64,7 +68,9 @@ public final class ComputePool implements AutoCloseable {
         return new ComputePool(Runtime.getRuntime().availableProcessors());
     }
 
-    public int threads() { return threads; }
+    public int threads() {
+        return threads;
+    }
 
     /** Runs {@code task} over [0, n) split into contiguous chunks, and returns when all are done. */
     public void parallelFor(int n, RangeTask task) {
@@ -72,8 +78,9 @@ public final class ComputePool implements AutoCloseable {
         Thread me = Thread.currentThread();
         if (!running.compareAndSet(null, me)) {
             Thread other = running.get();
-            throw new IllegalStateException("this compute pool is already running a job" + (other == me ? " on this thread (parallelFor is not reentrant)"
-                    : " for thread '" + other + "'") + ": a pool runs one job at a time; sessions that share it must take turns per pass "
+            throw new IllegalStateException("this compute pool is already running a job"
+                    + (other == me ? " on this thread (parallelFor is not reentrant)" : " for thread '" + other + "'")
+                    + ": a pool runs one job at a time; sessions that share it must take turns per pass "
                     + "(as dev.specdec.engine.Engine's sessions do)");
         }
         try {
@@ -92,7 +99,7 @@ public final class ComputePool implements AutoCloseable {
         this.failure = null;
         nextChunk.set(0);
         pending.set(workers.length);
-        generation++;                       // publishes task and total to the spinning workers
+        generation++; // publishes task and total to the spinning workers
         for (Thread w : workers) LockSupport.unpark(w);
         Throwable own = null;
         try {
@@ -149,7 +156,8 @@ public final class ComputePool implements AutoCloseable {
         }
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         closed = true;
         for (Thread w : workers) LockSupport.unpark(w);
     }

@@ -28,8 +28,27 @@ public record CpuInfo(String model, Set<String> flags) {
      * ARM counterparts (NEON, its fp16 and dot-product extensions, int8 matrix multiply, SVE).
      */
     public static final List<String> RELEVANT = List.of(
-            "sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
-            "avx512_fp16", "amx_int8", "amx_bf16", "asimd", "asimdhp", "asimddp", "i8mm", "bf16", "sve", "sve2");
+            "sse4_2",
+            "avx",
+            "avx2",
+            "fma",
+            "f16c",
+            "avx_vnni",
+            "avx512f",
+            "avx512bw",
+            "avx512vl",
+            "avx512_vnni",
+            "avx512_bf16",
+            "avx512_fp16",
+            "amx_int8",
+            "amx_bf16",
+            "asimd",
+            "asimdhp",
+            "asimddp",
+            "i8mm",
+            "bf16",
+            "sve",
+            "sve2");
 
     public CpuInfo {
         model = model == null || model.isBlank() ? "unknown" : model.strip();
@@ -65,15 +84,22 @@ public record CpuInfo(String model, Set<String> flags) {
         for (String line : cpuinfo.split("\n")) {
             int colon = line.indexOf(':');
             if (colon < 0) continue;
-            String key = line.substring(0, colon).strip().toLowerCase(Locale.ROOT), value = line.substring(colon + 1).strip();
+            String key = line.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                    value = line.substring(colon + 1).strip();
             switch (key) {
-                case "model name" -> { if (model == null) model = value; }
+                case "model name" -> {
+                    if (model == null) model = value;
+                }
                 case "hardware", "cpu model", "processor" -> {
                     // "processor" is the CPU's index on x86 and on newer ARM kernels: not a name
-                    if (fallbackModel == null && !value.isEmpty() && !value.chars().allMatch(Character::isDigit)) fallbackModel = value;
+                    if (fallbackModel == null
+                            && !value.isEmpty()
+                            && !value.chars().allMatch(Character::isDigit)) fallbackModel = value;
                 }
-                case "flags", "features" -> { if (flags == null) flags = value; }
-                default -> { }
+                case "flags", "features" -> {
+                    if (flags == null) flags = value;
+                }
+                default -> {}
             }
         }
         Set<String> set = new HashSet<>();

@@ -11,20 +11,28 @@ import jdk.incubator.vector.VectorSpecies;
 /** IEEE half precision, stored little-endian. */
 public final class F16Format implements TensorFormat {
     public static final F16Format INSTANCE = new F16Format();
+
     private F16Format() {}
 
     // as many shorts as float lanes, so one load widens into one float vector
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class,
-            VectorShape.forBitSize(Math.max(64, Vectors.F.vectorBitSize() / 2)));
+    private static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, Vectors.F.vectorBitSize() / 2)));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, Vectors.F.vectorShape());
     // 2^112 moves a half's exponent (bias 15) to a float's (bias 127); exact for normals and subnormals
     private static final float EXP_ADJUST = 0x1p112f;
 
-    @Override public GgmlType type() { return GgmlType.F16; }
+    @Override
+    public GgmlType type() {
+        return GgmlType.F16;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return LE.f16(w, index * 2); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return LE.f16(w, index * 2);
+    }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int i = 0; i < n; i++) dst[dstOff + i] = LE.f16(w, offset + 2L * i);
     }
 
@@ -52,11 +60,15 @@ public final class F16Format implements TensorFormat {
             FloatVector acc = FloatVector.zero(F);
             for (int k = 0; k < count; k++) {
                 i = k * L;
-                IntVector bits = (IntVector) ShortVector.fromArray(S, h, hOff + i).convertShape(VectorOperators.S2I, I, 0);
+                IntVector bits =
+                        (IntVector) ShortVector.fromArray(S, h, hOff + i).convertShape(VectorOperators.S2I, I, 0);
                 IntVector em = bits.and(0x7FFF), shifted = em.lanewise(VectorOperators.LSHL, 13);
-                IntVector mag = shifted.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts()
+                IntVector mag = shifted.reinterpretAsFloats()
+                        .mul(EXP_ADJUST)
+                        .reinterpretAsInts()
                         .blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
-                FloatVector f = mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                FloatVector f = mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .reinterpretAsFloats();
                 acc = f.fma(FloatVector.fromArray(F, x, xOff + i), acc);
             }
             i = count * L;
@@ -81,11 +93,15 @@ public final class F16Format implements TensorFormat {
             int L = F.length(), count = n / L;
             for (int k = 0; k < count; k++) {
                 i = k * L;
-                IntVector bits = (IntVector) ShortVector.fromArray(S, h, hOff + i).convertShape(VectorOperators.S2I, I, 0);
+                IntVector bits =
+                        (IntVector) ShortVector.fromArray(S, h, hOff + i).convertShape(VectorOperators.S2I, I, 0);
                 IntVector em = bits.and(0x7FFF), shifted = em.lanewise(VectorOperators.LSHL, 13);
-                IntVector mag = shifted.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts()
+                IntVector mag = shifted.reinterpretAsFloats()
+                        .mul(EXP_ADJUST)
+                        .reinterpretAsInts()
                         .blend(shifted.or(0x7F800000), em.compare(VectorOperators.GE, 0x7C00));
-                FloatVector f = mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                FloatVector f = mag.or(bits.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                        .reinterpretAsFloats();
                 f.mul(w).add(FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
             }
             i = count * L;
@@ -103,11 +119,13 @@ public final class F16Format implements TensorFormat {
      * at every width (one thread, ns per KiB of weights: 50 vs 65 at 512 bits, 51 vs 92 at 256,
      * 61 vs 177 at 128).
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(w.get(LE.SHORT, offset + 2L * i));
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int i = 0; i < n; i++) LE.putF16(dst, dstOff + 2L * i, src[srcOff + i]);
     }
 }

@@ -44,18 +44,28 @@ public enum GgmlType {
         this.bytesPerBlock = bytes;
     }
 
-    private static Field f(String name, int bytes) { return new Field(name, bytes); }
+    private static Field f(String name, int bytes) {
+        return new Field(name, bytes);
+    }
 
-    public int id() { return id; }
+    public int id() {
+        return id;
+    }
 
     /** Elements per block. */
-    public int blockSize() { return blockSize; }
+    public int blockSize() {
+        return blockSize;
+    }
 
     /** Bytes per block: the sum of the fields. */
-    public int bytesPerBlock() { return bytesPerBlock; }
+    public int bytesPerBlock() {
+        return bytesPerBlock;
+    }
 
     /** The fields of a block, in memory order. */
-    public List<Field> fields() { return fields; }
+    public List<Field> fields() {
+        return fields;
+    }
 
     /** Byte offset of field {@code name} within a block; an unknown name is a programming error. */
     public int offset(String name) {
@@ -83,7 +93,9 @@ public enum GgmlType {
      * derived from {@link TensorFormat}'s permits list, so that list is the one statement of which
      * types specdec computes with.
      */
-    public TensorFormat format() { return Formats.BY_TYPE[ordinal()]; }
+    public TensorFormat format() {
+        return Formats.BY_TYPE[ordinal()];
+    }
 
     /** Parses a type name as llama.cpp writes it (case-insensitive: "q4_0", "Q8_0", "f16"). */
     public static GgmlType parse(String name) {
@@ -104,7 +116,8 @@ public enum GgmlType {
                     throw new ExceptionInInitializerError(c.getName() + " needs a public static final INSTANCE: " + e);
                 }
                 if (BY_TYPE[f.type().ordinal()] != null) {
-                    throw new ExceptionInInitializerError(f.type() + " has two formats: " + BY_TYPE[f.type().ordinal()] + " and " + f);
+                    throw new ExceptionInInitializerError(
+                            f.type() + " has two formats: " + BY_TYPE[f.type().ordinal()] + " and " + f);
                 }
                 BY_TYPE[f.type().ordinal()] = f;
             }

@@ -44,7 +44,8 @@ final class KScales {
      * Asymmetric sub-block quantization for the K-quants with a min: fills, per sub-block, the
      * scale {@code (max - min) / levels} and the offset {@code -min} (min clamped at 0, as ggml).
      */
-    static void scalesAndMins(float[] x, int off, int subBlocks, int subSize, int levels, float[] scales, float[] mins) {
+    static void scalesAndMins(
+            float[] x, int off, int subBlocks, int subSize, int levels, float[] scales, float[] mins) {
         for (int s = 0; s < subBlocks; s++) {
             float mn = 0f, mx = -Float.MAX_VALUE;
             for (int l = 0; l < subSize; l++) {

@@ -24,14 +24,22 @@ public enum KernelLevel {
     }
 
     /** The name used in library files, {@code --kernels} and reports. */
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 
-    public List<String> requiredFlags() { return flags; }
+    public List<String> requiredFlags() {
+        return flags;
+    }
 
-    public boolean runsOn(CpuInfo cpu) { return cpu.flags().containsAll(flags); }
+    public boolean runsOn(CpuInfo cpu) {
+        return cpu.flags().containsAll(flags);
+    }
 
     /** The library's resource path inside the jar. */
-    String resource() { return "/native/linux-x86_64/libspecdec-" + id + ".so"; }
+    String resource() {
+        return "/native/linux-x86_64/libspecdec-" + id + ".so";
+    }
 
     public static KernelLevel byId(String id) {
         for (KernelLevel l : values()) if (l.id.equals(id)) return l;

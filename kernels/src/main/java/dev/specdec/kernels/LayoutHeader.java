@@ -24,18 +24,40 @@ public final class LayoutHeader {
         s.append("/* generated from dev.specdec.kernels.GgmlType by LayoutHeader at build time: do not edit */\n");
         s.append("#pragma once\n");
         for (GgmlType t : GgmlType.values()) {
-            s.append("#define SD_").append(t.name()).append("_ID ").append(t.id()).append('\n');
-            s.append("#define SD_").append(t.name()).append("_BLOCK ").append(t.blockSize()).append('\n');
-            s.append("#define SD_").append(t.name()).append("_BYTES ").append(t.bytesPerBlock()).append('\n');
+            s.append("#define SD_")
+                    .append(t.name())
+                    .append("_ID ")
+                    .append(t.id())
+                    .append('\n');
+            s.append("#define SD_")
+                    .append(t.name())
+                    .append("_BLOCK ")
+                    .append(t.blockSize())
+                    .append('\n');
+            s.append("#define SD_")
+                    .append(t.name())
+                    .append("_BYTES ")
+                    .append(t.bytesPerBlock())
+                    .append('\n');
             for (GgmlType.Field f : t.fields()) {
-                s.append("#define SD_").append(t.name()).append('_').append(f.name().toUpperCase(Locale.ROOT)).append(' ')
-                        .append(t.offset(f.name())).append('\n');
+                s.append("#define SD_")
+                        .append(t.name())
+                        .append('_')
+                        .append(f.name().toUpperCase(Locale.ROOT))
+                        .append(' ')
+                        .append(t.offset(f.name()))
+                        .append('\n');
             }
         }
         s.append("/* the types specdec computes with (a TensorFormat each): X(TYPE, kernel-name suffix) */\n");
         s.append("#define SD_COMPUTE_TYPES(X)");
         for (GgmlType t : GgmlType.values()) {
-            if (t.format() != null) s.append(" X(").append(t.name()).append(", ").append(CudaKernel.typeSuffix(t)).append(')');
+            if (t.format() != null)
+                s.append(" X(")
+                        .append(t.name())
+                        .append(", ")
+                        .append(CudaKernel.typeSuffix(t))
+                        .append(')');
         }
         s.append('\n');
         return s.toString();

@@ -66,6 +66,7 @@ public final class Matmul {
 
     /** One reusable task per calling thread: a capturing lambda would allocate on every call. */
     private static final ThreadLocal<Task> TASKS = ThreadLocal.withInitial(Task::new);
+
     private static final ThreadLocal<NativeTask> NATIVE_TASKS = ThreadLocal.withInitial(NativeTask::new);
 
     /**
@@ -95,7 +96,8 @@ public final class Matmul {
             x = y = null;
         }
 
-        @Override public void run(int start, int end) {
+        @Override
+        public void run(int start, int end) {
             if (rows == 1 && f.fusedDot()) {
                 for (int r = start; r < end; r++) y[r] = f.dot(data, r * rowBytes, x, 0, in);
             } else if (rows <= f.pairRows()) {
@@ -106,7 +108,8 @@ public final class Matmul {
                     if (t < rows) y[t * out + r] = f.dot(data, r * rowBytes, x, t * in, in);
                 }
             } else {
-                for (int r = start; r < end; r += ROW_BLOCK) block(f, data, 0, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, 0, rows, y, out);
+                for (int r = start; r < end; r += ROW_BLOCK)
+                    block(f, data, 0, r, Math.min(ROW_BLOCK, end - r), rowBytes, in, x, 0, rows, y, out);
             }
         }
     }
@@ -148,7 +151,8 @@ public final class Matmul {
             y = null;
         }
 
-        @Override public void run(int start, int end) {
+        @Override
+        public void run(int start, int end) {
             NativeKernels.matmul(type, data, rowBytes, in, xBuf, xq, rows, yBuf, out, start, end);
             for (int t = 0; t < rows; t++) {
                 long at = (long) t * out + start;
@@ -201,11 +205,23 @@ public final class Matmul {
      * strided streams the prefetchers follow worse), then multiply every activation row into all
      * nr rows; result (t, r) goes to y[t * out + r].
      */
-    private static void block(TensorFormat f, java.lang.foreign.MemorySegment w, long base, int r0, int nr, long rowBytes, int in,
-                              float[] x, int xOff, int T, float[] y, int out) {
+    private static void block(
+            TensorFormat f,
+            java.lang.foreign.MemorySegment w,
+            long base,
+            int r0,
+            int nr,
+            long rowBytes,
+            int in,
+            float[] x,
+            int xOff,
+            int T,
+            float[] y,
+            int out) {
         if (!Vectors.ENABLED) {
             for (int r = r0; r < r0 + nr; r++) {
-                for (int t = 0; t < T; t++) y[t * out + r] = f.dotReference(w, base + r * rowBytes, x, xOff + t * in, in);
+                for (int t = 0; t < T; t++)
+                    y[t * out + r] = f.dotReference(w, base + r * rowBytes, x, xOff + t * in, in);
             }
             return;
         }
@@ -220,10 +236,12 @@ public final class Matmul {
         int upper = F.loopBound(in);
         int t = 0;
         if (nr == ROW_BLOCK) {
-            for (; t + 2 <= T; t += 2) fourByTwo(dec, upper, x, xOff + t * in, xOff + (t + 1) * in, acc, t * 2 * L, T * 2 * L);
+            for (; t + 2 <= T; t += 2)
+                fourByTwo(dec, upper, x, xOff + t * in, xOff + (t + 1) * in, acc, t * 2 * L, T * 2 * L);
             if (t < T) fourWeightRows(dec, upper, x, xOff + t * in, acc, t * 2 * L, T * 2 * L);
         } else {
-            for (; t < T; t++) for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xOff + t * in, acc, (r * T + t) * 2 * L);
+            for (; t < T; t++)
+                for (int r = 0; r < nr; r++) oneRow(dec[r], upper, x, xOff + t * in, acc, (r * T + t) * 2 * L);
         }
         for (int r = 0; r < nr; r++) {
             for (t = 0; t < T; t++) {
@@ -294,10 +312,14 @@ public final class Matmul {
             p2 = FloatVector.fromArray(F, d2, i).fma(xa, p2);
             p3 = FloatVector.fromArray(F, d3, i).fma(xa, p3);
         }
-        p0.intoArray(acc, b0); q0.intoArray(acc, b0 + L);
-        p1.intoArray(acc, b1); q1.intoArray(acc, b1 + L);
-        p2.intoArray(acc, b2); q2.intoArray(acc, b2 + L);
-        p3.intoArray(acc, b3); q3.intoArray(acc, b3 + L);
+        p0.intoArray(acc, b0);
+        q0.intoArray(acc, b0 + L);
+        p1.intoArray(acc, b1);
+        q1.intoArray(acc, b1 + L);
+        p2.intoArray(acc, b2);
+        q2.intoArray(acc, b2 + L);
+        p3.intoArray(acc, b3);
+        q3.intoArray(acc, b3 + L);
     }
 
     /**
@@ -329,27 +351,55 @@ public final class Matmul {
             FloatVector xa = FloatVector.fromArray(F, x, xb + i), xe = FloatVector.fromArray(F, x, xb + i + L);
             FloatVector ya = FloatVector.fromArray(F, x, xc + i), ye = FloatVector.fromArray(F, x, xc + i + L);
             FloatVector w0 = FloatVector.fromArray(F, d0, i), v0 = FloatVector.fromArray(F, d0, i + L);
-            p0 = w0.fma(xa, p0); q0 = v0.fma(xe, q0); r0 = w0.fma(ya, r0); s0 = v0.fma(ye, s0);
+            p0 = w0.fma(xa, p0);
+            q0 = v0.fma(xe, q0);
+            r0 = w0.fma(ya, r0);
+            s0 = v0.fma(ye, s0);
             FloatVector w1 = FloatVector.fromArray(F, d1, i), v1 = FloatVector.fromArray(F, d1, i + L);
-            p1 = w1.fma(xa, p1); q1 = v1.fma(xe, q1); r1 = w1.fma(ya, r1); s1 = v1.fma(ye, s1);
+            p1 = w1.fma(xa, p1);
+            q1 = v1.fma(xe, q1);
+            r1 = w1.fma(ya, r1);
+            s1 = v1.fma(ye, s1);
             FloatVector w2 = FloatVector.fromArray(F, d2, i), v2 = FloatVector.fromArray(F, d2, i + L);
-            p2 = w2.fma(xa, p2); q2 = v2.fma(xe, q2); r2 = w2.fma(ya, r2); s2 = v2.fma(ye, s2);
+            p2 = w2.fma(xa, p2);
+            q2 = v2.fma(xe, q2);
+            r2 = w2.fma(ya, r2);
+            s2 = v2.fma(ye, s2);
             FloatVector w3 = FloatVector.fromArray(F, d3, i), v3 = FloatVector.fromArray(F, d3, i + L);
-            p3 = w3.fma(xa, p3); q3 = v3.fma(xe, q3); r3 = w3.fma(ya, r3); s3 = v3.fma(ye, s3);
+            p3 = w3.fma(xa, p3);
+            q3 = v3.fma(xe, q3);
+            r3 = w3.fma(ya, r3);
+            s3 = v3.fma(ye, s3);
         }
         i = pairs * 2 * L;
         if (i < upper) {
             FloatVector xa = FloatVector.fromArray(F, x, xb + i), ya = FloatVector.fromArray(F, x, xc + i);
             FloatVector w0 = FloatVector.fromArray(F, d0, i), w1 = FloatVector.fromArray(F, d1, i);
             FloatVector w2 = FloatVector.fromArray(F, d2, i), w3 = FloatVector.fromArray(F, d3, i);
-            p0 = w0.fma(xa, p0); r0 = w0.fma(ya, r0);
-            p1 = w1.fma(xa, p1); r1 = w1.fma(ya, r1);
-            p2 = w2.fma(xa, p2); r2 = w2.fma(ya, r2);
-            p3 = w3.fma(xa, p3); r3 = w3.fma(ya, r3);
+            p0 = w0.fma(xa, p0);
+            r0 = w0.fma(ya, r0);
+            p1 = w1.fma(xa, p1);
+            r1 = w1.fma(ya, r1);
+            p2 = w2.fma(xa, p2);
+            r2 = w2.fma(ya, r2);
+            p3 = w3.fma(xa, p3);
+            r3 = w3.fma(ya, r3);
         }
-        p0.intoArray(acc, b0); q0.intoArray(acc, b0 + L); r0.intoArray(acc, b0 + 2 * L); s0.intoArray(acc, b0 + 3 * L);
-        p1.intoArray(acc, b1); q1.intoArray(acc, b1 + L); r1.intoArray(acc, b1 + 2 * L); s1.intoArray(acc, b1 + 3 * L);
-        p2.intoArray(acc, b2); q2.intoArray(acc, b2 + L); r2.intoArray(acc, b2 + 2 * L); s2.intoArray(acc, b2 + 3 * L);
-        p3.intoArray(acc, b3); q3.intoArray(acc, b3 + L); r3.intoArray(acc, b3 + 2 * L); s3.intoArray(acc, b3 + 3 * L);
+        p0.intoArray(acc, b0);
+        q0.intoArray(acc, b0 + L);
+        r0.intoArray(acc, b0 + 2 * L);
+        s0.intoArray(acc, b0 + 3 * L);
+        p1.intoArray(acc, b1);
+        q1.intoArray(acc, b1 + L);
+        r1.intoArray(acc, b1 + 2 * L);
+        s1.intoArray(acc, b1 + 3 * L);
+        p2.intoArray(acc, b2);
+        q2.intoArray(acc, b2 + L);
+        r2.intoArray(acc, b2 + 2 * L);
+        s2.intoArray(acc, b2 + 3 * L);
+        p3.intoArray(acc, b3);
+        q3.intoArray(acc, b3 + L);
+        r3.intoArray(acc, b3 + 2 * L);
+        s3.intoArray(acc, b3 + 3 * L);
     }
 }

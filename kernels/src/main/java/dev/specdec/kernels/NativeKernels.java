@@ -1,5 +1,9 @@
 package dev.specdec.kernels;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
@@ -14,10 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Random;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The native CPU kernels (kernels/src/main/c, built by the C compiler for each {@link KernelLevel}
@@ -38,7 +38,7 @@ public final class NativeKernels {
 
     private final KernelLevel level;
     private final MethodHandle quantize, matmul;
-    private final int[] activationKind = new int[64];   // by GGUF type id; -1 = not native
+    private final int[] activationKind = new int[64]; // by GGUF type id; -1 = not native
     private final MethodHandle rowBytes;
 
     private static final String PROPERTY = "specdec.kernels";
@@ -46,7 +46,11 @@ public final class NativeKernels {
     private static final String DESCRIPTION;
 
     static {
-        Selection s = choose(CpuInfo.current(), System.getProperty(PROPERTY, "auto"), System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
+        Selection s = choose(
+                CpuInfo.current(),
+                System.getProperty(PROPERTY, "auto"),
+                System.getProperty("os.name", ""),
+                System.getProperty("os.arch", ""));
         NativeKernels loaded = null;
         String why = s.reason();
         if (s.level() != null) {
@@ -58,12 +62,14 @@ public final class NativeKernels {
                     loaded = null;
                 }
             } catch (Throwable e) {
-                why = "the " + s.level().id() + " library did not load (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
+                why = "the " + s.level().id() + " library did not load ("
+                        + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
                 loaded = null;
             }
         }
         INSTANCE = loaded;
-        DESCRIPTION = loaded != null ? "native " + loaded.level.id() + " (" + why + ")" : "Java Vector API (" + why + ")";
+        DESCRIPTION =
+                loaded != null ? "native " + loaded.level.id() + " (" + why + ")" : "Java Vector API (" + why + ")";
         if (!Boolean.getBoolean("specdec.kernels.quiet")) System.err.println("specdec: CPU kernels: " + DESCRIPTION);
     }
 
@@ -80,23 +86,33 @@ public final class NativeKernels {
             return new Selection(null, "no native kernels for " + osName + " " + arch);
         }
         KernelLevel best = null;
-        for (KernelLevel l : KernelLevel.values()) if (l.runsOn(cpu)) { best = l; break; }
+        for (KernelLevel l : KernelLevel.values())
+            if (l.runsOn(cpu)) {
+                best = l;
+                break;
+            }
         if (r.equals("auto") || r.equals("native") || r.isEmpty()) {
-            if (best == null) return new Selection(null, "this CPU lacks " + missing(KernelLevel.AVX2, cpu) + ", which the native kernels need");
+            if (best == null)
+                return new Selection(
+                        null, "this CPU lacks " + missing(KernelLevel.AVX2, cpu) + ", which the native kernels need");
             return new Selection(best, "the best level this CPU runs");
         }
         KernelLevel asked = KernelLevel.byId(r);
         if (asked == null) {
             throw new IllegalArgumentException("unknown kernel level '" + request + "': expected java, auto or one of "
-                    + java.util.Arrays.stream(KernelLevel.values()).map(KernelLevel::id).toList());
+                    + java.util.Arrays.stream(KernelLevel.values())
+                            .map(KernelLevel::id)
+                            .toList());
         }
         if (asked.runsOn(cpu)) return new Selection(asked, "requested");
-        if (best == null) return new Selection(null, asked.id() + " was requested but this CPU lacks " + missing(asked, cpu));
+        if (best == null)
+            return new Selection(null, asked.id() + " was requested but this CPU lacks " + missing(asked, cpu));
         return new Selection(best, asked.id() + " was requested but this CPU lacks " + missing(asked, cpu));
     }
 
     private static String missing(KernelLevel l, CpuInfo cpu) {
-        return String.join(", ", l.requiredFlags().stream().filter(f -> !cpu.has(f)).toList());
+        return String.join(
+                ", ", l.requiredFlags().stream().filter(f -> !cpu.has(f)).toList());
     }
 
     NativeKernels(KernelLevel level, Path lib) throws IOException {
@@ -104,12 +120,19 @@ public final class NativeKernels {
         SymbolLookup symbols = SymbolLookup.libraryLookup(lib, Arena.global());
         Linker linker = Linker.nativeLinker();
         MethodHandle abi = linker.downcallHandle(find(symbols, "sd_abi_version"), FunctionDescriptor.of(JAVA_INT));
-        MethodHandle kind = linker.downcallHandle(find(symbols, "sd_activation_kind"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        rowBytes = linker.downcallHandle(find(symbols, "sd_activation_row_bytes"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        quantize = linker.downcallHandle(find(symbols, "sd_quantize"),
-                FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.critical(true));
-        matmul = linker.downcallHandle(find(symbols, "sd_matmul"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT),
+        MethodHandle kind =
+                linker.downcallHandle(find(symbols, "sd_activation_kind"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        rowBytes = linker.downcallHandle(
+                find(symbols, "sd_activation_row_bytes"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        quantize = linker.downcallHandle(
+                find(symbols, "sd_quantize"),
+                FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS),
+                Linker.Option.critical(true));
+        matmul = linker.downcallHandle(
+                find(symbols, "sd_matmul"),
+                FunctionDescriptor.of(
+                        JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT,
+                        JAVA_INT, JAVA_INT),
                 Linker.Option.critical(true));
         try {
             int v = (int) abi.invokeExact();
@@ -149,40 +172,74 @@ public final class NativeKernels {
     }
 
     /** Whether native kernels run in this JVM. */
-    public static boolean active() { return INSTANCE != null; }
+    public static boolean active() {
+        return INSTANCE != null;
+    }
 
     /** The level that runs, or null for the Java kernels. */
-    public static KernelLevel level() { return INSTANCE != null ? INSTANCE.level : null; }
+    public static KernelLevel level() {
+        return INSTANCE != null ? INSTANCE.level : null;
+    }
 
     /** One line for reports: which kernels run and why. */
-    public static String describe() { return DESCRIPTION; }
+    public static String describe() {
+        return DESCRIPTION;
+    }
 
     /** Whether matmuls with weights of this type run natively in this JVM. */
-    public static boolean supports(GgmlType type) { return INSTANCE != null && INSTANCE.computes(type); }
+    public static boolean supports(GgmlType type) {
+        return INSTANCE != null && INSTANCE.computes(type);
+    }
 
     /** Whether matmuls with weights of this type run natively on 8-bit activations (not float ones). */
-    public static boolean quantizesActivationsFor(GgmlType type) { return supports(type) && INSTANCE.kind(type) != 0; }
+    public static boolean quantizesActivationsFor(GgmlType type) {
+        return supports(type) && INSTANCE.kind(type) != 0;
+    }
 
     /** 0: float activations; 1: 32-value blocks; 2: 256-value super-blocks (see the C source). */
-    static int activationKind(GgmlType type) { return INSTANCE.activationKind[type.id()]; }
+    static int activationKind(GgmlType type) {
+        return INSTANCE.activationKind[type.id()];
+    }
 
-    static long activationRowBytes(int n) { return INSTANCE.rowBytes(n); }
+    static long activationRowBytes(int n) {
+        return INSTANCE.rowBytes(n);
+    }
 
-    static void quantize(int kind, MemorySegment x, int rows, int n, MemorySegment xq) { INSTANCE.quantizeRows(kind, x, rows, n, xq); }
+    static void quantize(int kind, MemorySegment x, int rows, int n, MemorySegment xq) {
+        INSTANCE.quantizeRows(kind, x, rows, n, xq);
+    }
 
-    static void matmul(GgmlType type, MemorySegment w, long rowBytes, int n, MemorySegment x, MemorySegment xq, int rows,
-                       MemorySegment y, int yStride, int r0, int r1) {
+    static void matmul(
+            GgmlType type,
+            MemorySegment w,
+            long rowBytes,
+            int n,
+            MemorySegment x,
+            MemorySegment xq,
+            int rows,
+            MemorySegment y,
+            int yStride,
+            int r0,
+            int r1) {
         INSTANCE.matmulRows(type, w, rowBytes, n, x, xq, rows, y, yStride, r0, r1);
     }
 
     /** A library of one level, loaded for tests that compare every level the machine has. */
-    static NativeKernels load(KernelLevel level) throws IOException { return new NativeKernels(level, libraryFile(level)); }
+    static NativeKernels load(KernelLevel level) throws IOException {
+        return new NativeKernels(level, libraryFile(level));
+    }
 
-    KernelLevel kernelLevel() { return level; }
+    KernelLevel kernelLevel() {
+        return level;
+    }
 
-    boolean computes(GgmlType type) { return activationKind[type.id()] >= 0; }
+    boolean computes(GgmlType type) {
+        return activationKind[type.id()] >= 0;
+    }
 
-    int kind(GgmlType type) { return activationKind[type.id()]; }
+    int kind(GgmlType type) {
+        return activationKind[type.id()];
+    }
 
     /** Bytes of one quantized activation row of n values. */
     long rowBytes(int n) {
@@ -203,8 +260,18 @@ public final class NativeKernels {
     }
 
     /** y[t * yStride + r] = W[r] . x[t] for r in [r0, r1), t < rows. */
-    void matmulRows(GgmlType type, MemorySegment w, long rowBytes, int n, MemorySegment x, MemorySegment xq, int rows,
-                    MemorySegment y, int yStride, int r0, int r1) {
+    void matmulRows(
+            GgmlType type,
+            MemorySegment w,
+            long rowBytes,
+            int n,
+            MemorySegment x,
+            MemorySegment xq,
+            int rows,
+            MemorySegment y,
+            int yStride,
+            int r0,
+            int r1) {
         int rc;
         try {
             rc = (int) matmul.invokeExact(type.id(), w, rowBytes, n, x, xq, rows, y, yStride, r0, r1);
@@ -232,7 +299,18 @@ public final class NativeKernels {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment xq = arena.allocate(rowBytes(n) * rows, 64);
                 quantizeRows(kind(t), MemorySegment.ofArray(x), rows, n, xq);
-                matmulRows(t, w, t.bytesFor(n), n, MemorySegment.ofArray(x), xq, rows, MemorySegment.ofArray(y), outRows, 0, outRows);
+                matmulRows(
+                        t,
+                        w,
+                        t.bytesFor(n),
+                        n,
+                        MemorySegment.ofArray(x),
+                        xq,
+                        rows,
+                        MemorySegment.ofArray(y),
+                        outRows,
+                        0,
+                        outRows);
             }
             for (int tr = 0; tr < rows; tr++) {
                 for (int r = 0; r < outRows; r++) {

@@ -15,7 +15,10 @@ public final class Ops {
             var F = Vectors.F;
             int i = 0, upper = F.loopBound(n);
             for (; i < upper; i += F.length()) {
-                FloatVector.fromArray(F, x, xOff + i).mul(scale).mul(FloatVector.fromArray(F, w, i)).intoArray(out, outOff + i);
+                FloatVector.fromArray(F, x, xOff + i)
+                        .mul(scale)
+                        .mul(FloatVector.fromArray(F, w, i))
+                        .intoArray(out, outOff + i);
             }
             for (; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
         } else {
@@ -68,7 +71,7 @@ public final class Ops {
     public static double tanh(double x) {
         if (x > 20) return 1;
         if (x < -20) return -1;
-        if (Math.abs(x) < 1e-4) return x - x * x * x / 3;   // avoids cancellation near 0
+        if (Math.abs(x) < 1e-4) return x - x * x * x / 3; // avoids cancellation near 0
         return 1 - 2 / (Math.exp(2 * x) + 1);
     }
 
@@ -78,7 +81,9 @@ public final class Ops {
             var F = Vectors.F;
             int i = 0, upper = F.loopBound(n);
             for (; i < upper; i += F.length()) {
-                FloatVector.fromArray(F, x, xOff + i).add(FloatVector.fromArray(F, y, yOff + i)).intoArray(x, xOff + i);
+                FloatVector.fromArray(F, x, xOff + i)
+                        .add(FloatVector.fromArray(F, y, yOff + i))
+                        .intoArray(x, xOff + i);
             }
             for (; i < n; i++) x[xOff + i] += y[yOff + i];
         } else {
@@ -100,7 +105,11 @@ public final class Ops {
     public static int argmax(float[] x, int off, int n) {
         int best = 0;
         float bv = x[off];
-        for (int i = 1; i < n; i++) if (x[off + i] > bv) { bv = x[off + i]; best = i; }
+        for (int i = 1; i < n; i++)
+            if (x[off + i] > bv) {
+                bv = x[off + i];
+                best = i;
+            }
         return best;
     }
 
@@ -115,7 +124,10 @@ public final class Ops {
             var F = Vectors.F;
             for (int upper = F.loopBound(n); i < upper; i += F.length()) {
                 // |v| <= MAX_VALUE is false exactly for NaN and +-Inf
-                if (!FloatVector.fromArray(F, x, i).abs().compare(VectorOperators.LE, Float.MAX_VALUE).allTrue()) break;
+                if (!FloatVector.fromArray(F, x, i)
+                        .abs()
+                        .compare(VectorOperators.LE, Float.MAX_VALUE)
+                        .allTrue()) break;
             }
         }
         for (; i < n; i++) if (!Float.isFinite(x[i])) return i;

@@ -1,10 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q2_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 scales[16]; uint8 qs[64];
@@ -14,17 +14,28 @@ import java.nio.ByteOrder;
  */
 public final class Q2_K implements TensorFormat {
     public static final Q2_K INSTANCE = new Q2_K();
+
     private Q2_K() {}
 
     private static final GgmlType T = GgmlType.Q2_K;
     static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
-    private static final int SCALES = T.offset("scales"), QS = T.offset("qs"), D = T.offset("d"), DMIN = T.offset("dmin");
+    private static final int SCALES = T.offset("scales"),
+            QS = T.offset("qs"),
+            D = T.offset("d"),
+            DMIN = T.offset("dmin");
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return BlockScratch.elementOf(this, w, index);
+    }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D), dmin = LE.f16(w, offset + DMIN);
             int y = dstOff + b, is = 0;
@@ -42,13 +53,13 @@ public final class Q2_K implements TensorFormat {
         }
     }
 
-
     /**
      * Vectorized, one 16-value sub-block at a time: its 2-bit field shifted out of 16 bytes of qs
      * (16-bit lane shifts: bits 2j and 2j+1 never cross a byte), widened (16 / L conversions) to
      * floats, d * sc * q - dmin * m.
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
@@ -57,21 +68,40 @@ public final class Q2_K implements TensorFormat {
             for (int s = 0; s < 16; s++) {
                 // sub-block s: half s / 8, shift 2 * (s / 2 % 4), 16-byte group s % 2
                 int sc = LE.u8(w, o + SCALES + s);
-                FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)), ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
-                ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * ((s >>> 1) & 3)).reinterpretAsBytes().and((byte) 3);
+                FloatVector dl = FloatVector.broadcast(F, d * (sc & 0xF)),
+                        ml = FloatVector.broadcast(F, dmin * (sc >>> 4));
+                ByteVector v = ByteVector.fromMemorySegment(
+                                Vectors.B128, w, o + QS + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 2 * ((s >>> 1) & 3))
+                        .reinterpretAsBytes()
+                        .and((byte) 3);
                 int y = b * BLOCK + 16 * s;
-                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y);
-                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y + 8);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(dl)
+                        .sub(ml)
+                        .intoArray(dst, y);
+                if (L <= 8)
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dl)
+                            .sub(ml)
+                            .intoArray(dst, y + 8);
                 if (L == 4) {
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y + 4);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dl).sub(ml).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dl)
+                            .sub(ml)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dl)
+                            .sub(ml)
+                            .intoArray(dst, y + 12);
                 }
             }
         }
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[16], mins = new float[16];
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             KScales.scalesAndMins(src, srcOff + b, 16, 16, 3, scales, mins);

@@ -1,10 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q3_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 hmask[32]; uint8 qs[64];
@@ -16,15 +16,25 @@ import java.nio.ByteOrder;
  */
 public final class Q3_K implements TensorFormat {
     public static final Q3_K INSTANCE = new Q3_K();
+
     private Q3_K() {}
 
     private static final GgmlType T = GgmlType.Q3_K;
     static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
-    private static final int HMASK = T.offset("hmask"), QS = T.offset("qs"), SCALES = T.offset("scales"), D = T.offset("d");
+    private static final int HMASK = T.offset("hmask"),
+            QS = T.offset("qs"),
+            SCALES = T.offset("scales"),
+            D = T.offset("d");
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return BlockScratch.elementOf(this, w, index);
+    }
 
     /**
      * The signed scale of sub-block s (0..15) from the 12-byte field read as a little-endian long
@@ -48,7 +58,8 @@ public final class Q3_K implements TensorFormat {
         return (low | (high << 4)) - 32;
     }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D);
             int y = dstOff + b, is = 0;
@@ -69,12 +80,12 @@ public final class Q3_K implements TensorFormat {
         }
     }
 
-
     /**
      * Vectorized, one 16-value sub-block at a time: the low 2 bits from qs, the high bit from hmask
      * (16-bit lane shifts: no field crosses a byte), widened (16 / L conversions) and scaled.
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
@@ -85,24 +96,44 @@ public final class Q3_K implements TensorFormat {
                 // sub-block s: half s / 8, bit pair j = s / 2 % 4 (hmask bit 4 * half + j), 16-byte group s % 2
                 int j = (s >>> 1) & 3, bit = 4 * (s >>> 3) + j;
                 FloatVector dl = FloatVector.broadcast(F, d * scale(sl, sh, s));
-                ByteVector lo = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3);
-                ByteVector hb = ByteVector.fromMemorySegment(Vectors.B128, w, o + HMASK + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, bit).reinterpretAsBytes().and((byte) 1)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes();
-                ByteVector v = lo.or(hb).sub((byte) 4);   // high bit set: q = low; clear: q = low - 4
+                ByteVector lo = ByteVector.fromMemorySegment(
+                                Vectors.B128, w, o + QS + 32L * (s >>> 3) + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 2 * j)
+                        .reinterpretAsBytes()
+                        .and((byte) 3);
+                ByteVector hb = ByteVector.fromMemorySegment(
+                                Vectors.B128, w, o + HMASK + 16L * (s & 1), ByteOrder.LITTLE_ENDIAN)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, bit)
+                        .reinterpretAsBytes()
+                        .and((byte) 1)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHL, 2)
+                        .reinterpretAsBytes();
+                ByteVector v = lo.or(hb).sub((byte) 4); // high bit set: q = low; clear: q = low - 4
                 int y = b * BLOCK + 16 * s;
-                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y);
-                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 8);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(dl)
+                        .intoArray(dst, y);
+                if (L <= 8)
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dl)
+                            .intoArray(dst, y + 8);
                 if (L == 4) {
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 4);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dl).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dl)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dl)
+                            .intoArray(dst, y + 12);
                 }
             }
         }
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[16];
         int[] q = new int[256];
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
@@ -117,7 +148,8 @@ public final class Q3_K implements TensorFormat {
             for (int s = 0; s < 16; s++) {
                 int ls = KScales.level(scales[s], d, 31);
                 int v = ls + 32;
-                if (s < 8) packed[s] |= (byte) (v & 0xF); else packed[s - 8] |= (byte) ((v & 0xF) << 4);
+                if (s < 8) packed[s] |= (byte) (v & 0xF);
+                else packed[s - 8] |= (byte) ((v & 0xF) << 4);
                 packed[8 + (s & 3)] |= (byte) (((v >>> 4) & 3) << (2 * (s >>> 2)));
                 float unit = d * ls;
                 for (int l = 0; l < 16; l++) {

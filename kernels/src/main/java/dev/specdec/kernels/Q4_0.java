@@ -13,6 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Q4_0 implements TensorFormat {
     public static final Q4_0 INSTANCE = new Q4_0();
+
     private Q4_0() {}
 
     private static final GgmlType T = GgmlType.Q4_0;
@@ -20,11 +21,18 @@ public final class Q4_0 implements TensorFormat {
     private static final int D = T.offset("d"), QS = T.offset("qs");
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
 
-    @Override public boolean fusedDot() { return true; }
+    @Override
+    public boolean fusedDot() {
+        return true;
+    }
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) {
+    @Override
+    public float getFloat(MemorySegment w, long index) {
         long off = (index / BLOCK) * BYTES;
         int j = (int) (index % BLOCK);
         int q = LE.u8(w, off + QS + (j & 15));
@@ -32,7 +40,8 @@ public final class Q4_0 implements TensorFormat {
         return (nib - 8) * LE.f16(w, off + D);
     }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D);
             for (int j = 0; j < 16; j++) {
@@ -43,12 +52,12 @@ public final class Q4_0 implements TensorFormat {
         }
     }
 
-
     /**
      * Vectorized: the 16 bytes of a block split into low and high nibbles (16-bit lane shifts: x86
      * has no byte shift), widened (16 / L conversions each) and scaled.
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
@@ -57,13 +66,24 @@ public final class Q4_0 implements TensorFormat {
             ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             for (int h = 0; h < 2; h++) {
                 // h = 0: low nibbles (values 0-15); h = 1: high nibbles (values 16-31)
-                ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
+                ByteVector v = q.reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * h)
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
+                        .sub((byte) 8);
                 int y = j * BLOCK + 16 * h;
                 ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y);
-                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 8);
+                if (L <= 8)
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .intoArray(dst, y + 8);
                 if (L == 4) {
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 4);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .intoArray(dst, y + 12);
                 }
             }
         }
@@ -79,7 +99,8 @@ public final class Q4_0 implements TensorFormat {
      * KiB: 470 against 225). Not over a slice of the row: a slice is an object that escape analysis
      * failed to remove in some compilations (the batched allocation test).
      */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), i = xOff;
@@ -89,24 +110,56 @@ public final class Q4_0 implements TensorFormat {
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
             ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             ByteVector lo = q.and((byte) 15).sub((byte) 8);
-            ByteVector hi = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).sub((byte) 8);
+            ByteVector hi = q.reinterpretAsShorts()
+                    .lanewise(VectorOperators.LSHR, 4)
+                    .reinterpretAsBytes()
+                    .and((byte) 15)
+                    .sub((byte) 8);
             if (L == 16) {
-                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
-                a1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a1);
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 16), a1);
             } else if (L == 8) {
-                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
-                a1 = ((FloatVector) lo.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a1);
-                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                a1 = ((FloatVector) hi.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a1);
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) lo.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 8), a1);
+                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) hi.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 24), a1);
             } else {
-                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
-                a1 = ((FloatVector) lo.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 4), a1);
-                a0 = ((FloatVector) lo.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a0);
-                a1 = ((FloatVector) lo.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 12), a1);
-                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                a1 = ((FloatVector) hi.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 20), a1);
-                a0 = ((FloatVector) hi.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a0);
-                a1 = ((FloatVector) hi.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 28), a1);
+                a0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) lo.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 4), a1);
+                a0 = ((FloatVector) lo.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 8), a0);
+                a1 = ((FloatVector) lo.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 12), a1);
+                a0 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) hi.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 20), a1);
+                a0 = ((FloatVector) hi.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 24), a0);
+                a1 = ((FloatVector) hi.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 28), a1);
             }
         }
         // the lane sum of Vectors.sum, written out (a call could box the vector)
@@ -117,12 +170,16 @@ public final class Q4_0 implements TensorFormat {
         return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             float amax = 0f, max = 0f;
             for (int j = 0; j < BLOCK; j++) {
                 float v = src[srcOff + b + j];
-                if (Math.abs(v) > amax) { amax = Math.abs(v); max = v; }
+                if (Math.abs(v) > amax) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
             }
             float d = max / -8f;
             float id = d != 0f ? 1f / d : 0f;

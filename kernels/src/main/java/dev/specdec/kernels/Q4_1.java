@@ -1,10 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_1: blocks of 32, {@code { f16 d; f16 m; uint8 qs[16]; }} (20 bytes); value = q * d + m with
@@ -12,17 +12,25 @@ import java.nio.ByteOrder;
  */
 public final class Q4_1 implements TensorFormat {
     public static final Q4_1 INSTANCE = new Q4_1();
+
     private Q4_1() {}
 
     private static final GgmlType T = GgmlType.Q4_1;
     static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
     private static final int D = T.offset("d"), M = T.offset("m"), QS = T.offset("qs");
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return BlockScratch.elementOf(this, w, index);
+    }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D), m = LE.f16(w, offset + M);
             for (int j = 0; j < 16; j++) {
@@ -33,9 +41,9 @@ public final class Q4_1 implements TensorFormat {
         }
     }
 
-
     /** Vectorized: nibbles (16-bit lane shifts) widened to floats (16 / L conversions each), q * d + m. */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
@@ -44,22 +52,43 @@ public final class Q4_1 implements TensorFormat {
             ByteVector q = ByteVector.fromMemorySegment(Vectors.B128, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             for (int h = 0; h < 2; h++) {
                 // h = 0: low nibbles (values 0-15); h = 1: high nibbles (values 16-31)
-                ByteVector v = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * h).reinterpretAsBytes().and((byte) 15);
+                ByteVector v = q.reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * h)
+                        .reinterpretAsBytes()
+                        .and((byte) 15);
                 int y = j * BLOCK + 16 * h;
-                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y);
-                if (L <= 8) ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 8);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .add(m)
+                        .intoArray(dst, y);
+                if (L <= 8)
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .add(m)
+                            .intoArray(dst, y + 8);
                 if (L == 4) {
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 4);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).add(m).intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .add(m)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .add(m)
+                            .intoArray(dst, y + 12);
                 }
             }
         }
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-            for (int j = 0; j < BLOCK; j++) { float v = src[srcOff + b + j]; min = Math.min(min, v); max = Math.max(max, v); }
+            for (int j = 0; j < BLOCK; j++) {
+                float v = src[srcOff + b + j];
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
             float d = (max - min) / 15f;
             float id = d != 0f ? 1f / d : 0f;
             LE.putF16(dst, dstOff + D, d);

@@ -1,10 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
@@ -14,24 +14,38 @@ import java.nio.ByteOrder;
  */
 public final class Q4_K implements TensorFormat {
     public static final Q4_K INSTANCE = new Q4_K();
+
     private Q4_K() {}
 
     private static final GgmlType T = GgmlType.Q4_K;
     static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
-    private static final int D = T.offset("d"), DMIN = T.offset("dmin"), SCALES = T.offset("scales"), QS = T.offset("qs");
+    private static final int D = T.offset("d"),
+            DMIN = T.offset("dmin"),
+            SCALES = T.offset("scales"),
+            QS = T.offset("qs");
 
     /**
      * At 4 float lanes (128-bit vectors) a single row goes through the batched path instead: the
      * fused dot's two accumulator chains are FMA-latency-bound there, and the 4-row tile's eight
      * are not (one thread, weights from DRAM, ns per KiB: Q4_K 549 against 679).
      */
-    @Override public boolean fusedDot() { return Vectors.F.length() > 4; }
+    @Override
+    public boolean fusedDot() {
+        return Vectors.F.length() > 4;
+    }
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return BlockScratch.elementOf(this, w, index);
+    }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D), dmin = LE.f16(w, offset + DMIN);
             long q = offset + QS, sl = LE.i64(w, offset + SCALES);
@@ -46,13 +60,13 @@ public final class Q4_K implements TensorFormat {
         }
     }
 
-
     /**
      * Vectorized, one 32-value sub-block at a time: its nibbles of the 32-byte group (16-bit lane
      * shifts), widened (16 / L conversions per 16 bytes) to floats, d * sc * q - dmin * m. The
      * scales field is read once per super-block (one long, one int) and unpacked in registers.
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
@@ -61,24 +75,55 @@ public final class Q4_K implements TensorFormat {
             int sh = LE.i32(w, o + SCALES + 8);
             for (int g = 0; g < 8; g++) {
                 // sub-block g: the low (g even) or high (g odd) nibbles of the 32-byte group g / 2
-                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
+                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)),
+                        mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
                 long q = o + QS + 32L * (g >>> 1);
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, q, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g & 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15);
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, q + 16, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g & 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15);
                 int y = b * BLOCK + 32 * g;
-                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y);
-                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 16);
+                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(dg)
+                        .sub(mg)
+                        .intoArray(dst, y);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(dg)
+                        .sub(mg)
+                        .intoArray(dst, y + 16);
                 if (L <= 8) {
-                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 8);
-                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 24);
+                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 8);
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 24);
                 }
                 if (L == 4) {
-                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 4);
-                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 12);
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 20);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 28);
+                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 20);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 28);
                 }
             }
         }
@@ -90,7 +135,8 @@ public final class Q4_K implements TensorFormat {
      * out per width so every conversion is a constant part 0; one sub-block per iteration of a
      * counted int loop.
      */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
@@ -100,30 +146,79 @@ public final class Q4_K implements TensorFormat {
             float d = LE.f16(w, o + D), dmin = LE.f16(w, o + DMIN);
             int sh = LE.i32(w, o + SCALES + 8);
             for (int g = 0; g < 8; g++) {
-                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
+                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)),
+                        mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
                 long q = o + QS + 32L * (g >>> 1);
                 int i = xOff + b * BLOCK + 32 * g;
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, q, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g & 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15);
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, q + 16, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15);
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g & 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15);
                 if (L == 16) {
-                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i), a0);
-                    a1 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 16), a1);
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 16), a1);
                 } else if (L == 8) {
-                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i), a0);
-                    a1 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 8), a1);
-                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                    a1 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 24), a1);
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 8), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 24), a1);
                 } else {
-                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i), a0);
-                    a1 = ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 4), a1);
-                    a0 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 8), a0);
-                    a1 = ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 12), a1);
-                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                    a1 = ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 20), a1);
-                    a0 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 24), a0);
-                    a1 = ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).fma(FloatVector.fromArray(F, x, i + 28), a1);
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 4), a1);
+                    a0 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 8), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 12), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 20), a1);
+                    a0 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 24), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .fma(FloatVector.fromArray(F, x, i + 28), a1);
                 }
             }
         }
@@ -135,7 +230,8 @@ public final class Q4_K implements TensorFormat {
         return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[8], mins = new float[8];
         int[] ls = new int[8], lm = new int[8];
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {

@@ -23,6 +23,6 @@ final class Q5Bits {
     static final VectorShuffle<Byte> SPREAD = VectorShuffle.fromOp(Vectors.B128, i -> i / 8);
 
     /** Lane k: the bit k % 8. */
-    static final ByteVector BIT = ByteVector.fromArray(Vectors.B128,
-            new byte[] {1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128}, 0);
+    static final ByteVector BIT = ByteVector.fromArray(
+            Vectors.B128, new byte[] {1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128}, 0);
 }

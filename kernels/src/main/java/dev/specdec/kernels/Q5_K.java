@@ -1,10 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_K: super-blocks of 256 = 8 sub-blocks of 32, {@code { f16 d; f16 dmin; uint8 scales[12];
@@ -14,17 +14,29 @@ import java.nio.ByteOrder;
  */
 public final class Q5_K implements TensorFormat {
     public static final Q5_K INSTANCE = new Q5_K();
+
     private Q5_K() {}
 
     private static final GgmlType T = GgmlType.Q5_K;
     static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
-    private static final int D = T.offset("d"), DMIN = T.offset("dmin"), SCALES = T.offset("scales"), QH = T.offset("qh"), QS = T.offset("qs");
+    private static final int D = T.offset("d"),
+            DMIN = T.offset("dmin"),
+            SCALES = T.offset("scales"),
+            QH = T.offset("qh"),
+            QS = T.offset("qs");
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return BlockScratch.elementOf(this, w, index);
+    }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D), dmin = LE.f16(w, offset + DMIN);
             long qh = offset + QH, ql = offset + QS, sl = LE.i64(w, offset + SCALES);
@@ -44,12 +56,12 @@ public final class Q5_K implements TensorFormat {
         }
     }
 
-
     /**
      * Vectorized as Q4_K, one 32-value sub-block g at a time, with the fifth bit of each value (bit
      * g of its qh byte) moved to bit 4; all bit fields by 16-bit lane shifts (none crosses a byte).
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
@@ -57,36 +69,78 @@ public final class Q5_K implements TensorFormat {
             float d = LE.f16(w, o + D), dmin = LE.f16(w, o + DMIN);
             int sh = LE.i32(w, o + SCALES + 8);
             for (int g = 0; g < 8; g++) {
-                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)), mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
+                FloatVector dg = FloatVector.broadcast(F, d * KScales.scale(sl, sh, g)),
+                        mg = FloatVector.broadcast(F, dmin * KScales.min(sl, sh, g));
                 long ql = o + QS + 32L * (g >>> 1);
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g & 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + QH, ByteOrder.LITTLE_ENDIAN)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, g).reinterpretAsBytes().and((byte) 1)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes());
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHR, g)
+                                .reinterpretAsBytes()
+                                .and((byte) 1)
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHL, 4)
+                                .reinterpretAsBytes());
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g & 1)).reinterpretAsBytes().and((byte) 15)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g & 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, o + QH + 16, ByteOrder.LITTLE_ENDIAN)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, g).reinterpretAsBytes().and((byte) 1)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes());
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHR, g)
+                                .reinterpretAsBytes()
+                                .and((byte) 1)
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHL, 4)
+                                .reinterpretAsBytes());
                 int y = b * BLOCK + 32 * g;
-                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y);
-                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 16);
+                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(dg)
+                        .sub(mg)
+                        .intoArray(dst, y);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(dg)
+                        .sub(mg)
+                        .intoArray(dst, y + 16);
                 if (L <= 8) {
-                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 8);
-                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 24);
+                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 8);
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 24);
                 }
                 if (L == 4) {
-                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 4);
-                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 12);
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 20);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(dg).sub(mg).intoArray(dst, y + 28);
+                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 20);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(dg)
+                            .sub(mg)
+                            .intoArray(dst, y + 28);
                 }
             }
         }
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[8], mins = new float[8];
         int[] ls = new int[8], lm = new int[8];
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {

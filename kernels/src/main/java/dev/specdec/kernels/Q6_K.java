@@ -1,10 +1,10 @@
 package dev.specdec.kernels;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ByteVector;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q6_K: super-blocks of 256 = 16 sub-blocks of 16, {@code { uint8 ql[128]; uint8 qh[64];
@@ -14,19 +14,30 @@ import java.nio.ByteOrder;
  */
 public final class Q6_K implements TensorFormat {
     public static final Q6_K INSTANCE = new Q6_K();
+
     private Q6_K() {}
 
     private static final GgmlType T = GgmlType.Q6_K;
     static final int BLOCK = T.blockSize(), BYTES = T.bytesPerBlock();
     private static final int QL = T.offset("ql"), QH = T.offset("qh"), SCALES = T.offset("scales"), D = T.offset("d");
 
-    @Override public boolean fusedDot() { return true; }
+    @Override
+    public boolean fusedDot() {
+        return true;
+    }
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) { return BlockScratch.elementOf(this, w, index); }
+    @Override
+    public float getFloat(MemorySegment w, long index) {
+        return BlockScratch.elementOf(this, w, index);
+    }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D);
             for (int half = 0; half < 2; half++) {
@@ -48,13 +59,13 @@ public final class Q6_K implements TensorFormat {
         }
     }
 
-
     /**
      * Vectorized, 32 values (two 16-value sub-blocks, one scale each) at a time: the 6-bit q
      * assembled from ql and qh in byte lanes (16-bit lane shifts: no field crosses a byte), widened
      * (16 / L conversions per 16 values) and scaled.
      */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int b = 0; b < blocks; b++) {
@@ -68,29 +79,61 @@ public final class Q6_K implements TensorFormat {
                 FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + SCALES + 1 + 8L * h + 2 * g));
                 long ql = o + QL + 64L * h + 32L * (g & 1), qh = o + QH + 32L * h;
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g >>> 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh, ByteOrder.LITTLE_ENDIAN)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHR, 2 * g)
+                                .reinterpretAsBytes()
+                                .and((byte) 3)
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHL, 4)
+                                .reinterpretAsBytes())
                         .sub((byte) 32);
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g >>> 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh + 16, ByteOrder.LITTLE_ENDIAN)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHR, 2 * g)
+                                .reinterpretAsBytes()
+                                .and((byte) 3)
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHL, 4)
+                                .reinterpretAsBytes())
                         .sub((byte) 32);
                 int y = b * BLOCK + 32 * k;
-                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y);
-                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 16);
+                ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(sa)
+                        .intoArray(dst, y);
+                ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(sb)
+                        .intoArray(dst, y + 16);
                 if (L <= 8) {
-                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y + 8);
-                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 24);
+                    ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .intoArray(dst, y + 8);
+                    ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .intoArray(dst, y + 24);
                 }
                 if (L == 4) {
-                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y + 4);
-                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sa).intoArray(dst, y + 12);
-                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 20);
-                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sb).intoArray(dst, y + 28);
+                    ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .intoArray(dst, y + 12);
+                    ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .intoArray(dst, y + 20);
+                    ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .intoArray(dst, y + 28);
                 }
             }
         }
@@ -101,7 +144,8 @@ public final class Q6_K implements TensorFormat {
      * uses (lane chunks of L values alternate between two accumulators in memory order), written
      * out per width so every conversion is a constant part 0; a counted int loop.
      */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
@@ -117,35 +161,79 @@ public final class Q6_K implements TensorFormat {
                 FloatVector sb = FloatVector.broadcast(F, d * LE.s8(w, o + SCALES + 1 + 8L * h + 2 * g));
                 long ql = o + QL + 64L * h + 32L * (g & 1), qh = o + QH + 32L * h;
                 ByteVector u = ByteVector.fromMemorySegment(Vectors.B128, w, ql, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g >>> 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh, ByteOrder.LITTLE_ENDIAN)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHR, 2 * g)
+                                .reinterpretAsBytes()
+                                .and((byte) 3)
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHL, 4)
+                                .reinterpretAsBytes())
                         .sub((byte) 32);
                 ByteVector v = ByteVector.fromMemorySegment(Vectors.B128, w, ql + 16, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4 * (g >>> 1)).reinterpretAsBytes().and((byte) 15)
+                        .reinterpretAsShorts()
+                        .lanewise(VectorOperators.LSHR, 4 * (g >>> 1))
+                        .reinterpretAsBytes()
+                        .and((byte) 15)
                         .or(ByteVector.fromMemorySegment(Vectors.B128, w, qh + 16, ByteOrder.LITTLE_ENDIAN)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHR, 2 * g).reinterpretAsBytes().and((byte) 3)
-                                .reinterpretAsShorts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHR, 2 * g)
+                                .reinterpretAsBytes()
+                                .and((byte) 3)
+                                .reinterpretAsShorts()
+                                .lanewise(VectorOperators.LSHL, 4)
+                                .reinterpretAsBytes())
                         .sub((byte) 32);
                 int i = xOff + b * BLOCK + 32 * k;
                 if (L == 16) {
-                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i), a0);
-                    a1 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 16), a1);
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 16), a1);
                 } else if (L == 8) {
-                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i), a0);
-                    a1 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 8), a1);
-                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                    a1 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 24), a1);
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i + 8), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 24), a1);
                 } else {
-                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i), a0);
-                    a1 = ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 4), a1);
-                    a0 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 8), a0);
-                    a1 = ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sa).fma(FloatVector.fromArray(F, x, i + 12), a1);
-                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                    a1 = ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 20), a1);
-                    a0 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 24), a0);
-                    a1 = ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(sb).fma(FloatVector.fromArray(F, x, i + 28), a1);
+                    a0 = ((FloatVector) u.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i + 4), a1);
+                    a0 = ((FloatVector) u.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i + 8), a0);
+                    a1 = ((FloatVector) u.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sa)
+                            .fma(FloatVector.fromArray(F, x, i + 12), a1);
+                    a0 = ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 20), a1);
+                    a0 = ((FloatVector) v.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 24), a0);
+                    a1 = ((FloatVector) v.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(sb)
+                            .fma(FloatVector.fromArray(F, x, i + 28), a1);
                 }
             }
         }
@@ -157,7 +245,8 @@ public final class Q6_K implements TensorFormat {
         return v.add(v.rearrange(Vectors.ROT1)).lane(0);
     }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         float[] scales = new float[16];
         int[] sc = new int[16];
         int[] q = new int[256];
@@ -187,7 +276,10 @@ public final class Q6_K implements TensorFormat {
                     int l0 = q[base], l1 = q[base + 32], l2 = q[base + 64], l3 = q[base + 96];
                     LE.put8(dst, dstOff + QL + 64L * half + l, (l0 & 0xF) | ((l2 & 0xF) << 4));
                     LE.put8(dst, dstOff + QL + 64L * half + l + 32, (l1 & 0xF) | ((l3 & 0xF) << 4));
-                    LE.put8(dst, dstOff + QH + 32L * half + l, (l0 >>> 4) | ((l1 >>> 4) << 2) | ((l2 >>> 4) << 4) | ((l3 >>> 4) << 6));
+                    LE.put8(
+                            dst,
+                            dstOff + QH + 32L * half + l,
+                            (l0 >>> 4) | ((l1 >>> 4) << 2) | ((l2 >>> 4) << 4) | ((l3 >>> 4) << 6));
                 }
             }
         }

@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Q8_0 implements TensorFormat {
     public static final Q8_0 INSTANCE = new Q8_0();
+
     private Q8_0() {}
 
     private static final GgmlType T = GgmlType.Q8_0;
@@ -19,25 +20,33 @@ public final class Q8_0 implements TensorFormat {
     private static final int D = T.offset("d"), QS = T.offset("qs");
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
 
-    @Override public boolean fusedDot() { return true; }
+    @Override
+    public boolean fusedDot() {
+        return true;
+    }
 
-    @Override public GgmlType type() { return T; }
+    @Override
+    public GgmlType type() {
+        return T;
+    }
 
-    @Override public float getFloat(MemorySegment w, long index) {
+    @Override
+    public float getFloat(MemorySegment w, long index) {
         long off = (index / BLOCK) * BYTES;
         return LE.f16(w, off + D) * LE.s8(w, off + QS + index % BLOCK);
     }
 
-    @Override public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+    @Override
+    public void dequantize(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
         for (int b = 0; b < n; b += BLOCK, offset += BYTES) {
             float d = LE.f16(w, offset + D);
             for (int j = 0; j < BLOCK; j++) dst[dstOff + b + j] = LE.s8(w, offset + QS + j) * d;
         }
     }
 
-
     /** Vectorized: each half block's 16 bytes widened to floats (16 / L conversions) and scaled. */
-    @Override public void decode(MemorySegment w, long offset, float[] dst, int n) {
+    @Override
+    public void decode(MemorySegment w, long offset, float[] dst, int n) {
         var F = Vectors.F;
         int L = F.length(), blocks = n / BLOCK;
         for (int j = 0; j < blocks; j++) {
@@ -47,10 +56,17 @@ public final class Q8_0 implements TensorFormat {
                 ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS + 16L * h, ByteOrder.LITTLE_ENDIAN);
                 int y = j * BLOCK + 16 * h;
                 ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y);
-                if (L <= 8) ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 8);
+                if (L <= 8)
+                    ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .intoArray(dst, y + 8);
                 if (L == 4) {
-                    ((FloatVector) q.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 4);
-                    ((FloatVector) q.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, y + 12);
+                    ((FloatVector) q.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .intoArray(dst, y + 4);
+                    ((FloatVector) q.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d)
+                            .intoArray(dst, y + 12);
                 }
             }
         }
@@ -66,7 +82,8 @@ public final class Q8_0 implements TensorFormat {
      * KiB: 470 against 225). Not over a slice of the row: a slice is an object that escape analysis
      * failed to remove in some compilations (the batched allocation test).
      */
-    @Override public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+    @Override
+    public float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         if (!Vectors.ENABLED) return dotReference(w, offset, x, xOff, n);
         var F = Vectors.F;
         int L = F.length(), i = xOff;
@@ -77,22 +94,50 @@ public final class Q8_0 implements TensorFormat {
             ByteVector p = ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN);
             ByteVector q = ByteVector.fromMemorySegment(B, w, o + QS + 16, ByteOrder.LITTLE_ENDIAN);
             if (L == 16) {
-                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
-                a1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a1);
+                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 16), a1);
             } else if (L == 8) {
-                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
-                a1 = ((FloatVector) p.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a1);
-                a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                a1 = ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a1);
+                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) p.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 8), a1);
+                a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 24), a1);
             } else {
-                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i), a0);
-                a1 = ((FloatVector) p.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 4), a1);
-                a0 = ((FloatVector) p.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 8), a0);
-                a1 = ((FloatVector) p.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 12), a1);
-                a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 16), a0);
-                a1 = ((FloatVector) q.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 20), a1);
-                a0 = ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 24), a0);
-                a1 = ((FloatVector) q.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, i + 28), a1);
+                a0 = ((FloatVector) p.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i), a0);
+                a1 = ((FloatVector) p.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 4), a1);
+                a0 = ((FloatVector) p.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 8), a0);
+                a1 = ((FloatVector) p.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 12), a1);
+                a0 = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 16), a0);
+                a1 = ((FloatVector) q.rearrange(Vectors.FROM4).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 20), a1);
+                a0 = ((FloatVector) q.rearrange(Vectors.FROM8).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 24), a0);
+                a1 = ((FloatVector) q.rearrange(Vectors.FROM12).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d)
+                        .fma(FloatVector.fromArray(F, x, i + 28), a1);
             }
         }
         // the lane sum of Vectors.sum, written out (a call could box the vector)
@@ -108,8 +153,13 @@ public final class Q8_0 implements TensorFormat {
      * once for both; per row exactly the arithmetic of {@link #dot}, so the results are bitwise
      * those of two dots. 16 lanes only (the measured winner there; elsewhere two dots).
      */
-    @Override public void dot2(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
-        if (!Vectors.ENABLED || Vectors.F.length() != 16) { TensorFormat.super.dot2(w, offset, x, xOff, stride, n, y, yOff, yStride); return; }
+    @Override
+    public void dot2(
+            MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
+        if (!Vectors.ENABLED || Vectors.F.length() != 16) {
+            TensorFormat.super.dot2(w, offset, x, xOff, stride, n, y, yOff, yStride);
+            return;
+        }
         var F = Vectors.F;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0;
         int x0 = xOff, x1 = xOff + stride, blocks = n / BLOCK;
@@ -117,8 +167,12 @@ public final class Q8_0 implements TensorFormat {
             long o = offset + (long) j * BYTES;
             int i = j * BLOCK;
             FloatVector d = FloatVector.broadcast(F, LE.f16(w, o + D));
-            FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-            FloatVector u = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + QS + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+            FloatVector v = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + QS, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d);
+            FloatVector u = ((FloatVector) ByteVector.fromMemorySegment(B, w, o + QS + 16, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d);
             a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
             c0 = v.fma(FloatVector.fromArray(F, x, x1 + i), c0);
             a1 = u.fma(FloatVector.fromArray(F, x, x0 + i + 16), a1);
@@ -136,9 +190,13 @@ public final class Q8_0 implements TensorFormat {
         y[yOff + yStride] = u.add(u.rearrange(Vectors.ROT1)).lane(0);
     }
 
-    @Override public int pairRows() { return Vectors.ENABLED && Vectors.F.length() == 16 ? 8 : 0; }
+    @Override
+    public int pairRows() {
+        return Vectors.ENABLED && Vectors.F.length() == 16 ? 8 : 0;
+    }
 
-    @Override public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+    @Override
+    public void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n; b += BLOCK, dstOff += BYTES) {
             float amax = 0f;
             for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[srcOff + b + j]));

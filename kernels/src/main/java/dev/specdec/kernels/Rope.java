@@ -9,12 +9,15 @@ import jdk.incubator.vector.VectorShuffle;
  * NEOX rotates (i, i + dims/2) (qwen2, gemma, phi3).
  */
 public final class Rope {
-    public enum Layout { NORMAL, NEOX }
+    public enum Layout {
+        NORMAL,
+        NEOX
+    }
 
     private final Layout layout;
-    private final int dims;          // rotated dimensions per head (<= head size)
-    private final float[] invFreq;   // [dims / 2]
-    private final float mscale;      // multiplies cos and sin (LongRoPE's attention factor), 1 otherwise
+    private final int dims; // rotated dimensions per head (<= head size)
+    private final float[] invFreq; // [dims / 2]
+    private final float mscale; // multiplies cos and sin (LongRoPE's attention factor), 1 otherwise
 
     /**
      * @param freqFactors per-pair divisors (Llama 3.1's rope_freqs, Phi-3's LongRoPE factors), or null
@@ -40,13 +43,19 @@ public final class Rope {
         }
     }
 
-    public Layout layout() { return layout; }
+    public Layout layout() {
+        return layout;
+    }
 
     /** The per-pair inverse frequencies (for device backends). */
-    public float[] inverseFrequencies() { return invFreq.clone(); }
+    public float[] inverseFrequencies() {
+        return invFreq.clone();
+    }
 
     /** The factor on cos and sin. */
-    public float mscale() { return mscale; }
+    public float mscale() {
+        return mscale;
+    }
 
     /** Lane i takes lane i ^ 1: swaps the two values of each NORMAL pair. */
     private static final VectorShuffle<Float> PAIR_SWAP = VectorShuffle.fromOp(Vectors.F, i -> i ^ 1);
@@ -67,16 +76,19 @@ public final class Rope {
         }
         var F = Vectors.F;
         int L = F.length();
-        float[] t = table.get();    // cos at [0, dims), sin at [dims, 2 dims)
+        float[] t = table.get(); // cos at [0, dims), sin at [dims, 2 dims)
         for (int i = 0; i < half; i++) {
             float angle = pos * invFreq[i];
             float cos = (float) Math.cos(angle) * mscale, sin = (float) Math.sin(angle) * mscale;
             if (layout == Layout.NORMAL) {
                 // x' = x * cos + swap(x) * sin, with sin negated on the first of each pair
-                t[2 * i] = cos; t[2 * i + 1] = cos;
-                t[dims + 2 * i] = -sin; t[dims + 2 * i + 1] = sin;
+                t[2 * i] = cos;
+                t[2 * i + 1] = cos;
+                t[dims + 2 * i] = -sin;
+                t[dims + 2 * i + 1] = sin;
             } else {
-                t[i] = cos; t[dims + i] = sin;
+                t[i] = cos;
+                t[dims + i] = sin;
             }
         }
         for (int h = 0; h < heads; h++) {
@@ -96,7 +108,8 @@ public final class Rope {
             } else {
                 int i = 0;
                 for (; i + L <= half; i += L) {
-                    FloatVector a = FloatVector.fromArray(F, x, base + i), b = FloatVector.fromArray(F, x, base + half + i);
+                    FloatVector a = FloatVector.fromArray(F, x, base + i),
+                            b = FloatVector.fromArray(F, x, base + half + i);
                     FloatVector c = FloatVector.fromArray(F, t, i), sn = FloatVector.fromArray(F, t, dims + i);
                     a.mul(c).sub(b.mul(sn)).intoArray(x, base + i);
                     a.mul(sn).add(b.mul(c)).intoArray(x, base + half + i);

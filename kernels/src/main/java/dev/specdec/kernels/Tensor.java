@@ -16,15 +16,23 @@ public record Tensor(String name, GgmlType type, long[] shape, MemorySegment dat
     }
 
     /** Length of one row (the contiguous dimension). */
-    public int cols() { return Math.toIntExact(shape[0]); }
+    public int cols() {
+        return Math.toIntExact(shape[0]);
+    }
 
     /** Number of rows: the product of all dimensions but the first. */
-    public int rows() { return Math.toIntExact(elements() / shape[0]); }
+    public int rows() {
+        return Math.toIntExact(elements() / shape[0]);
+    }
 
     /** Bytes of one row. */
-    public long rowBytes() { return type.bytesFor(shape[0]); }
+    public long rowBytes() {
+        return type.bytesFor(shape[0]);
+    }
 
-    public TensorFormat format() { return type.format(); }
+    public TensorFormat format() {
+        return type.format();
+    }
 
     /** Dequantizes row {@code r} into {@code dst[dstOff..]}. */
     public void row(int r, float[] dst, int dstOff) {
@@ -38,7 +46,8 @@ public record Tensor(String name, GgmlType type, long[] shape, MemorySegment dat
         return out;
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
         return name + " " + type + " " + Arrays.toString(shape);
     }
 }

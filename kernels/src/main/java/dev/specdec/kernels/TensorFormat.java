@@ -39,7 +39,8 @@ public sealed interface TensorFormat
     }
 
     /** Two dots at once: y[yOff + t * yStride] = dot(w, offset, x, xOff + t * stride, n) for t < 2, bitwise. */
-    default void dot2(MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
+    default void dot2(
+            MemorySegment w, long offset, float[] x, int xOff, int stride, int n, float[] y, int yOff, int yStride) {
         for (int t = 0; t < 2; t++) y[yOff + t * yStride] = dot(w, offset, x, xOff + t * stride, n);
     }
 
@@ -49,7 +50,9 @@ public sealed interface TensorFormat
      * weight rows into a buffer shared by all rows; 0 where dot2 is just two dots. The crossover
      * is measured per format: a cheap decode (Q8_0, Q4_0) favours pairs for longer.
      */
-    default int pairRows() { return 0; }
+    default int pairRows() {
+        return 0;
+    }
 
     /**
      * Whether a single activation row (a decode step) runs {@link #dot}, which then decodes in
@@ -57,7 +60,9 @@ public sealed interface TensorFormat
      * a 4-row tile), which is what batches of rows do (or {@link #dot2}). Measured per format and
      * vector width: a fused dot must beat the batched path per weight byte to be used.
      */
-    default boolean fusedDot() { return false; }
+    default boolean fusedDot() {
+        return false;
+    }
 
     /** Quantizes {@code n} floats of {@code src[srcOff..]} into {@code dst} at byte {@code dstOff}. */
     void quantize(float[] src, int srcOff, int n, MemorySegment dst, long dstOff);
@@ -73,7 +78,8 @@ public sealed interface TensorFormat
     default MemorySegment quantize(float[] src) {
         GgmlType t = type();
         if (src.length % t.blockSize() != 0) {
-            throw new IllegalArgumentException(t + " needs a multiple of " + t.blockSize() + " values, got " + src.length);
+            throw new IllegalArgumentException(
+                    t + " needs a multiple of " + t.blockSize() + " values, got " + src.length);
         }
         MemorySegment dst = MemorySegment.ofArray(new byte[(int) t.bytesFor(src.length)]);
         quantize(src, 0, src.length, dst, 0);

@@ -22,7 +22,8 @@ public final class Version {
             Properties p = new Properties();
             p.load(in);
             String v = p.getProperty("version");
-            if (v == null || v.isBlank() || v.startsWith("${")) throw new IllegalStateException("version.properties was not filtered: " + v);
+            if (v == null || v.isBlank() || v.startsWith("${"))
+                throw new IllegalStateException("version.properties was not filtered: " + v);
             return v;
         } catch (IOException e) {
             throw new UncheckedIOException("reading version.properties", e);

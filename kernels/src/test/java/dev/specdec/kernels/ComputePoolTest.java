@@ -37,9 +37,11 @@ class ComputePoolTest {
                 }
             });
             assertTrue(inside.await(10, TimeUnit.SECONDS));
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(n, (s, t) -> {
-                for (int i = s; i < t; i++) out[i] = -1;
-            }));
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> pool.parallelFor(n, (s, t) -> {
+                        for (int i = s; i < t; i++) out[i] = -1;
+                    }));
             assertTrue(e.getMessage().contains("one job at a time"), e.getMessage());
             release.countDown();
             first.join(10_000);
@@ -48,7 +50,9 @@ class ComputePoolTest {
             for (int i = 0; i < n; i++) want[i] = i + 1;
             assertArrayEquals(want, out);
             // the pool is free again
-            pool.parallelFor(n, (s, t) -> { for (int i = s; i < t; i++) out[i] = 0; });
+            pool.parallelFor(n, (s, t) -> {
+                for (int i = s; i < t; i++) out[i] = 0;
+            });
             assertArrayEquals(new int[n], out);
         }
     }
@@ -57,8 +61,12 @@ class ComputePoolTest {
     @ValueSource(ints = {1, 2})
     void aJobThatCallsThePoolAgainFailsInsteadOfDeadlocking(int threads) {
         try (ComputePool pool = new ComputePool(threads)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(8, (s, t) -> pool.parallelFor(4, (a, b) -> { })));
-            assertTrue(e.getMessage().contains("not reentrant") || e.getMessage().contains("one job at a time"), e.getMessage());
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> pool.parallelFor(8, (s, t) -> pool.parallelFor(4, (a, b) -> {})));
+            assertTrue(
+                    e.getMessage().contains("not reentrant") || e.getMessage().contains("one job at a time"),
+                    e.getMessage());
         }
     }
 }

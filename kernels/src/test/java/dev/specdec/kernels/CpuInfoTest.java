@@ -51,8 +51,23 @@ class CpuInfoTest {
 
         CpuInfo spr = CpuInfo.parse(SAPPHIRE_RAPIDS);
         assertTrue(spr.has("avx512_vnni") && spr.has("avx_vnni") && spr.has("amx_int8"));
-        assertEquals(List.of("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
-                "avx512_bf16", "avx512_fp16", "amx_int8", "amx_bf16"), spr.relevantFlags());
+        assertEquals(
+                List.of(
+                        "sse4_2",
+                        "avx",
+                        "avx2",
+                        "fma",
+                        "f16c",
+                        "avx_vnni",
+                        "avx512f",
+                        "avx512bw",
+                        "avx512vl",
+                        "avx512_vnni",
+                        "avx512_bf16",
+                        "avx512_fp16",
+                        "amx_int8",
+                        "amx_bf16"),
+                spr.relevantFlags());
     }
 
     @Test
@@ -63,7 +78,10 @@ class CpuInfoTest {
         assertFalse(c.has("sve2"));
         assertEquals(List.of("asimd", "asimdhp", "asimddp", "i8mm", "bf16", "sve"), c.relevantFlags());
         // older ARM kernels name the CPU on a "Processor" line
-        assertEquals("ARMv7 Processor rev 4 (v7l)", CpuInfo.parse("Processor\t: ARMv7 Processor rev 4 (v7l)\nprocessor\t: 0\nFeatures\t: neon vfpv4\n").model());
+        assertEquals(
+                "ARMv7 Processor rev 4 (v7l)",
+                CpuInfo.parse("Processor\t: ARMv7 Processor rev 4 (v7l)\nprocessor\t: 0\nFeatures\t: neon vfpv4\n")
+                        .model());
     }
 
     @Test

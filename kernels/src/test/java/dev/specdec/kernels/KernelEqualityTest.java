@@ -25,7 +25,7 @@ class KernelEqualityTest {
             if (t.format() == null) continue;
             int bs = t.blockSize();
             for (int blocks : new int[] {1, 2, 3, 7, 8, 33}) {
-                int n = bs == 1 ? blocks * 37 + 5 : blocks * bs;   // odd lengths for the element formats
+                int n = bs == 1 ? blocks * 37 + 5 : blocks * bs; // odd lengths for the element formats
                 b.add(Arguments.of(t, n));
             }
         }
@@ -49,7 +49,11 @@ class KernelEqualityTest {
             f.dequantize(q, 0, deq, 0, n);
             for (int i = 0; i < n; i++) scale += Math.abs(deq[i] * x[xOff + i]);
             // float sums in a different order differ by a few ulps of the sum of magnitudes
-            assertEquals(ref, got, 1e-5 * scale + 1e-6, type + " n=" + n + " xOff=" + xOff + " (" + Vectors.describe() + ")");
+            assertEquals(
+                    ref,
+                    got,
+                    1e-5 * scale + 1e-6,
+                    type + " n=" + n + " xOff=" + xOff + " (" + Vectors.describe() + ")");
         }
     }
 
@@ -63,7 +67,8 @@ class KernelEqualityTest {
         MemorySegment q = f.quantize(w);
         float[] deq = new float[n];
         f.dequantize(q, 0, deq, 0, n);
-        for (int i = 0; i < n; i += Math.max(1, n / 50)) assertEquals(deq[i], f.getFloat(q, i), 0f, type + " element " + i);
+        for (int i = 0; i < n; i += Math.max(1, n / 50))
+            assertEquals(deq[i], f.getFloat(q, i), 0f, type + " element " + i);
     }
 
     @ParameterizedTest(name = "{0} n={1}")
@@ -90,7 +95,8 @@ class KernelEqualityTest {
                 int in = type.blockSize() == 1 && size > 512 ? size + 7 : size, out = 67;
                 float[] w = new float[in * out];
                 for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
-                Tensor t = new Tensor("w", type, new long[] {in, out}, type.format().quantize(w));
+                Tensor t = new Tensor(
+                        "w", type, new long[] {in, out}, type.format().quantize(w));
                 float[] x = new float[33 * in];
                 for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
                 try (ComputePool pool = new ComputePool(3)) {
@@ -104,7 +110,9 @@ class KernelEqualityTest {
                                 Matmul.matmul(one, t, xr, single, 1);
                             }
                             for (int o = 0; o < out; o++) {
-                                assertEquals(Float.floatToIntBits(single[o]), Float.floatToIntBits(y[row * out + o]),
+                                assertEquals(
+                                        Float.floatToIntBits(single[o]),
+                                        Float.floatToIntBits(y[row * out + o]),
                                         type + " in=" + in + " T=" + T + " row " + row + " out " + o);
                             }
                         }
@@ -167,7 +175,10 @@ class KernelEqualityTest {
             float[] expected = x.clone();
             float max = Float.NEGATIVE_INFINITY, sum = 0f;
             for (int i = 0; i < n; i++) max = Math.max(max, expected[2 + i]);
-            for (int i = 0; i < n; i++) { expected[2 + i] = (float) Math.exp(expected[2 + i] - max); sum += expected[2 + i]; }
+            for (int i = 0; i < n; i++) {
+                expected[2 + i] = (float) Math.exp(expected[2 + i] - max);
+                sum += expected[2 + i];
+            }
             for (int i = 0; i < n; i++) expected[2 + i] *= 1f / sum;
             Ops.softmax(x, 2, n);
             assertArrayEquals(expected, x, 0f, "n=" + n);
@@ -184,7 +195,7 @@ class KernelEqualityTest {
                 for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
                     float[] y = x.clone();
                     y[at] = bad;
-                    if (at + 1 < n) y[n - 1] = Float.NaN;   // a later bad value must not be reported instead
+                    if (at + 1 < n) y[n - 1] = Float.NaN; // a later bad value must not be reported instead
                     assertEquals(at, Ops.firstNonFinite(y, n), "n=" + n + " at " + at + " " + bad);
                     assertEquals(-1, Ops.firstNonFinite(y, at), "only the values before it");
                 }
@@ -200,16 +211,20 @@ class KernelEqualityTest {
         for (int i = 0; i < n; i++) w[i] = (float) r.nextGaussian();
         // relative RMS error bounds of our quantizers on Gaussian data (bits per weight in brackets)
         Object[][] bounds = {
-                {GgmlType.F32, 0.0}, {GgmlType.F16, 1e-3}, {GgmlType.BF16, 5e-3}, {GgmlType.Q8_0, 0.01},
-                {GgmlType.Q6_K, 0.04}, {GgmlType.Q5_0, 0.06}, {GgmlType.Q5_1, 0.06}, {GgmlType.Q5_K, 0.06},
-                {GgmlType.Q4_0, 0.12}, {GgmlType.Q4_1, 0.12}, {GgmlType.Q4_K, 0.12}, {GgmlType.Q3_K, 0.3},
-                {GgmlType.Q2_K, 0.5}};
+            {GgmlType.F32, 0.0}, {GgmlType.F16, 1e-3}, {GgmlType.BF16, 5e-3}, {GgmlType.Q8_0, 0.01},
+            {GgmlType.Q6_K, 0.04}, {GgmlType.Q5_0, 0.06}, {GgmlType.Q5_1, 0.06}, {GgmlType.Q5_K, 0.06},
+            {GgmlType.Q4_0, 0.12}, {GgmlType.Q4_1, 0.12}, {GgmlType.Q4_K, 0.12}, {GgmlType.Q3_K, 0.3},
+            {GgmlType.Q2_K, 0.5}
+        };
         for (Object[] bd : bounds) {
             GgmlType t = (GgmlType) bd[0];
             float[] d = new float[n];
             t.format().dequantize(t.format().quantize(w), 0, d, 0, n);
             double err = 0, norm = 0;
-            for (int i = 0; i < n; i++) { err += (d[i] - w[i]) * (d[i] - w[i]); norm += w[i] * w[i]; }
+            for (int i = 0; i < n; i++) {
+                err += (d[i] - w[i]) * (d[i] - w[i]);
+                norm += w[i] * w[i];
+            }
             double rel = Math.sqrt(err / norm);
             assertTrue(rel <= (double) bd[1], t + " relative RMS error " + rel + " > " + bd[1]);
         }
@@ -233,7 +248,7 @@ class KernelEqualityTest {
                 if (Float.isNaN(expected)) assertTrue(Float.isNaN(got), "half " + (i + lane));
                 else if (!Float.isInfinite(expected)) assertEquals(expected, got, 0f, "half " + (i + lane));
             }
-            if (i > 4096) i += 997 * L;   // all small values, then a stride through the rest
+            if (i > 4096) i += 997 * L; // all small values, then a stride through the rest
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.specdec.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,8 +30,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NativeKernelsTest {
 
-    static final List<GgmlType> NATIVE = List.of(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K,
-            GgmlType.F16, GgmlType.BF16, GgmlType.F32);
+    static final List<GgmlType> NATIVE = List.of(
+            GgmlType.Q4_0,
+            GgmlType.Q8_0,
+            GgmlType.Q4_K,
+            GgmlType.Q5_K,
+            GgmlType.Q6_K,
+            GgmlType.F16,
+            GgmlType.BF16,
+            GgmlType.F32);
 
     /** Every level whose library was built and whose flags this CPU has. */
     static List<NativeKernels> levels() {
@@ -51,7 +57,8 @@ class NativeKernelsTest {
     static Stream<Arguments> cases() {
         List<NativeKernels> ls = levels();
         List<Arguments> out = new ArrayList<>();
-        for (NativeKernels k : ls) for (GgmlType t : NATIVE) out.add(Arguments.of(k.kernelLevel().id(), t, k));
+        for (NativeKernels k : ls)
+            for (GgmlType t : NATIVE) out.add(Arguments.of(k.kernelLevel().id(), t, k));
         return out.stream();
     }
 
@@ -59,14 +66,26 @@ class NativeKernelsTest {
     @Test
     void builtWhereACompilerExists() {
         boolean ci = "true".equals(System.getenv("CI"));
-        boolean x86Linux = NativeKernels.choose(CpuInfo.current(), "auto", System.getProperty("os.name"), System.getProperty("os.arch")).level() != null;
+        boolean x86Linux = NativeKernels.choose(
+                                CpuInfo.current(), "auto", System.getProperty("os.name"), System.getProperty("os.arch"))
+                        .level()
+                != null;
         boolean cc = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "cc")));
         if (ci && cc && x86Linux) {
-            assertTrue(NativeKernels.active(), "CI with a C compiler on x86-64 Linux, yet the native kernels do not run: " + NativeKernels.describe());
+            assertTrue(
+                    NativeKernels.active(),
+                    "CI with a C compiler on x86-64 Linux, yet the native kernels do not run: "
+                            + NativeKernels.describe());
             assertTrue(!levels().isEmpty());
         }
         Assumptions.assumeTrue(NativeKernels.active(), "native kernels not active here: " + NativeKernels.describe());
-        assertEquals(NativeKernels.choose(CpuInfo.current(), System.getProperty("specdec.kernels", "auto"), System.getProperty("os.name"), System.getProperty("os.arch")).level(),
+        assertEquals(
+                NativeKernels.choose(
+                                CpuInfo.current(),
+                                System.getProperty("specdec.kernels", "auto"),
+                                System.getProperty("os.name"),
+                                System.getProperty("os.arch"))
+                        .level(),
                 NativeKernels.level());
     }
 
@@ -74,13 +93,15 @@ class NativeKernelsTest {
     @MethodSource("cases")
     void withinTheActivationQuantizationBound(String level, GgmlType type, NativeKernels k) {
         Random rnd = new Random(type.ordinal() * 31L + level.hashCode());
-        int[] sizes = type.blockSize() == 256 ? new int[] {256, 768, 2048} : type.blockSize() == 32 ? new int[] {32, 96, 2048} : new int[] {8, 100, 2048};
+        int[] sizes = type.blockSize() == 256
+                ? new int[] {256, 768, 2048}
+                : type.blockSize() == 32 ? new int[] {32, 96, 2048} : new int[] {8, 100, 2048};
         for (int n : sizes) {
             int out = 7, rows = 3;
             float[] wf = gaussian(rnd, out * n, 0.02f);
             MemorySegment w = type.format().quantize(wf);
             float[] x = gaussian(rnd, rows * n, 1f);
-            x[5] = 9f;   // an outlier: coarser scale for its block
+            x[5] = 9f; // an outlier: coarser scale for its block
             float[] y = run(k, type, w, n, out, x, rows, 0, out);
             float[] dec = new float[n];
             for (int r = 0; r < out; r++) {
@@ -101,10 +122,11 @@ class NativeKernelsTest {
                         exact += (double) dec[i] * x[t * n + i];
                         mag += Math.abs((double) dec[i] * x[t * n + i]);
                     }
-                    bound = bound * 1.001 + 1e-5 * mag + 1e-6;   // plus float rounding of the sums
+                    bound = bound * 1.001 + 1e-5 * mag + 1e-6; // plus float rounding of the sums
                     float got = y[t * out + r];
                     if (!(Math.abs(got - exact) <= bound)) {
-                        fail(level + " " + type + " n=" + n + " row " + r + " t " + t + ": " + got + " vs exact " + exact + ", bound " + bound);
+                        fail(level + " " + type + " n=" + n + " row " + r + " t " + t + ": " + got + " vs exact "
+                                + exact + ", bound " + bound);
                     }
                 }
             }
@@ -133,13 +155,25 @@ class NativeKernelsTest {
                 MemorySegment xq = arena.allocate(Math.max(1, k.rowBytes(n) * T), 64);
                 k.quantizeRows(k.kind(type), MemorySegment.ofArray(xs), T, n, xq);
                 for (int c = 0; c + 1 < cuts.length; c++) {
-                    k.matmulRows(type, w, type.bytesFor(n), n, MemorySegment.ofArray(xs), xq, T, MemorySegment.ofArray(y), out, cuts[c], cuts[c + 1]);
+                    k.matmulRows(
+                            type,
+                            w,
+                            type.bytesFor(n),
+                            n,
+                            MemorySegment.ofArray(xs),
+                            xq,
+                            T,
+                            MemorySegment.ofArray(y),
+                            out,
+                            cuts[c],
+                            cuts[c + 1]);
                 }
             }
             for (int t = 0; t < T; t++) {
                 for (int r = 0; r < out; r++) {
                     if (Float.floatToRawIntBits(y[t * out + r]) != Float.floatToRawIntBits(alone[t][r])) {
-                        fail(level + " " + type + ": row " + t + " of a " + T + "-row pass, output " + r + ": " + y[t * out + r] + " != alone " + alone[t][r]);
+                        fail(level + " " + type + ": row " + t + " of a " + T + "-row pass, output " + r + ": "
+                                + y[t * out + r] + " != alone " + alone[t][r]);
                     }
                 }
             }
@@ -149,15 +183,24 @@ class NativeKernelsTest {
     @Test
     void selectionNeverPicksALevelTheCpuLacks() {
         CpuInfo zen3 = new CpuInfo("AMD EPYC 7B13", Set.of("avx", "avx2", "fma", "f16c", "sse4_2"));
-        CpuInfo zen4 = new CpuInfo("AMD EPYC 9B14", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"));
+        CpuInfo zen4 = new CpuInfo(
+                "AMD EPYC 9B14", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"));
         CpuInfo alder = new CpuInfo("Intel Core i7-12700", Set.of("avx2", "fma", "f16c", "avx_vnni"));
         CpuInfo old = new CpuInfo("Intel Xeon E5-2670", Set.of("avx", "sse4_2"));
         CpuInfo arm = new CpuInfo("Neoverse-N1", Set.of("asimd", "asimddp"));
-        assertEquals(KernelLevel.AVX2, NativeKernels.choose(zen3, "auto", "Linux", "amd64").level());
-        assertEquals(KernelLevel.AVX512_VNNI, NativeKernels.choose(zen4, "auto", "Linux", "amd64").level());
-        assertEquals(KernelLevel.AVX_VNNI, NativeKernels.choose(alder, "auto", "Linux", "amd64").level());
+        assertEquals(
+                KernelLevel.AVX2,
+                NativeKernels.choose(zen3, "auto", "Linux", "amd64").level());
+        assertEquals(
+                KernelLevel.AVX512_VNNI,
+                NativeKernels.choose(zen4, "auto", "Linux", "amd64").level());
+        assertEquals(
+                KernelLevel.AVX_VNNI,
+                NativeKernels.choose(alder, "auto", "Linux", "amd64").level());
         assertNull(NativeKernels.choose(old, "auto", "Linux", "amd64").level());
-        assertTrue(NativeKernels.choose(old, "auto", "Linux", "amd64").reason().contains("avx2"), "names the missing flags");
+        assertTrue(
+                NativeKernels.choose(old, "auto", "Linux", "amd64").reason().contains("avx2"),
+                "names the missing flags");
         assertNull(NativeKernels.choose(arm, "auto", "Linux", "aarch64").level());
         assertNull(NativeKernels.choose(zen4, "auto", "Mac OS X", "amd64").level());
         assertNull(NativeKernels.choose(zen4, "java", "Linux", "amd64").level());
@@ -166,7 +209,9 @@ class NativeKernelsTest {
         assertEquals(KernelLevel.AVX2, s.level());
         assertTrue(s.reason().contains("avx512_vnni"), s.reason());
         assertNull(NativeKernels.choose(old, "avx2", "Linux", "amd64").level());
-        assertEquals(KernelLevel.AVX2, NativeKernels.choose(zen4, "avx2", "Linux", "amd64").level());
+        assertEquals(
+                KernelLevel.AVX2,
+                NativeKernels.choose(zen4, "avx2", "Linux", "amd64").level());
         assertThrows(IllegalArgumentException.class, () -> NativeKernels.choose(zen4, "sse9", "Linux", "amd64"));
     }
 
@@ -177,12 +222,24 @@ class NativeKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> new NativeKernels(KernelLevel.AVX2, bad));
     }
 
-    private static float[] run(NativeKernels k, GgmlType type, MemorySegment w, int n, int out, float[] x, int T, int r0, int r1) {
+    private static float[] run(
+            NativeKernels k, GgmlType type, MemorySegment w, int n, int out, float[] x, int T, int r0, int r1) {
         float[] y = new float[T * out];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment xq = arena.allocate(Math.max(1, k.rowBytes(n) * T), 64);
             k.quantizeRows(k.kind(type), MemorySegment.ofArray(x), T, n, xq);
-            k.matmulRows(type, w, type.bytesFor(n), n, MemorySegment.ofArray(x), xq, T, MemorySegment.ofArray(y), out, r0, r1);
+            k.matmulRows(
+                    type,
+                    w,
+                    type.bytesFor(n),
+                    n,
+                    MemorySegment.ofArray(x),
+                    xq,
+                    T,
+                    MemorySegment.ofArray(y),
+                    out,
+                    r0,
+                    r1);
         }
         return y;
     }

@@ -26,7 +26,8 @@ final class RequestMapping {
     static Request toRequest(Engine engine, ChatRequest chat) {
         ChatRequestParameters p = chat.parameters();
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
-            throw new UnsupportedFeatureException("specdec does not run tools: the request has " + p.toolSpecifications().size() + " tool specification(s)");
+            throw new UnsupportedFeatureException("specdec does not run tools: the request has "
+                    + p.toolSpecifications().size() + " tool specification(s)");
         }
         if (p.responseFormat() != null && p.responseFormat().jsonSchema() != null) {
             throw new UnsupportedFeatureException("specdec does not constrain output to a JSON schema");
@@ -38,19 +39,25 @@ final class RequestMapping {
         if (p.temperature() != null) s.temperature(p.temperature().floatValue());
         if (p.topP() != null) s.topP(p.topP().floatValue());
         if (p.topK() != null) s.topK(p.topK());
-        if (p.frequencyPenalty() != null) s.frequencyPenalty(p.frequencyPenalty().floatValue());
+        if (p.frequencyPenalty() != null)
+            s.frequencyPenalty(p.frequencyPenalty().floatValue());
         if (p.presencePenalty() != null) s.presencePenalty(p.presencePenalty().floatValue());
         if (sp != null && sp.minP() != null) s.minP(sp.minP().floatValue());
-        if (sp != null && sp.repetitionPenalty() != null) s.repetitionPenalty(sp.repetitionPenalty().floatValue());
+        if (sp != null && sp.repetitionPenalty() != null)
+            s.repetitionPenalty(sp.repetitionPenalty().floatValue());
         // a request without a seed gets a fresh one (the engine's default seed would repeat every reply)
-        s.seed(sp != null && sp.seed() != null ? sp.seed() : java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        s.seed(
+                sp != null && sp.seed() != null
+                        ? sp.seed()
+                        : java.util.concurrent.ThreadLocalRandom.current().nextLong());
         Request.Builder r = Request.chat(messages).sampling(s.build());
         if (p.maxOutputTokens() != null) r.maxTokens(p.maxOutputTokens());
         if (p.stopSequences() != null && !p.stopSequences().isEmpty()) r.stop(p.stopSequences());
         if (sp != null && (sp.speculate() != null || sp.k() != null || sp.policy() != null)) {
             Speculation spec = engine.speculation();
             if (Boolean.FALSE.equals(sp.speculate())) spec = spec.withDraft(Speculation.Draft.OFF);
-            else if (Boolean.TRUE.equals(sp.speculate()) && spec.draft() == Speculation.Draft.OFF) spec = spec.withDraft(Speculation.Draft.DEFAULT);
+            else if (Boolean.TRUE.equals(sp.speculate()) && spec.draft() == Speculation.Draft.OFF)
+                spec = spec.withDraft(Speculation.Draft.DEFAULT);
             if (sp.k() != null) spec = spec.withK(sp.k());
             if (sp.policy() != null) spec = spec.withPolicy(sp.policy());
             r.speculation(spec);
@@ -62,14 +69,19 @@ final class RequestMapping {
         return switch (m) {
             case SystemMessage s -> Chat.Message.system(s.text());
             case UserMessage u -> {
-                if (!u.hasSingleText()) throw new UnsupportedFeatureException("specdec reads text only: a user message has images, audio or several parts");
+                if (!u.hasSingleText())
+                    throw new UnsupportedFeatureException(
+                            "specdec reads text only: a user message has images, audio or several parts");
                 yield Chat.Message.user(u.singleText());
             }
             case AiMessage a -> {
-                if (a.hasToolExecutionRequests()) throw new UnsupportedFeatureException("specdec does not run tools: an AI message has tool calls");
+                if (a.hasToolExecutionRequests())
+                    throw new UnsupportedFeatureException("specdec does not run tools: an AI message has tool calls");
                 yield Chat.Message.assistant(a.text() != null ? a.text() : "");
             }
-            default -> throw new UnsupportedFeatureException("specdec cannot take a " + m.type() + " message (system, user and AI messages only)");
+            default ->
+                throw new UnsupportedFeatureException(
+                        "specdec cannot take a " + m.type() + " message (system, user and AI messages only)");
         };
     }
 
@@ -84,9 +96,15 @@ final class RequestMapping {
                 .modelName(engine.targetFile().getFileName().toString())
                 .tokenUsage(new TokenUsage(r.usage().promptTokens(), r.usage().completionTokens()))
                 .finishReason(finish)
-                .draftTokens(stats.draftTokens()).acceptedTokens(stats.acceptedTokens()).targetCalls(stats.targetCalls())
-                .tokensPerTargetCall(stats.tokensPerTargetCall()).seed(r.seed())
+                .draftTokens(stats.draftTokens())
+                .acceptedTokens(stats.acceptedTokens())
+                .targetCalls(stats.targetCalls())
+                .tokensPerTargetCall(stats.tokensPerTargetCall())
+                .seed(r.seed())
                 .build();
-        return ChatResponse.builder().aiMessage(AiMessage.from(r.text())).metadata(meta).build();
+        return ChatResponse.builder()
+                .aiMessage(AiMessage.from(r.text()))
+                .metadata(meta)
+                .build();
     }
 }

@@ -29,7 +29,8 @@ final class SessionPool implements AutoCloseable {
         else idle.addFirst(s);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         closed = true;
         for (Session s; (s = idle.pollFirst()) != null; ) s.close();
     }

@@ -27,7 +27,11 @@ public final class SpecdecChatModel implements ChatModel, AutoCloseable {
 
     /** A model with the engine's defaults. */
     public static SpecdecChatModel of(Engine engine) {
-        return new SpecdecChatModel(engine, SpecdecChatRequestParameters.builder().modelName(engine.targetFile().getFileName().toString()).build());
+        return new SpecdecChatModel(
+                engine,
+                SpecdecChatRequestParameters.builder()
+                        .modelName(engine.targetFile().getFileName().toString())
+                        .build());
     }
 
     /** A model whose requests default to these parameters (a request's own win). */
@@ -35,7 +39,8 @@ public final class SpecdecChatModel implements ChatModel, AutoCloseable {
         return new SpecdecChatModel(engine, defaults);
     }
 
-    @Override public ChatResponse doChat(ChatRequest request) {
+    @Override
+    public ChatResponse doChat(ChatRequest request) {
         Session s = sessions.take();
         try {
             return RequestMapping.toResponse(engine, s.generate(RequestMapping.toRequest(engine, request)));
@@ -44,9 +49,18 @@ public final class SpecdecChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    @Override public ChatRequestParameters defaultRequestParameters() { return defaults; }
+    @Override
+    public ChatRequestParameters defaultRequestParameters() {
+        return defaults;
+    }
 
-    @Override public ModelProvider provider() { return ModelProvider.OTHER; }
+    @Override
+    public ModelProvider provider() {
+        return ModelProvider.OTHER;
+    }
 
-    @Override public void close() { sessions.close(); }
+    @Override
+    public void close() {
+        sessions.close();
+    }
 }

@@ -27,13 +27,29 @@ public class SpecdecChatRequestParameters extends DefaultChatRequestParameters {
         this.policy = b.policy;
     }
 
-    public Long seed() { return seed; }
-    public Double minP() { return minP; }
-    public Double repetitionPenalty() { return repetitionPenalty; }
+    public Long seed() {
+        return seed;
+    }
+
+    public Double minP() {
+        return minP;
+    }
+
+    public Double repetitionPenalty() {
+        return repetitionPenalty;
+    }
     /** False turns speculation off for the request; null keeps the engine's. */
-    public Boolean speculate() { return speculate; }
-    public Integer k() { return k; }
-    public String policy() { return policy; }
+    public Boolean speculate() {
+        return speculate;
+    }
+
+    public Integer k() {
+        return k;
+    }
+
+    public String policy() {
+        return policy;
+    }
 
     @Override
     public SpecdecChatRequestParameters overrideWith(ChatRequestParameters that) {
@@ -49,19 +65,28 @@ public class SpecdecChatRequestParameters extends DefaultChatRequestParameters {
         return new Builder();
     }
 
-    @Override public boolean equals(Object o) {
-        return o instanceof SpecdecChatRequestParameters p && super.equals(o) && Objects.equals(seed, p.seed) && Objects.equals(minP, p.minP)
-                && Objects.equals(repetitionPenalty, p.repetitionPenalty) && Objects.equals(speculate, p.speculate)
-                && Objects.equals(k, p.k) && Objects.equals(policy, p.policy);
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SpecdecChatRequestParameters p
+                && super.equals(o)
+                && Objects.equals(seed, p.seed)
+                && Objects.equals(minP, p.minP)
+                && Objects.equals(repetitionPenalty, p.repetitionPenalty)
+                && Objects.equals(speculate, p.speculate)
+                && Objects.equals(k, p.k)
+                && Objects.equals(policy, p.policy);
     }
 
-    @Override public int hashCode() {
+    @Override
+    public int hashCode() {
         return Objects.hash(super.hashCode(), seed, minP, repetitionPenalty, speculate, k, policy);
     }
 
-    @Override public String toString() {
-        return "SpecdecChatRequestParameters{" + super.toString() + ", seed=" + seed + ", minP=" + minP + ", repetitionPenalty="
-                + repetitionPenalty + ", speculate=" + speculate + ", k=" + k + ", policy=" + policy + "}";
+    @Override
+    public String toString() {
+        return "SpecdecChatRequestParameters{" + super.toString() + ", seed=" + seed + ", minP=" + minP
+                + ", repetitionPenalty=" + repetitionPenalty + ", speculate=" + speculate + ", k=" + k + ", policy="
+                + policy + "}";
     }
 
     public static class Builder extends DefaultChatRequestParameters.Builder<Builder> {
@@ -86,12 +111,35 @@ public class SpecdecChatRequestParameters extends DefaultChatRequestParameters {
             return this;
         }
 
-        public Builder seed(Long s) { seed = s; return this; }
-        public Builder minP(Double p) { minP = p; return this; }
-        public Builder repetitionPenalty(Double p) { repetitionPenalty = p; return this; }
-        public Builder speculate(Boolean on) { speculate = on; return this; }
-        public Builder k(Integer draftTokens) { k = draftTokens; return this; }
-        public Builder policy(String name) { policy = name; return this; }
+        public Builder seed(Long s) {
+            seed = s;
+            return this;
+        }
+
+        public Builder minP(Double p) {
+            minP = p;
+            return this;
+        }
+
+        public Builder repetitionPenalty(Double p) {
+            repetitionPenalty = p;
+            return this;
+        }
+
+        public Builder speculate(Boolean on) {
+            speculate = on;
+            return this;
+        }
+
+        public Builder k(Integer draftTokens) {
+            k = draftTokens;
+            return this;
+        }
+
+        public Builder policy(String name) {
+            policy = name;
+            return this;
+        }
 
         @Override
         public SpecdecChatRequestParameters build() {

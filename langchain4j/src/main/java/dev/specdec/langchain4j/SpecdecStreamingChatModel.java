@@ -28,14 +28,19 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
     }
 
     public static SpecdecStreamingChatModel of(Engine engine) {
-        return new SpecdecStreamingChatModel(engine, SpecdecChatRequestParameters.builder().modelName(engine.targetFile().getFileName().toString()).build());
+        return new SpecdecStreamingChatModel(
+                engine,
+                SpecdecChatRequestParameters.builder()
+                        .modelName(engine.targetFile().getFileName().toString())
+                        .build());
     }
 
     public static SpecdecStreamingChatModel of(Engine engine, SpecdecChatRequestParameters defaults) {
         return new SpecdecStreamingChatModel(engine, defaults);
     }
 
-    @Override public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
+    @Override
+    public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
         Thread.ofVirtual().name("specdec-stream").start(() -> {
             Request r;
             Session s;
@@ -50,13 +55,21 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
             RuntimeException error = null;
             try {
                 result = s.generate(r, new TokenStream() {
-                    @Override public void onToken(int id, String text) { if (!text.isEmpty()) handler.onPartialResponse(text); }
-                    @Override public void onText(String text) { handler.onPartialResponse(text); }
+                    @Override
+                    public void onToken(int id, String text) {
+                        if (!text.isEmpty()) handler.onPartialResponse(text);
+                    }
+
+                    @Override
+                    public void onText(String text) {
+                        handler.onPartialResponse(text);
+                    }
                 });
             } catch (RuntimeException e) {
                 error = e;
             } finally {
-                // the session goes back before the caller hears of the end: a caller that then closes the engine finds it closed
+                // the session goes back before the caller hears of the end: a caller that then closes the engine finds
+                // it closed
                 sessions.give(s);
             }
             if (error != null) handler.onError(error);
@@ -64,9 +77,18 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
         });
     }
 
-    @Override public ChatRequestParameters defaultRequestParameters() { return defaults; }
+    @Override
+    public ChatRequestParameters defaultRequestParameters() {
+        return defaults;
+    }
 
-    @Override public ModelProvider provider() { return ModelProvider.OTHER; }
+    @Override
+    public ModelProvider provider() {
+        return ModelProvider.OTHER;
+    }
 
-    @Override public void close() { sessions.close(); }
+    @Override
+    public void close() {
+        sessions.close();
+    }
 }

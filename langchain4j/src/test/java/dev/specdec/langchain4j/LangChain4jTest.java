@@ -37,8 +37,22 @@ class LangChain4jTest {
         try {
             System.setIn(new ByteArrayInputStream((message + "\n/exit\n").getBytes(StandardCharsets.UTF_8)));
             StringWriter out = new StringWriter(), err = new StringWriter();
-            int rc = Main.run(new String[] {"chat", "-m", model.toString(), "-n", String.valueOf(maxTokens), "--seed", String.valueOf(seed),
-                    "--threads", "1", "--draft", "ngram"}, new PrintWriter(out), new PrintWriter(err));
+            int rc = Main.run(
+                    new String[] {
+                        "chat",
+                        "-m",
+                        model.toString(),
+                        "-n",
+                        String.valueOf(maxTokens),
+                        "--seed",
+                        String.valueOf(seed),
+                        "--threads",
+                        "1",
+                        "--draft",
+                        "ngram"
+                    },
+                    new PrintWriter(out),
+                    new PrintWriter(err));
             assertEquals(0, rc, err.toString());
             String o = out.toString();
             // "> " reply "\n" "> "
@@ -55,10 +69,15 @@ class LangChain4jTest {
         String cli = cliReply(model, "tell me a story", seed, 24);
         assertTrue(!cli.isEmpty());
         try (Engine engine = Engine.builder(model).ngram().threads(1).build();
-             SpecdecChatModel chat = SpecdecChatModel.of(engine);
-             SpecdecStreamingChatModel streaming = SpecdecStreamingChatModel.of(engine)) {
-            ChatRequest request = ChatRequest.builder().messages(UserMessage.from("tell me a story"))
-                    .parameters(SpecdecChatRequestParameters.builder().seed(seed).maxOutputTokens(24).build()).build();
+                SpecdecChatModel chat = SpecdecChatModel.of(engine);
+                SpecdecStreamingChatModel streaming = SpecdecStreamingChatModel.of(engine)) {
+            ChatRequest request = ChatRequest.builder()
+                    .messages(UserMessage.from("tell me a story"))
+                    .parameters(SpecdecChatRequestParameters.builder()
+                            .seed(seed)
+                            .maxOutputTokens(24)
+                            .build())
+                    .build();
             ChatResponse r = chat.chat(request);
             assertEquals(cli, r.aiMessage().text());
             SpecdecChatResponseMetadata meta = assertInstanceOf(SpecdecChatResponseMetadata.class, r.metadata());
@@ -70,19 +89,42 @@ class LangChain4jTest {
             StringBuilder parts = new StringBuilder();
             CompletableFuture<ChatResponse> done = new CompletableFuture<>();
             streaming.chat(request, new StreamingChatResponseHandler() {
-                @Override public void onPartialResponse(String text) { parts.append(text); }
-                @Override public void onCompleteResponse(ChatResponse response) { done.complete(response); }
-                @Override public void onError(Throwable error) { done.completeExceptionally(error); }
+                @Override
+                public void onPartialResponse(String text) {
+                    parts.append(text);
+                }
+
+                @Override
+                public void onCompleteResponse(ChatResponse response) {
+                    done.complete(response);
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    done.completeExceptionally(error);
+                }
             });
             ChatResponse sr = done.get(60, TimeUnit.SECONDS);
             assertEquals(cli, parts.toString());
             assertEquals(cli, sr.aiMessage().text());
 
             // speculation off for one request: the same text (greedy), no drafts
-            ChatRequest greedyOff = ChatRequest.builder().messages(SystemMessage.from("be brief"), UserMessage.from("hello"))
-                    .parameters(SpecdecChatRequestParameters.builder().temperature(0.0).speculate(false).maxOutputTokens(12).build()).build();
-            ChatRequest greedyOn = ChatRequest.builder().messages(SystemMessage.from("be brief"), UserMessage.from("hello"))
-                    .parameters(SpecdecChatRequestParameters.builder().temperature(0.0).k(6).maxOutputTokens(12).build()).build();
+            ChatRequest greedyOff = ChatRequest.builder()
+                    .messages(SystemMessage.from("be brief"), UserMessage.from("hello"))
+                    .parameters(SpecdecChatRequestParameters.builder()
+                            .temperature(0.0)
+                            .speculate(false)
+                            .maxOutputTokens(12)
+                            .build())
+                    .build();
+            ChatRequest greedyOn = ChatRequest.builder()
+                    .messages(SystemMessage.from("be brief"), UserMessage.from("hello"))
+                    .parameters(SpecdecChatRequestParameters.builder()
+                            .temperature(0.0)
+                            .k(6)
+                            .maxOutputTokens(12)
+                            .build())
+                    .build();
             ChatResponse off = chat.chat(greedyOff), on = chat.chat(greedyOn);
             assertEquals(off.aiMessage().text(), on.aiMessage().text());
             assertEquals(0, ((SpecdecChatResponseMetadata) off.metadata()).draftTokens());
@@ -93,23 +135,41 @@ class LangChain4jTest {
     void errorsReachOnError(@TempDir Path dir) throws Exception {
         Path model = TestModels.qwen2WithChatTemplate(dir);
         try (Engine engine = Engine.builder(model).threads(1).contextLength(64).build();
-             SpecdecChatModel chat = SpecdecChatModel.of(engine);
-             SpecdecStreamingChatModel streaming = SpecdecStreamingChatModel.of(engine)) {
-            ChatRequest tool = ChatRequest.builder().messages(UserMessage.from("hi"), ToolExecutionResultMessage.from("id", "tool", "42")).build();
+                SpecdecChatModel chat = SpecdecChatModel.of(engine);
+                SpecdecStreamingChatModel streaming = SpecdecStreamingChatModel.of(engine)) {
+            ChatRequest tool = ChatRequest.builder()
+                    .messages(UserMessage.from("hi"), ToolExecutionResultMessage.from("id", "tool", "42"))
+                    .build();
             assertThrows(UnsupportedFeatureException.class, () -> chat.chat(tool));
-            ChatRequest tooLong = ChatRequest.builder().messages(UserMessage.from("word ".repeat(200))).build();
+            ChatRequest tooLong = ChatRequest.builder()
+                    .messages(UserMessage.from("word ".repeat(200)))
+                    .build();
             CompletableFuture<Throwable> error = new CompletableFuture<>();
             streaming.chat(tooLong, new StreamingChatResponseHandler() {
-                @Override public void onCompleteResponse(ChatResponse response) { error.complete(null); }
-                @Override public void onError(Throwable e) { error.complete(e); }
+                @Override
+                public void onCompleteResponse(ChatResponse response) {
+                    error.complete(null);
+                }
+
+                @Override
+                public void onError(Throwable e) {
+                    error.complete(e);
+                }
             });
             Throwable e = error.get(60, TimeUnit.SECONDS);
             assertInstanceOf(IllegalArgumentException.class, e);
             assertTrue(e.getMessage().contains("context holds 64"), e.getMessage());
             CompletableFuture<Throwable> error2 = new CompletableFuture<>();
             streaming.chat(tool, new StreamingChatResponseHandler() {
-                @Override public void onCompleteResponse(ChatResponse response) { error2.complete(null); }
-                @Override public void onError(Throwable x) { error2.complete(x); }
+                @Override
+                public void onCompleteResponse(ChatResponse response) {
+                    error2.complete(null);
+                }
+
+                @Override
+                public void onError(Throwable x) {
+                    error2.complete(x);
+                }
             });
             assertInstanceOf(UnsupportedFeatureException.class, error2.get(60, TimeUnit.SECONDS));
         }

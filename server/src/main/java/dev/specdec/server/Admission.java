@@ -20,12 +20,13 @@ final class Admission {
     Admission(int maxRunning, int queue) {
         this.maxRunning = maxRunning;
         this.queue = queue;
-        this.slots = new Semaphore(maxRunning, true);   // fair: first come, first served
+        this.slots = new Semaphore(maxRunning, true); // fair: first come, first served
     }
 
     /** A running slot; close it when the generation is over. */
     interface Slot extends AutoCloseable {
-        @Override void close();
+        @Override
+        void close();
     }
 
     /**
@@ -39,8 +40,12 @@ final class Admission {
             if (slots.tryAcquire(0, TimeUnit.NANOSECONDS)) return slot();
             if (waiting.incrementAndGet() > queue) {
                 waiting.decrementAndGet();
-                throw ApiException.busy(429, "queue_full", "the server is busy: " + maxRunning + " requests are running and " + queue
-                        + " are waiting (the most it queues); retry later", RETRY_AFTER_SECONDS);
+                throw ApiException.busy(
+                        429,
+                        "queue_full",
+                        "the server is busy: " + maxRunning + " requests are running and " + queue
+                                + " are waiting (the most it queues); retry later",
+                        RETRY_AFTER_SECONDS);
             }
             try {
                 if (slots.tryAcquire(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS)) return slot();
@@ -57,7 +62,9 @@ final class Admission {
     private Slot slot() {
         return new Slot() {
             private boolean closed;
-            @Override public void close() {
+
+            @Override
+            public void close() {
                 if (closed) return;
                 closed = true;
                 slots.release();
@@ -65,7 +72,11 @@ final class Admission {
         };
     }
 
-    int running() { return maxRunning - slots.availablePermits(); }
+    int running() {
+        return maxRunning - slots.availablePermits();
+    }
 
-    int waiting() { return waiting.get(); }
+    int waiting() {
+        return waiting.get();
+    }
 }

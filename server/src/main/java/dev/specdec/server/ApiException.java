@@ -16,7 +16,7 @@ public final class ApiException extends RuntimeException {
     private final int retryAfter;
 
     public ApiException(int status, String type, String param, String code, String message, int retryAfter) {
-        super(message, null, false, false);   // an answer to the client, not a failure: no stack trace
+        super(message, null, false, false); // an answer to the client, not a failure: no stack trace
         this.status = status;
         this.type = type;
         this.param = param;
@@ -31,12 +31,27 @@ public final class ApiException extends RuntimeException {
 
     /** 429 or 503: the server is full now; come back in {@code retryAfter} seconds. */
     public static ApiException busy(int status, String code, String message, int retryAfter) {
-        return new ApiException(status, status == 429 ? "rate_limit_error" : "server_error", null, code, message, retryAfter);
+        return new ApiException(
+                status, status == 429 ? "rate_limit_error" : "server_error", null, code, message, retryAfter);
     }
 
-    public int status() { return status; }
-    public String type() { return type; }
-    public String param() { return param; }
-    public String code() { return code; }
-    public int retryAfter() { return retryAfter; }
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public int retryAfter() {
+        return retryAfter;
+    }
 }

@@ -18,10 +18,22 @@ import java.util.List;
  * @param stream       answer as server-sent events
  * @param includeUsage streaming: a last chunk with the usage
  */
-record ApiRequest(Format format, int[] prompt, int maxTokens, SamplingParams sampling, List<String> stop, Speculation speculation,
-                  boolean stream, boolean includeUsage) {
+record ApiRequest(
+        Format format,
+        int[] prompt,
+        int maxTokens,
+        SamplingParams sampling,
+        List<String> stop,
+        Speculation speculation,
+        boolean stream,
+        boolean includeUsage) {
 
     Request toEngineRequest() {
-        return Request.tokens(prompt).maxTokens(maxTokens).sampling(sampling).stop(stop).speculation(speculation).build();
+        return Request.tokens(prompt)
+                .maxTokens(maxTokens)
+                .sampling(sampling)
+                .stop(stop)
+                .speculation(speculation)
+                .build();
     }
 }

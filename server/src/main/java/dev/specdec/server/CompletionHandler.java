@@ -25,8 +25,15 @@ final class CompletionHandler {
     private final ServerConfig config;
     private final String modelId;
 
-    CompletionHandler(RequestParser parser, Admission admission, SessionPool pool, Inflight inflight, Metrics metrics,
-                      ScheduledExecutorService timers, ServerConfig config, String modelId) {
+    CompletionHandler(
+            RequestParser parser,
+            Admission admission,
+            SessionPool pool,
+            Inflight inflight,
+            Metrics metrics,
+            ScheduledExecutorService timers,
+            ServerConfig config,
+            String modelId) {
         this.parser = parser;
         this.admission = admission;
         this.pool = pool;
@@ -49,7 +56,8 @@ final class CompletionHandler {
                 Session session = take(request.prompt());
                 Generation g = new Generation(session);
                 inflight.started(g);
-                ScheduledFuture<?> timer = timers.schedule(() -> g.cancel(Generation.Cancel.TIMEOUT), deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                ScheduledFuture<?> timer = timers.schedule(
+                        () -> g.cancel(Generation.Cancel.TIMEOUT), deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 boolean reusable = false;
                 try {
                     Envelope envelope = Envelope.of(format, modelId);
@@ -73,12 +81,17 @@ final class CompletionHandler {
         try {
             return pool.take(prompt);
         } catch (KvBudgetExceededException e) {
-            throw ApiException.busy(503, "kv_budget_full", "no memory for another session right now (" + e.getMessage() + ")",
+            throw ApiException.busy(
+                    503,
+                    "kv_budget_full",
+                    "no memory for another session right now (" + e.getMessage() + ")",
                     Admission.RETRY_AFTER_SECONDS);
         }
     }
 
-    private void whole(HttpExchange ex, ApiRequest request, Session session, Generation g, Envelope envelope, long arrived) throws IOException {
+    private void whole(
+            HttpExchange ex, ApiRequest request, Session session, Generation g, Envelope envelope, long arrived)
+            throws IOException {
         Result r = generate(session, request, new TimedStream(TokenStream.NONE, arrived, metrics));
         Generation.Cancel cancelled = g.cancelled();
         if (cancelled != null) {
@@ -94,17 +107,19 @@ final class CompletionHandler {
         Exchanges.sendJson(ex, 200, body);
     }
 
-    private void streamed(HttpExchange ex, ApiRequest request, Session session, Generation g, Envelope envelope, long arrived) throws IOException {
+    private void streamed(
+            HttpExchange ex, ApiRequest request, Session session, Generation g, Envelope envelope, long arrived)
+            throws IOException {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
-        ex.sendResponseHeaders(200, 0);   // chunked
+        ex.sendResponseHeaders(200, 0); // chunked
         SseStream sse = new SseStream(ex.getResponseBody(), envelope, g);
         ObjectNode first = envelope.format().firstChunkChoice();
         if (first != null) sse.send(envelope.chunk(first));
         Result r;
         try {
             r = generate(session, request, new TimedStream(sse, arrived, metrics));
-        } catch (ApiException e) {   // headers are out: the error goes into the stream, as OpenAI's streams carry them
+        } catch (ApiException e) { // headers are out: the error goes into the stream, as OpenAI's streams carry them
             metrics.failed(e.code());
             sse.send(Exchanges.errorBody(e));
             sse.done();
@@ -115,7 +130,7 @@ final class CompletionHandler {
             metrics.completed(r, null);
             ApiException e = cancelledError(cancelled, r);
             metrics.failed(e.code());
-            sse.send(Exchanges.errorBody(e));   // nothing is written to a client that left
+            sse.send(Exchanges.errorBody(e)); // nothing is written to a client that left
             sse.done();
             return;
         }
@@ -128,7 +143,7 @@ final class CompletionHandler {
             last = envelope.usageChunk();
             last.set("usage", Format.usage(r));
         }
-        last.set("speculative", Format.speculative(r));   // the statistics ride on the last chunk
+        last.set("speculative", Format.speculative(r)); // the statistics ride on the last chunk
         sse.send(last);
         sse.done();
     }
@@ -145,9 +160,15 @@ final class CompletionHandler {
     private static ApiException cancelledError(Generation.Cancel why, Result r) {
         return switch (why) {
             case TIMEOUT -> Timeouts.whileGenerating(r.usage().completionTokens());
-            case SHUTDOWN -> ApiException.busy(503, "shutting_down", "the server is shutting down; the request was cancelled after "
-                    + r.usage().completionTokens() + " tokens", Admission.RETRY_AFTER_SECONDS);
-            case DISCONNECTED -> new ApiException(499, "invalid_request_error", null, "client_disconnected", "the client went away", 0);
+            case SHUTDOWN ->
+                ApiException.busy(
+                        503,
+                        "shutting_down",
+                        "the server is shutting down; the request was cancelled after "
+                                + r.usage().completionTokens() + " tokens",
+                        Admission.RETRY_AFTER_SECONDS);
+            case DISCONNECTED ->
+                new ApiException(499, "invalid_request_error", null, "client_disconnected", "the client went away", 0);
         };
     }
 }

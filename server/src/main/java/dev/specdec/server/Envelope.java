@@ -8,12 +8,15 @@ import java.util.concurrent.ThreadLocalRandom;
 record Envelope(String id, long created, String model, Format format) {
 
     static Envelope of(Format format, String model) {
-        String id = format.idPrefix() + Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
+        String id = format.idPrefix()
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + Long.toHexString(System.nanoTime());
         return new Envelope(id, Instant.now().getEpochSecond(), model, format);
     }
 
     ObjectNode response(ObjectNode choice) {
-        return head(format.object()).set("choices", Json.MAPPER.createArrayNode().add(choice));
+        return head(format.object())
+                .set("choices", Json.MAPPER.createArrayNode().add(choice));
     }
 
     ObjectNode chunk(ObjectNode choice) {
@@ -30,6 +33,10 @@ record Envelope(String id, long created, String model, Format format) {
     }
 
     private ObjectNode head(String object) {
-        return Json.object().put("id", id).put("object", object).put("created", created).put("model", model);
+        return Json.object()
+                .put("id", id)
+                .put("object", object)
+                .put("created", created)
+                .put("model", model);
     }
 }

@@ -20,7 +20,13 @@ final class Exchanges {
                 long n = Long.parseLong(declared.trim());
                 if (n > limit) throw tooLarge(n + " bytes", limit);
             } catch (NumberFormatException e) {
-                throw new ApiException(400, "invalid_request_error", null, "invalid_header", "Content-Length is not a number: '" + declared + "'", 0);
+                throw new ApiException(
+                        400,
+                        "invalid_request_error",
+                        null,
+                        "invalid_header",
+                        "Content-Length is not a number: '" + declared + "'",
+                        0);
             }
         }
         try (InputStream in = ex.getRequestBody()) {
@@ -31,8 +37,13 @@ final class Exchanges {
     }
 
     private static ApiException tooLarge(String size, long limit) {
-        return new ApiException(413, "invalid_request_error", null, "request_too_large",
-                "the request body is " + size + "; this server accepts at most " + limit + " bytes", 0);
+        return new ApiException(
+                413,
+                "invalid_request_error",
+                null,
+                "request_too_large",
+                "the request body is " + size + "; this server accepts at most " + limit + " bytes",
+                0);
     }
 
     static void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
@@ -45,7 +56,7 @@ final class Exchanges {
 
     /** The OpenAI error body, with Retry-After when the error says when to come back. Nothing when a response already began. */
     static void sendError(HttpExchange ex, ApiException e) throws IOException {
-        if (ex.getResponseCode() != -1) return;   // headers went out (a stream): the caller reports in the stream
+        if (ex.getResponseCode() != -1) return; // headers went out (a stream): the caller reports in the stream
         if (e.retryAfter() > 0) ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfter()));
         if (e.status() == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
         sendJson(ex, e.status(), errorBody(e));
@@ -54,8 +65,10 @@ final class Exchanges {
     static ObjectNode errorBody(ApiException e) {
         ObjectNode root = Json.object();
         ObjectNode err = root.putObject("error").put("message", e.getMessage()).put("type", e.type());
-        if (e.param() != null) err.put("param", e.param()); else err.putNull("param");
-        if (e.code() != null) err.put("code", e.code()); else err.putNull("code");
+        if (e.param() != null) err.put("param", e.param());
+        else err.putNull("param");
+        if (e.code() != null) err.put("code", e.code());
+        else err.putNull("code");
         return root;
     }
 

@@ -57,7 +57,8 @@ record Fields(JsonNode node, String prefix) {
 
     private ApiException wrongType(String name, String expected, JsonNode got) {
         String field = prefix + name;
-        return ApiException.invalid(field, field + " must be " + expected + ", got " + kind(got) + " " + abbreviated(got));
+        return ApiException.invalid(
+                field, field + " must be " + expected + ", got " + kind(got) + " " + abbreviated(got));
     }
 
     /** The JSON type of a value, in words. */

@@ -18,6 +18,7 @@ sealed interface Format permits Format.Chat, Format.Text {
 
     /** The {@code object} of a whole response and of a streamed chunk. */
     String object();
+
     String chunkObject();
 
     /** The choice of a whole response. */
@@ -27,20 +28,35 @@ sealed interface Format permits Format.Chat, Format.Text {
     ObjectNode chunkChoice(String text, String finishReason);
 
     /** The chunk sent before any token, or null when the shape has none. */
-    default ObjectNode firstChunkChoice() { return null; }
+    default ObjectNode firstChunkChoice() {
+        return null;
+    }
 
     record Chat() implements Format {
-        @Override public String idPrefix() { return "chatcmpl-"; }
-        @Override public String object() { return "chat.completion"; }
-        @Override public String chunkObject() { return "chat.completion.chunk"; }
+        @Override
+        public String idPrefix() {
+            return "chatcmpl-";
+        }
 
-        @Override public ObjectNode choice(String text, String finishReason) {
+        @Override
+        public String object() {
+            return "chat.completion";
+        }
+
+        @Override
+        public String chunkObject() {
+            return "chat.completion.chunk";
+        }
+
+        @Override
+        public ObjectNode choice(String text, String finishReason) {
             ObjectNode c = Json.object().put("index", 0);
             c.putObject("message").put("role", "assistant").put("content", text);
             return c.putNull("logprobs").put("finish_reason", finishReason);
         }
 
-        @Override public ObjectNode chunkChoice(String text, String finishReason) {
+        @Override
+        public ObjectNode chunkChoice(String text, String finishReason) {
             ObjectNode c = Json.object().put("index", 0);
             ObjectNode delta = c.putObject("delta");
             if (text != null) delta.put("content", text);
@@ -48,7 +64,8 @@ sealed interface Format permits Format.Chat, Format.Text {
         }
 
         /** OpenAI opens a chat stream with the role. */
-        @Override public ObjectNode firstChunkChoice() {
+        @Override
+        public ObjectNode firstChunkChoice() {
             ObjectNode c = Json.object().put("index", 0);
             c.putObject("delta").put("role", "assistant").put("content", "");
             return c.putNull("logprobs").putNull("finish_reason");
@@ -56,15 +73,32 @@ sealed interface Format permits Format.Chat, Format.Text {
     }
 
     record Text() implements Format {
-        @Override public String idPrefix() { return "cmpl-"; }
-        @Override public String object() { return "text_completion"; }
-        @Override public String chunkObject() { return "text_completion"; }
-
-        @Override public ObjectNode choice(String text, String finishReason) {
-            return Json.object().put("index", 0).put("text", text).putNull("logprobs").put("finish_reason", finishReason);
+        @Override
+        public String idPrefix() {
+            return "cmpl-";
         }
 
-        @Override public ObjectNode chunkChoice(String text, String finishReason) {
+        @Override
+        public String object() {
+            return "text_completion";
+        }
+
+        @Override
+        public String chunkObject() {
+            return "text_completion";
+        }
+
+        @Override
+        public ObjectNode choice(String text, String finishReason) {
+            return Json.object()
+                    .put("index", 0)
+                    .put("text", text)
+                    .putNull("logprobs")
+                    .put("finish_reason", finishReason);
+        }
+
+        @Override
+        public ObjectNode chunkChoice(String text, String finishReason) {
             return choice(text == null ? "" : text, finishReason);
         }
     }
@@ -74,13 +108,17 @@ sealed interface Format permits Format.Chat, Format.Text {
         return switch (r) {
             case MAX_TOKENS, CONTEXT_FULL -> "length";
             case END_OF_GENERATION, STOP_STRING -> "stop";
-            case CANCELLED -> throw new IllegalStateException("a cancelled generation has no finish_reason: it is answered with an error");
+            case CANCELLED ->
+                throw new IllegalStateException(
+                        "a cancelled generation has no finish_reason: it is answered with an error");
         };
     }
 
     /** OpenAI's usage object, with the prompt tokens the session's KV cache already held. */
     static ObjectNode usage(Result r) {
-        ObjectNode u = Json.object().put("prompt_tokens", r.usage().promptTokens()).put("completion_tokens", r.usage().completionTokens())
+        ObjectNode u = Json.object()
+                .put("prompt_tokens", r.usage().promptTokens())
+                .put("completion_tokens", r.usage().completionTokens())
                 .put("total_tokens", r.usage().totalTokens());
         u.putObject("prompt_tokens_details").put("cached_tokens", r.usage().cachedPromptTokens());
         return u;
@@ -89,8 +127,12 @@ sealed interface Format permits Format.Chat, Format.Text {
     /** The request's speculation statistics (specdec's extension of the response). */
     static ObjectNode speculative(Result r) {
         DecodeStats s = r.stats();
-        return Json.object().put("draft_tokens", s.draftTokens()).put("accepted_tokens", s.acceptedTokens())
-                .put("acceptance_rate", s.acceptanceRate()).put("mean_accepted_length", s.meanAcceptedLength())
-                .put("tokens_per_target_call", s.tokensPerTargetCall()).put("target_calls", s.targetCalls());
+        return Json.object()
+                .put("draft_tokens", s.draftTokens())
+                .put("accepted_tokens", s.acceptedTokens())
+                .put("acceptance_rate", s.acceptanceRate())
+                .put("mean_accepted_length", s.meanAcceptedLength())
+                .put("tokens_per_target_call", s.tokensPerTargetCall())
+                .put("target_calls", s.targetCalls());
     }
 }

@@ -8,7 +8,11 @@ import dev.specdec.engine.Session;
  */
 final class Generation {
     /** Why a generation was cancelled. */
-    enum Cancel { TIMEOUT, DISCONNECTED, SHUTDOWN }
+    enum Cancel {
+        TIMEOUT,
+        DISCONNECTED,
+        SHUTDOWN
+    }
 
     private final Session session;
     private Cancel reason;

@@ -15,12 +15,21 @@ final class Inflight {
 
     /** 503 once the server is shutting down. */
     void checkOpen() {
-        if (draining) throw ApiException.busy(503, "shutting_down", "the server is shutting down", Admission.RETRY_AFTER_SECONDS);
+        if (draining)
+            throw ApiException.busy(503, "shutting_down", "the server is shutting down", Admission.RETRY_AFTER_SECONDS);
     }
 
-    void requestStarted() { requests.incrementAndGet(); }
-    void requestEnded() { requests.decrementAndGet(); }
-    int requests() { return requests.get(); }
+    void requestStarted() {
+        requests.incrementAndGet();
+    }
+
+    void requestEnded() {
+        requests.decrementAndGet();
+    }
+
+    int requests() {
+        return requests.get();
+    }
 
     /** A generation about to run; one that starts during a shutdown is cancelled at once. */
     void started(Generation g) {
@@ -28,11 +37,17 @@ final class Inflight {
         if (draining) g.cancel(Generation.Cancel.SHUTDOWN);
     }
 
-    void ended(Generation g) { generations.remove(g); }
+    void ended(Generation g) {
+        generations.remove(g);
+    }
 
-    void drain() { draining = true; }
+    void drain() {
+        draining = true;
+    }
 
-    boolean draining() { return draining; }
+    boolean draining() {
+        return draining;
+    }
 
     /** Cancels every running generation (each stops within one step). */
     void cancelAll() {

@@ -9,5 +9,7 @@ final class Json {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    static ObjectNode object() { return MAPPER.createObjectNode(); }
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
 }

@@ -11,7 +11,7 @@ final class LatencyHistogram {
     private static final long MAX_MICROS = 3_600_000_000L;
 
     private final Histogram histogram = new Histogram(MAX_MICROS, 2);
-    private final double[] bounds;   // seconds, ascending
+    private final double[] bounds; // seconds, ascending
     private long sumNanos;
 
     LatencyHistogram(double... boundsSeconds) {

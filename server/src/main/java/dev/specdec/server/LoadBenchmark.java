@@ -27,15 +27,30 @@ import org.HdrHistogram.Histogram;
  * tokens and differ only in time.
  */
 public final class LoadBenchmark {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final URI completions;
     private final String apiKey;
     private final List<String> prompts;
     private final int maxTokens;
 
     /** One run's numbers; latencies in milliseconds. */
-    public record Result(int clients, boolean speculation, int requests, int failed, long tokens, double seconds, double tokensPerSecond,
-                         double ttftP50, double ttftP99, double itlP50, double itlP99, double acceptanceRate, String firstError) {}
+    public record Result(
+            int clients,
+            boolean speculation,
+            int requests,
+            int failed,
+            long tokens,
+            double seconds,
+            double tokensPerSecond,
+            double ttftP50,
+            double ttftP99,
+            double itlP50,
+            double itlP99,
+            double acceptanceRate,
+            String firstError) {}
 
     public LoadBenchmark(URI base, String apiKey, List<String> prompts, int maxTokens) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("the prompt set is empty");
@@ -82,17 +97,41 @@ public final class LoadBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         int requests = clients * requestsPerClient;
-        return new Result(clients, speculation, requests, failed.get(), tokens.get(), seconds, tokens.get() / seconds,
-                ms(ttft, 50), ms(ttft, 99), ms(itl, 50), ms(itl, 99), drafted.get() == 0 ? 0 : (double) accepted.get() / drafted.get(),
+        return new Result(
+                clients,
+                speculation,
+                requests,
+                failed.get(),
+                tokens.get(),
+                seconds,
+                tokens.get() / seconds,
+                ms(ttft, 50),
+                ms(ttft, 99),
+                ms(itl, 50),
+                ms(itl, 99),
+                drafted.get() == 0 ? 0 : (double) accepted.get() / drafted.get(),
                 errors.isEmpty() ? null : errors.getFirst());
     }
 
-    private void one(String prompt, boolean speculation, Histogram ttft, Histogram itl, AtomicLong tokens, AtomicLong drafted,
-                     AtomicLong accepted) throws IOException, InterruptedException {
-        ObjectNode body = Json.object().put("prompt", prompt).put("max_tokens", maxTokens).put("temperature", 0).put("stream", true);
+    private void one(
+            String prompt,
+            boolean speculation,
+            Histogram ttft,
+            Histogram itl,
+            AtomicLong tokens,
+            AtomicLong drafted,
+            AtomicLong accepted)
+            throws IOException, InterruptedException {
+        ObjectNode body = Json.object()
+                .put("prompt", prompt)
+                .put("max_tokens", maxTokens)
+                .put("temperature", 0)
+                .put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         if (!speculation) body.putObject("speculative").put("draft", "off");
-        HttpRequest.Builder r = HttpRequest.newBuilder(completions).timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")
+        HttpRequest.Builder r = HttpRequest.newBuilder(completions)
+                .timeout(Duration.ofMinutes(10))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body)));
         if (apiKey != null) r.header("Authorization", "Bearer " + apiKey);
         long sent = System.nanoTime(), last = -1;
@@ -106,17 +145,23 @@ public final class LoadBenchmark {
                 if (!line.startsWith("data: ") || line.equals("data: [DONE]")) continue;
                 long now = System.nanoTime();
                 JsonNode chunk = Json.MAPPER.readTree(line.substring(6));
-                if (chunk.has("error")) throw new IOException(chunk.get("error").get("message").asText());
+                if (chunk.has("error"))
+                    throw new IOException(chunk.get("error").get("message").asText());
                 JsonNode choices = chunk.get("choices");
-                if (choices != null && !choices.isEmpty() && !choices.get(0).get("text").asText().isEmpty()) {
+                if (choices != null
+                        && !choices.isEmpty()
+                        && !choices.get(0).get("text").asText().isEmpty()) {
                     if (last < 0) ttft.recordValue((now - sent) / 1000);
                     else itl.recordValue((now - last) / 1000);
                     last = now;
                 }
-                if (chunk.hasNonNull("usage")) tokens.addAndGet(chunk.get("usage").get("completion_tokens").asLong());
+                if (chunk.hasNonNull("usage"))
+                    tokens.addAndGet(chunk.get("usage").get("completion_tokens").asLong());
                 if (chunk.hasNonNull("speculative")) {
-                    drafted.addAndGet(chunk.get("speculative").get("draft_tokens").asLong());
-                    accepted.addAndGet(chunk.get("speculative").get("accepted_tokens").asLong());
+                    drafted.addAndGet(
+                            chunk.get("speculative").get("draft_tokens").asLong());
+                    accepted.addAndGet(
+                            chunk.get("speculative").get("accepted_tokens").asLong());
                 }
             }
         }
@@ -128,12 +173,25 @@ public final class LoadBenchmark {
 
     /** The results as a Markdown table. */
     public static String table(List<Result> results) {
-        StringBuilder b = new StringBuilder("| clients | speculation | requests | failed | tokens | seconds | tokens/s | TTFT p50 ms | TTFT p99 ms "
-                + "| ITL p50 ms | ITL p99 ms | acceptance |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder b = new StringBuilder(
+                "| clients | speculation | requests | failed | tokens | seconds | tokens/s | TTFT p50 ms | TTFT p99 ms "
+                        + "| ITL p50 ms | ITL p99 ms | acceptance |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            b.append(String.format(java.util.Locale.ROOT, "| %d | %s | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.2f | %.2f | %s |%n",
-                    r.clients(), r.speculation() ? "on" : "off", r.requests(), r.failed(), r.tokens(), r.seconds(), r.tokensPerSecond(),
-                    r.ttftP50(), r.ttftP99(), r.itlP50(), r.itlP99(), r.speculation() ? String.format(java.util.Locale.ROOT, "%.2f", r.acceptanceRate()) : "-"));
+            b.append(String.format(
+                    java.util.Locale.ROOT,
+                    "| %d | %s | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.2f | %.2f | %s |%n",
+                    r.clients(),
+                    r.speculation() ? "on" : "off",
+                    r.requests(),
+                    r.failed(),
+                    r.tokens(),
+                    r.seconds(),
+                    r.tokensPerSecond(),
+                    r.ttftP50(),
+                    r.ttftP99(),
+                    r.itlP50(),
+                    r.itlP99(),
+                    r.speculation() ? String.format(java.util.Locale.ROOT, "%.2f", r.acceptanceRate()) : "-"));
         }
         return b.toString();
     }

@@ -6,8 +6,8 @@ import dev.specdec.draft.DraftLengthPolicy;
 import dev.specdec.engine.Chat;
 import dev.specdec.engine.Engine;
 import dev.specdec.engine.Speculation;
-import dev.specdec.verifier.VerifyMode;
 import dev.specdec.sampling.SamplingParams;
+import dev.specdec.verifier.VerifyMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -37,28 +37,52 @@ final class RequestParser {
         try {
             root = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage(), 0);
+            throw new ApiException(
+                    400,
+                    "invalid_request_error",
+                    null,
+                    "invalid_json",
+                    "the body is not valid JSON: " + e.getOriginalMessage(),
+                    0);
         } catch (java.io.IOException e) {
-            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body could not be read: " + e.getMessage(), 0);
+            throw new ApiException(
+                    400,
+                    "invalid_request_error",
+                    null,
+                    "invalid_json",
+                    "the body could not be read: " + e.getMessage(),
+                    0);
         }
         if (root == null || !root.isObject()) {
-            throw new ApiException(400, "invalid_request_error", null, "invalid_json", "the body must be a JSON object", 0);
+            throw new ApiException(
+                    400, "invalid_request_error", null, "invalid_json", "the body must be a JSON object", 0);
         }
         Fields f = new Fields(root, "");
         String model = f.string("model");
         if (model != null && !model.equals(modelId)) {
-            throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
-                    "the model '" + model + "' does not exist: this server serves '" + modelId + "' (see /v1/models)", 0);
+            throw new ApiException(
+                    404,
+                    "invalid_request_error",
+                    "model",
+                    "model_not_found",
+                    "the model '" + model + "' does not exist: this server serves '" + modelId + "' (see /v1/models)",
+                    0);
         }
         Integer n = f.integer("n");
-        if (n != null && n != 1) throw ApiException.invalid("n", "n must be 1 (this server makes one choice per request), got " + n);
+        if (n != null && n != 1)
+            throw ApiException.invalid("n", "n must be 1 (this server makes one choice per request), got " + n);
 
         int[] prompt = format == Format.CHAT ? chatPrompt(root.get("messages")) : textPrompt(root.get("prompt"));
         int context = engine.contextLength();
         if (prompt.length >= context) {
-            throw new ApiException(400, "invalid_request_error", format == Format.CHAT ? "messages" : "prompt", "context_length_exceeded",
+            throw new ApiException(
+                    400,
+                    "invalid_request_error",
+                    format == Format.CHAT ? "messages" : "prompt",
+                    "context_length_exceeded",
                     "the prompt has " + prompt.length + " tokens; this server's context holds " + context
-                            + " (prompt and completion together), so the prompt must be shorter", 0);
+                            + " (prompt and completion together), so the prompt must be shorter",
+                    0);
         }
         Integer maxCompletion = f.integer("max_completion_tokens");
         Integer max = maxCompletion != null ? maxCompletion : f.integer("max_tokens");
@@ -74,14 +98,16 @@ final class RequestParser {
         // a request that names its seed wants its text back for that seed: drafter-invariant
         // verification gives it, whatever k, draft or batch the server runs it with
         if (f.longInteger("seed") != null) spec = spec.withVerify(VerifyMode.GUMBEL);
-        return new ApiRequest(format, prompt, maxTokens, sampling(f), stop(root.get("stop")), spec, stream, includeUsage);
+        return new ApiRequest(
+                format, prompt, maxTokens, sampling(f), stop(root.get("stop")), spec, stream, includeUsage);
     }
 
     private SamplingParams sampling(Fields f) {
         SamplingParams.Builder b = engine.sampling().toBuilder();
         Double t = f.number("temperature");
         if (t != null) {
-            if (!(t >= 0) || t.isInfinite()) throw ApiException.invalid("temperature", "temperature must be >= 0 (0 = greedy), got " + t);
+            if (!(t >= 0) || t.isInfinite())
+                throw ApiException.invalid("temperature", "temperature must be >= 0 (0 = greedy), got " + t);
             b.temperature(t.floatValue());
         }
         Double topP = f.number("top_p");
@@ -101,17 +127,21 @@ final class RequestParser {
         }
         Double freq = f.number("frequency_penalty");
         if (freq != null) {
-            if (!(freq >= -2 && freq <= 2)) throw ApiException.invalid("frequency_penalty", "frequency_penalty must be in [-2, 2], got " + freq);
+            if (!(freq >= -2 && freq <= 2))
+                throw ApiException.invalid("frequency_penalty", "frequency_penalty must be in [-2, 2], got " + freq);
             b.frequencyPenalty(freq.floatValue());
         }
         Double presence = f.number("presence_penalty");
         if (presence != null) {
-            if (!(presence >= -2 && presence <= 2)) throw ApiException.invalid("presence_penalty", "presence_penalty must be in [-2, 2], got " + presence);
+            if (!(presence >= -2 && presence <= 2))
+                throw ApiException.invalid("presence_penalty", "presence_penalty must be in [-2, 2], got " + presence);
             b.presencePenalty(presence.floatValue());
         }
         Double rep = f.number("repetition_penalty");
         if (rep != null) {
-            if (!(rep > 0) || rep.isInfinite()) throw ApiException.invalid("repetition_penalty", "repetition_penalty must be > 0 (1 = off), got " + rep);
+            if (!(rep > 0) || rep.isInfinite())
+                throw ApiException.invalid(
+                        "repetition_penalty", "repetition_penalty must be > 0 (1 = off), got " + rep);
             b.repetitionPenalty(rep.floatValue());
         }
         Fields bias = f.object("logit_bias");
@@ -120,7 +150,7 @@ final class RequestParser {
         b.seed(s != null ? s : seed != null ? seed : ThreadLocalRandom.current().nextLong());
         try {
             return b.build();
-        } catch (IllegalArgumentException e) {   // a combination the fields' own checks let through
+        } catch (IllegalArgumentException e) { // a combination the fields' own checks let through
             throw ApiException.invalid(null, e.getMessage());
         }
     }
@@ -137,11 +167,15 @@ final class RequestParser {
                 throw ApiException.invalid("logit_bias", "logit_bias keys must be token ids, got '" + e.getKey() + "'");
             }
             if (id < 0 || id >= vocab) {
-                throw ApiException.invalid("logit_bias", "logit_bias: token id " + id + " is not in the vocabulary (ids 0.." + (vocab - 1) + ")");
+                throw ApiException.invalid(
+                        "logit_bias",
+                        "logit_bias: token id " + id + " is not in the vocabulary (ids 0.." + (vocab - 1) + ")");
             }
             JsonNode v = e.getValue();
             if (!v.isNumber() || !(v.asDouble() >= -100 && v.asDouble() <= 100)) {
-                throw ApiException.invalid("logit_bias", "logit_bias values must be numbers in [-100, 100], got " + v + " for token " + id);
+                throw ApiException.invalid(
+                        "logit_bias",
+                        "logit_bias values must be numbers in [-100, 100], got " + v + " for token " + id);
             }
             m.put(id, v.floatValue());
         }
@@ -155,13 +189,17 @@ final class RequestParser {
             out.add(node.asText());
         } else if (node.isArray()) {
             for (JsonNode s : node) {
-                if (!s.isTextual()) throw ApiException.invalid("stop", "stop must be a string or an array of strings, got an element " + s);
+                if (!s.isTextual())
+                    throw ApiException.invalid(
+                            "stop", "stop must be a string or an array of strings, got an element " + s);
                 out.add(s.asText());
             }
         } else {
-            throw ApiException.invalid("stop", "stop must be a string or an array of strings, got " + Fields.kind(node));
+            throw ApiException.invalid(
+                    "stop", "stop must be a string or an array of strings, got " + Fields.kind(node));
         }
-        if (out.stream().anyMatch(String::isEmpty)) throw ApiException.invalid("stop", "a stop string must not be empty");
+        if (out.stream().anyMatch(String::isEmpty))
+            throw ApiException.invalid("stop", "a stop string must not be empty");
         return out;
     }
 
@@ -174,7 +212,10 @@ final class RequestParser {
                 case "default" -> Speculation.Draft.DEFAULT;
                 case "ngram" -> Speculation.Draft.NGRAM;
                 case "off" -> Speculation.Draft.OFF;
-                default -> throw ApiException.invalid("speculative.draft", "speculative.draft must be default, ngram or off, got '" + draft + "'");
+                default ->
+                    throw ApiException.invalid(
+                            "speculative.draft",
+                            "speculative.draft must be default, ngram or off, got '" + draft + "'");
             };
             s = s.withDraft(d);
         }
@@ -183,7 +224,9 @@ final class RequestParser {
             try {
                 DraftLengthPolicy.checkK(k);
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("speculative.k", "speculative.k must be in 1.." + dev.specdec.draft.DraftProposal.MAX_TOKENS + ", got " + k);
+                throw ApiException.invalid(
+                        "speculative.k",
+                        "speculative.k must be in 1.." + dev.specdec.draft.DraftProposal.MAX_TOKENS + ", got " + k);
             }
             s = s.withK(k);
         }
@@ -209,7 +252,8 @@ final class RequestParser {
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
             String at = "messages[" + i + "]";
-            if (!m.isObject()) throw ApiException.invalid(at, at + " must be an object with role and content, got " + Fields.kind(m));
+            if (!m.isObject())
+                throw ApiException.invalid(at, at + " must be an object with role and content, got " + Fields.kind(m));
             Fields f = new Fields(m, at + ".");
             String role = f.string("role");
             if (role == null || role.isBlank()) throw ApiException.invalid(at + ".role", at + ".role is required");
@@ -217,7 +261,7 @@ final class RequestParser {
         }
         try {
             return Chat.promptIds(engine.tokenizer(), out);
-        } catch (IllegalArgumentException e) {   // no template, or one that refuses the conversation
+        } catch (IllegalArgumentException e) { // no template, or one that refuses the conversation
             throw ApiException.invalid("messages", e.getMessage());
         }
     }
@@ -226,12 +270,14 @@ final class RequestParser {
     private static String content(JsonNode c, String at) {
         if (c == null || c.isNull()) return "";
         if (c.isTextual()) return c.asText();
-        if (!c.isArray()) throw ApiException.invalid(at, at + " must be a string or an array of text parts, got " + Fields.kind(c));
+        if (!c.isArray())
+            throw ApiException.invalid(at, at + " must be a string or an array of text parts, got " + Fields.kind(c));
         StringBuilder sb = new StringBuilder();
         for (JsonNode part : c) {
             JsonNode type = part.get("type"), text = part.get("text");
             if (type == null || !"text".equals(type.asText()) || text == null || !text.isTextual()) {
-                throw ApiException.invalid(at, at + ": only text parts ({\"type\": \"text\", \"text\": ...}) are supported, got " + part);
+                throw ApiException.invalid(
+                        at, at + ": only text parts ({\"type\": \"text\", \"text\": ...}) are supported, got " + part);
             }
             sb.append(text.asText());
         }
@@ -243,19 +289,25 @@ final class RequestParser {
         if (p == null || p.isNull()) throw ApiException.invalid("prompt", "prompt is required");
         if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) p = p.get(0);
         if (p.isTextual()) {
-            if (engine.tokenizer() == null) throw ApiException.invalid("prompt", "this model has no vocabulary: give the prompt as token ids");
+            if (engine.tokenizer() == null)
+                throw ApiException.invalid("prompt", "this model has no vocabulary: give the prompt as token ids");
             int[] ids = engine.encode(p.asText());
             if (ids.length == 0) throw ApiException.invalid("prompt", "the prompt is empty: it gave no tokens");
             return ids;
         }
-        if (!p.isArray()) throw ApiException.invalid("prompt", "prompt must be a string or an array of token ids, got " + Fields.kind(p));
+        if (!p.isArray())
+            throw ApiException.invalid(
+                    "prompt", "prompt must be a string or an array of token ids, got " + Fields.kind(p));
         if (p.isEmpty()) throw ApiException.invalid("prompt", "the prompt is empty: give at least one token");
         int vocab = engine.vocabularySize();
         int[] ids = new int[p.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = p.get(i);
             if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= vocab) {
-                throw ApiException.invalid("prompt", "prompt: element " + i + " must be a token id in 0.." + (vocab - 1) + " (one prompt per request), got " + t);
+                throw ApiException.invalid(
+                        "prompt",
+                        "prompt: element " + i + " must be a token id in 0.." + (vocab - 1)
+                                + " (one prompt per request), got " + t);
             }
             ids[i] = t.asInt();
         }

@@ -21,7 +21,7 @@ final class Route implements HttpHandler {
     }
 
     private final String method, path;
-    private final byte[] apiKey;   // null: no key needed
+    private final byte[] apiKey; // null: no key needed
     private final Handler handler;
     private final Metrics metrics;
 
@@ -33,21 +33,38 @@ final class Route implements HttpHandler {
         this.handler = handler;
     }
 
-    @Override public void handle(HttpExchange ex) {
+    @Override
+    public void handle(HttpExchange ex) {
         try (ex) {
             try {
                 // contexts match by prefix; an endpoint answers its own path only
                 if (!ex.getRequestURI().getPath().equals(path)) {
-                    throw new ApiException(404, "invalid_request_error", null, "not_found", "no endpoint " + ex.getRequestURI().getPath(), 0);
+                    throw new ApiException(
+                            404,
+                            "invalid_request_error",
+                            null,
+                            "not_found",
+                            "no endpoint " + ex.getRequestURI().getPath(),
+                            0);
                 }
                 if (!ex.getRequestMethod().equals(method)) {
                     ex.getResponseHeaders().set("Allow", method);
-                    throw new ApiException(405, "invalid_request_error", null, "method_not_allowed",
-                            path + " takes " + method + ", not " + ex.getRequestMethod(), 0);
+                    throw new ApiException(
+                            405,
+                            "invalid_request_error",
+                            null,
+                            "method_not_allowed",
+                            path + " takes " + method + ", not " + ex.getRequestMethod(),
+                            0);
                 }
                 if (apiKey != null && !authorized(ex)) {
-                    throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
-                            "a valid API key is required: send it as 'Authorization: Bearer KEY'", 0);
+                    throw new ApiException(
+                            401,
+                            "invalid_request_error",
+                            null,
+                            "invalid_api_key",
+                            "a valid API key is required: send it as 'Authorization: Bearer KEY'",
+                            0);
                 }
                 handler.handle(ex);
             } catch (ApiException e) {
@@ -56,8 +73,16 @@ final class Route implements HttpHandler {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "request " + ex.getRequestMethod() + " " + path + " failed", e);
                 metrics.failed("internal_error");
-                Exchanges.sendError(ex, new ApiException(500, "server_error", null, "internal_error",
-                        "the server failed on this request: " + e.getClass().getSimpleName() + ": " + e.getMessage(), 0));
+                Exchanges.sendError(
+                        ex,
+                        new ApiException(
+                                500,
+                                "server_error",
+                                null,
+                                "internal_error",
+                                "the server failed on this request: "
+                                        + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                                0));
             }
         } catch (IOException e) {
             // the client went away while we wrote: nobody is left to tell

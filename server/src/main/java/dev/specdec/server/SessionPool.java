@@ -15,7 +15,7 @@ import java.util.List;
 final class SessionPool implements AutoCloseable {
     private final Engine engine;
     private final int capacity;
-    private final LinkedList<Session> idle = new LinkedList<>();   // least recently used first
+    private final LinkedList<Session> idle = new LinkedList<>(); // least recently used first
     private int open;
     private boolean closed;
 
@@ -38,20 +38,26 @@ final class SessionPool implements AutoCloseable {
             for (Session s : idle) {
                 // the cache tracks its own tokens: asking it is the one source of truth
                 int p = s.targetModel().commonPrefix(prompt, prompt.length - 1);
-                if (p > bestPrefix) { best = s; bestPrefix = p; }
+                if (p > bestPrefix) {
+                    best = s;
+                    bestPrefix = p;
+                }
             }
             if (best == null && open >= capacity && !idle.isEmpty()) best = idle.getFirst();
             if (best != null) {
                 idle.remove(best);
                 return best;
             }
-            if (open >= capacity) throw new IllegalStateException("no session free: more generations than --max-sessions are running");
-            open++;   // reserved here, opened outside the lock (allocating KV caches takes a while)
+            if (open >= capacity)
+                throw new IllegalStateException("no session free: more generations than --max-sessions are running");
+            open++; // reserved here, opened outside the lock (allocating KV caches takes a while)
         }
         try {
             return engine.newSession();
         } catch (RuntimeException | Error e) {
-            synchronized (this) { open--; }
+            synchronized (this) {
+                open--;
+            }
             throw e;
         }
     }
@@ -73,15 +79,20 @@ final class SessionPool implements AutoCloseable {
      * lands just after a generation ends would stop the session's next one at its first step).
      */
     void discard(Session s) {
-        synchronized (this) { open--; }
+        synchronized (this) {
+            open--;
+        }
         s.close();
     }
 
     /** Sessions open now (in use or idle). */
-    synchronized int open() { return open; }
+    synchronized int open() {
+        return open;
+    }
 
     /** Closes the idle sessions; sessions in use are closed when they come back. */
-    @Override public void close() {
+    @Override
+    public void close() {
         List<Session> toClose;
         synchronized (this) {
             closed = true;

@@ -48,11 +48,18 @@ public final class SpecdecServer implements AutoCloseable {
         this.config = config;
         long need = config.maxSessions() * engine.sessionBytes();
         if (need > engine.memoryBudget()) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%d sessions (--max-sessions) need %.1f MiB of KV cache and buffers "
-                    + "(%.1f MiB each) but the engine's memory budget is %.1f MiB: lower --max-sessions or --ctx, or give the JVM more heap (-Xmx)",
-                    config.maxSessions(), mib(need), mib(engine.sessionBytes()), mib(engine.memoryBudget())));
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
+                    "%d sessions (--max-sessions) need %.1f MiB of KV cache and buffers "
+                            + "(%.1f MiB each) but the engine's memory budget is %.1f MiB: lower --max-sessions or --ctx, or give the JVM more heap (-Xmx)",
+                    config.maxSessions(),
+                    mib(need),
+                    mib(engine.sessionBytes()),
+                    mib(engine.memoryBudget())));
         }
-        this.modelId = config.modelId() != null ? config.modelId() : engine.targetFile().getFileName().toString();
+        this.modelId = config.modelId() != null
+                ? config.modelId()
+                : engine.targetFile().getFileName().toString();
         this.admission = new Admission(config.maxSessions(), config.queue());
         this.pool = new SessionPool(engine, config.maxSessions());
         this.metrics = new Metrics(admission::running, admission::waiting, pool::open);
@@ -61,20 +68,49 @@ public final class SpecdecServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timers.setRemoveOnCancelPolicy(true);   // a finished request's timer must not linger until its deadline
-        CompletionHandler completions = new CompletionHandler(new RequestParser(engine, modelId, config.seed()), admission, pool, inflight,
-                metrics, timers, config, modelId);
+        timers.setRemoveOnCancelPolicy(true); // a finished request's timer must not linger until its deadline
+        CompletionHandler completions = new CompletionHandler(
+                new RequestParser(engine, modelId, config.seed()),
+                admission,
+                pool,
+                inflight,
+                metrics,
+                timers,
+                config,
+                modelId);
         this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
         http.setExecutor(exchanges);
         String key = config.apiKey();
-        http.createContext("/v1/chat/completions", new Route("POST", "/v1/chat/completions", key, metrics, ex -> completions.handle(ex, Format.CHAT)));
-        http.createContext("/v1/completions", new Route("POST", "/v1/completions", key, metrics, ex -> completions.handle(ex, Format.TEXT)));
-        http.createContext("/v1/models", new Route("GET", "/v1/models", key, metrics, ex -> Exchanges.sendJson(ex, 200, models())));
+        http.createContext(
+                "/v1/chat/completions",
+                new Route("POST", "/v1/chat/completions", key, metrics, ex -> completions.handle(ex, Format.CHAT)));
+        http.createContext(
+                "/v1/completions",
+                new Route("POST", "/v1/completions", key, metrics, ex -> completions.handle(ex, Format.TEXT)));
+        http.createContext(
+                "/v1/models",
+                new Route("GET", "/v1/models", key, metrics, ex -> Exchanges.sendJson(ex, 200, models())));
         // health and metrics are for the operator's probes and scrapers, which carry no API key
-        http.createContext("/health", new Route("GET", "/health", null, metrics, ex -> Exchanges.sendJson(ex, inflight.draining() ? 503 : 200,
-                Json.object().put("status", inflight.draining() ? "shutting down" : "ok"))));
-        http.createContext("/metrics", new Route("GET", "/metrics", null, metrics,
-                ex -> Exchanges.sendText(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheus())));
+        http.createContext(
+                "/health",
+                new Route(
+                        "GET",
+                        "/health",
+                        null,
+                        metrics,
+                        ex -> Exchanges.sendJson(
+                                ex,
+                                inflight.draining() ? 503 : 200,
+                                Json.object().put("status", inflight.draining() ? "shutting down" : "ok"))));
+        http.createContext(
+                "/metrics",
+                new Route(
+                        "GET",
+                        "/metrics",
+                        null,
+                        metrics,
+                        ex -> Exchanges.sendText(
+                                ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheus())));
         http.createContext("/", new Route("GET", "/", key, metrics, ex -> Exchanges.sendJson(ex, 200, models())));
     }
 
@@ -87,24 +123,37 @@ public final class SpecdecServer implements AutoCloseable {
 
     private ObjectNode models() {
         ObjectNode root = Json.object().put("object", "list");
-        ObjectNode m = root.putArray("data").addObject().put("id", modelId).put("object", "model").put("created", startedAt).put("owned_by", "specdec");
+        ObjectNode m = root.putArray("data")
+                .addObject()
+                .put("id", modelId)
+                .put("object", "model")
+                .put("created", startedAt)
+                .put("owned_by", "specdec");
         m.put("context_length", engine.contextLength());
         return root;
     }
 
     /** The port it listens on (the one chosen when the configuration said 0). */
-    public int port() { return http.getAddress().getPort(); }
+    public int port() {
+        return http.getAddress().getPort();
+    }
 
     /** http://HOST:PORT, for clients. */
     public URI baseUri() {
-        String host = http.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1" : http.getAddress().getHostString();
+        String host = http.getAddress().getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
+                : http.getAddress().getHostString();
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
     }
 
     /** The model id of /v1/models (what requests may name). */
-    public String modelId() { return modelId; }
+    public String modelId() {
+        return modelId;
+    }
 
-    public ServerConfig config() { return config; }
+    public ServerConfig config() {
+        return config;
+    }
 
     /**
      * Stops taking requests (new ones get 503), lets running ones finish for up to {@code grace},
@@ -119,7 +168,8 @@ public final class SpecdecServer implements AutoCloseable {
         inflight.drain();
         awaitRequests(System.nanoTime() + grace.toNanos());
         inflight.cancelAll();
-        awaitRequests(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));   // cancelled ones end within a step; the queued get 503
+        awaitRequests(System.nanoTime()
+                + TimeUnit.SECONDS.toNanos(10)); // cancelled ones end within a step; the queued get 503
         http.stop(0);
         exchanges.shutdown();
         timers.shutdownNow();
@@ -138,9 +188,12 @@ public final class SpecdecServer implements AutoCloseable {
     }
 
     /** {@link #shutdown} with the configured grace. */
-    @Override public void close() {
+    @Override
+    public void close() {
         shutdown(config.shutdownGrace());
     }
 
-    private static double mib(long bytes) { return bytes / (1024.0 * 1024); }
+    private static double mib(long bytes) {
+        return bytes / (1024.0 * 1024);
+    }
 }

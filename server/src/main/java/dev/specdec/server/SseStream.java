@@ -25,11 +25,13 @@ final class SseStream implements TokenStream {
         this.generation = generation;
     }
 
-    @Override public void onToken(int id, String text) {
+    @Override
+    public void onToken(int id, String text) {
         if (!text.isEmpty()) send(envelope.chunk(envelope.format().chunkChoice(text, null)));
     }
 
-    @Override public void onText(String text) {
+    @Override
+    public void onText(String text) {
         if (!text.isEmpty()) send(envelope.chunk(envelope.format().chunkChoice(text, null)));
     }
 
@@ -37,7 +39,7 @@ final class SseStream implements TokenStream {
         if (broken) return;
         try {
             write(("data: " + Json.MAPPER.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {   // Jackson's own exceptions are IOExceptions too; none can happen for a tree
+        } catch (IOException e) { // Jackson's own exceptions are IOExceptions too; none can happen for a tree
             broken();
         }
     }
@@ -62,5 +64,7 @@ final class SseStream implements TokenStream {
         generation.cancel(Generation.Cancel.DISCONNECTED);
     }
 
-    boolean isBroken() { return broken; }
+    boolean isBroken() {
+        return broken;
+    }
 }

@@ -15,7 +15,8 @@ final class TimedStream implements TokenStream {
         this.metrics = metrics;
     }
 
-    @Override public void onToken(int id, String text) {
+    @Override
+    public void onToken(int id, String text) {
         long now = System.nanoTime();
         if (lastNanos < 0) metrics.timeToFirstToken.record(now - arrivedNanos);
         else metrics.interTokenLatency.record(now - lastNanos);
@@ -23,7 +24,8 @@ final class TimedStream implements TokenStream {
         next.onToken(id, text);
     }
 
-    @Override public void onText(String text) {
+    @Override
+    public void onText(String text) {
         next.onText(text);
     }
 }

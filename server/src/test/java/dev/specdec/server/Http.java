@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
 /** The tests' JDK HttpClient calls against a running server. */
 final class Http {
     static final ObjectMapper JSON = new ObjectMapper();
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     final URI base;
 
     Http(URI base) {
@@ -25,12 +28,18 @@ final class Http {
     }
 
     HttpResponse<String> post(String path, String body) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
     }
 
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build());
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .GET()
+                .build());
     }
 
     HttpResponse<String> send(HttpRequest r) {
@@ -71,7 +80,8 @@ final class Http {
     /** As {@link #metric(String)}; a sample that is not there yet reads 0 when {@code optional}. */
     double metric(String sample, boolean optional) {
         String text = get("/metrics").body();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
         if (m.find()) return Double.parseDouble(m.group(1));
         if (optional) return 0;
         throw new AssertionError("no metric " + sample + " in\n" + text);

@@ -20,20 +20,32 @@ import org.junit.jupiter.api.Test;
 
 /** Determinism under load: 16 concurrent streams each equal their output alone, chunk for chunk. */
 class ServerConcurrencyTest {
-    static final String[] WORDS = {"Once upon a time", "The little dog", "In the forest", "A girl named Lily", "One day the sun",
-            "Tom and his mom", "The big red ball", "There was a cat"};
+    static final String[] WORDS = {
+        "Once upon a time",
+        "The little dog",
+        "In the forest",
+        "A girl named Lily",
+        "One day the sun",
+        "Tom and his mom",
+        "The big red ball",
+        "There was a cat"
+    };
 
     /** Different prompts, greedy and seeded sampling, different k, policies and drafters. */
     static String request(int i, String model) {
-        String sampling = i % 2 == 0 ? "\"temperature\": 0"
-                : "\"temperature\": 0.9, \"top_k\": 0, \"top_p\": 0.95, \"repetition_penalty\": 1.1, \"seed\": " + (1000 + i);
+        String sampling = i % 2 == 0
+                ? "\"temperature\": 0"
+                : "\"temperature\": 0.9, \"top_k\": 0, \"top_p\": 0.95, \"repetition_penalty\": 1.1, \"seed\": "
+                        + (1000 + i);
         String draft = switch (i % 4) {
             case 3 -> "ngram";
             case 1 -> i % 8 == 5 ? "off" : "default";
             default -> "default";
         };
-        return "{\"model\": \"" + model + "\", \"prompt\": \"" + WORDS[i % WORDS.length] + (i >= WORDS.length ? " again" : "")
-                + "\", \"max_tokens\": 32, " + sampling + ", \"stream\": true, \"speculative\": {\"draft\": \"" + draft + "\", \"k\": "
+        return "{\"model\": \"" + model + "\", \"prompt\": \"" + WORDS[i % WORDS.length]
+                + (i >= WORDS.length ? " again" : "")
+                + "\", \"max_tokens\": 32, " + sampling + ", \"stream\": true, \"speculative\": {\"draft\": \"" + draft
+                + "\", \"k\": "
                 + (1 + i % 5) + ", \"policy\": \"" + (i % 3 == 0 ? "fixed" : "heuristic") + "\"}}";
     }
 
@@ -48,7 +60,10 @@ class ServerConcurrencyTest {
             JsonNode c = Http.json(e);
             ids.add(c.get("id").asText());
             JsonNode choice = c.get("choices").get(0);
-            texts.add(choice.get("text").asText() + (choice.get("finish_reason").isNull() ? "" : "|" + choice.get("finish_reason").asText()));
+            texts.add(choice.get("text").asText()
+                    + (choice.get("finish_reason").isNull()
+                            ? ""
+                            : "|" + choice.get("finish_reason").asText()));
         }
         assertEquals(1, ids.size(), "every chunk of a response carries its id: " + ids);
         return texts;
@@ -56,9 +71,13 @@ class ServerConcurrencyTest {
 
     @Test
     void sixteenConcurrentStreamsEqualTheirSingleRequestOutputs() throws Exception {
-        try (Engine engine = Engine.builder(TestData.model("llama2-spm-d256-f32.gguf")).draft(TestData.model("llama2-spm-d256-q4_0.gguf"))
-                .threads(2).contextLength(128).build();
-             SpecdecServer server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(16, 16))) {
+        try (Engine engine = Engine.builder(TestData.model("llama2-spm-d256-f32.gguf"))
+                        .draft(TestData.model("llama2-spm-d256-q4_0.gguf"))
+                        .threads(2)
+                        .contextLength(128)
+                        .build();
+                SpecdecServer server = SpecdecServer.start(
+                        engine, ServerConfig.defaults().withPort(0).withLimits(16, 16))) {
             Http http = new Http(server.baseUri());
             int n = 16;
             List<List<String>> alone = new ArrayList<>();
@@ -77,7 +96,8 @@ class ServerConcurrencyTest {
                 for (int i = 0; i < n; i++) {
                     List<String> got = together.get(i).get(300, TimeUnit.SECONDS);
                     assertTrue(alone.get(i).size() > 2, "request " + i + " made text: " + alone.get(i));
-                    assertEquals(alone.get(i), got, "request " + i + ": concurrent output differs from its output alone");
+                    assertEquals(
+                            alone.get(i), got, "request " + i + ": concurrent output differs from its output alone");
                 }
             }
             assertEquals(0, http.metric("specdec:num_requests_running"));

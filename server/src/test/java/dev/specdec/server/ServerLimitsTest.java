@@ -28,13 +28,18 @@ import org.junit.jupiter.api.Test;
 /** The limits: a full queue is 429 with Retry-After, the request timeout cancels, a shutdown ends streams cleanly and frees every session. */
 class ServerLimitsTest {
     /** EOS banned and no speculation: it runs for the whole of max_tokens. */
-    static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 200, \"temperature\": 0, \"logit_bias\": {\"2\": -100},"
-            + " \"speculative\": {\"draft\": \"off\"}, \"stream\": %s}";
+    static final String LONG =
+            "{\"prompt\": \"Once upon a time\", \"max_tokens\": 200, \"temperature\": 0, \"logit_bias\": {\"2\": -100},"
+                    + " \"speculative\": {\"draft\": \"off\"}, \"stream\": %s}";
+
     static Engine engine;
 
     @BeforeAll
     static void load() {
-        engine = Engine.builder(TestData.model("llama2-spm-d256-f32.gguf")).threads(2).contextLength(256).build();
+        engine = Engine.builder(TestData.model("llama2-spm-d256-f32.gguf"))
+                .threads(2)
+                .contextLength(256)
+                .build();
     }
 
     @AfterAll
@@ -44,7 +49,8 @@ class ServerLimitsTest {
 
     @Test
     void aFullQueueIs429WithRetryAfter() throws Exception {
-        try (SpecdecServer server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(1, 0))) {
+        try (SpecdecServer server =
+                SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(1, 0))) {
             Http http = new Http(server.baseUri());
             CountDownLatch go = new CountDownLatch(1);
             List<Future<HttpResponse<String>>> all = new ArrayList<>();
@@ -79,7 +85,8 @@ class ServerLimitsTest {
 
     @Test
     void theRequestTimeoutCancelsTheGenerationWith504() {
-        try (SpecdecServer server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withRequestTimeout(Duration.ofMillis(1)))) {
+        try (SpecdecServer server = SpecdecServer.start(
+                engine, ServerConfig.defaults().withPort(0).withRequestTimeout(Duration.ofMillis(1)))) {
             Http http = new Http(server.baseUri());
             HttpResponse<String> r = http.post("/v1/completions", LONG.formatted("false"));
             assertEquals(504, r.statusCode(), r.body());
@@ -88,7 +95,12 @@ class ServerLimitsTest {
             assertEquals(200, s.statusCode(), "a stream's status is sent before it times out");
             List<String> events = Http.events(s.body());
             assertEquals("[DONE]", events.getLast());
-            assertEquals("timeout", Http.json(events.get(events.size() - 2)).get("error").get("code").asText());
+            assertEquals(
+                    "timeout",
+                    Http.json(events.get(events.size() - 2))
+                            .get("error")
+                            .get("code")
+                            .asText());
             assertEquals(0, http.metric("specdec:num_requests_running"));
         } catch (java.io.IOException e) {
             throw new UncheckedIOException(e);
@@ -98,13 +110,15 @@ class ServerLimitsTest {
     /** A stream running when the server shuts down ends with [DONE] (cancelled: an error event first); then every session is closed and the port refuses. */
     @Test
     void shutdownEndsRunningStreamsAndFreesEverySession() throws Exception {
-        SpecdecServer server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0));
+        SpecdecServer server =
+                SpecdecServer.start(engine, ServerConfig.defaults().withPort(0));
         String response;
         try (Socket s = new Socket(server.baseUri().getHost(), server.port())) {
             byte[] body = LONG.formatted("true").getBytes(StandardCharsets.UTF_8);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
             InputStream in = s.getInputStream();

@@ -29,13 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerOpenAiClientTest {
     static final String KEY = "test-key";
     static final String QUESTION = "Tell me a story about a cat.";
-    @TempDir static Path dir;
+
+    @TempDir
+    static Path dir;
+
     static Engine engine;
     static SpecdecServer server;
 
     @BeforeAll
     static void start() throws Exception {
-        engine = Engine.builder(TestModels.qwen2WithChatTemplate(dir)).ngram().threads(2).contextLength(256).build();
+        engine = Engine.builder(TestModels.qwen2WithChatTemplate(dir))
+                .ngram()
+                .threads(2)
+                .contextLength(256)
+                .build();
         server = SpecdecServer.start(engine, ServerConfig.defaults().withPort(0).withApiKey(KEY));
     }
 
@@ -46,42 +53,73 @@ class ServerOpenAiClientTest {
     }
 
     static String expected() {
-        return engine.generate(Request.chat(List.of(Chat.Message.user(QUESTION))).maxTokens(24).greedy().build()).text();
+        return engine.generate(Request.chat(List.of(Chat.Message.user(QUESTION)))
+                        .maxTokens(24)
+                        .greedy()
+                        .build())
+                .text();
     }
 
     @Test
     void langChain4jChatModelGetsTheEnginesGreedyReply() {
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(server.baseUri() + "/v1").apiKey(KEY).modelName(server.modelId())
-                .temperature(0.0).maxTokens(24).build();
+        OpenAiChatModel model = OpenAiChatModel.builder()
+                .baseUrl(server.baseUri() + "/v1")
+                .apiKey(KEY)
+                .modelName(server.modelId())
+                .temperature(0.0)
+                .maxTokens(24)
+                .build();
         ChatResponse r = model.chat(dev.langchain4j.data.message.UserMessage.from(QUESTION));
         assertEquals(expected(), r.aiMessage().text());
-        assertTrue(r.finishReason() == FinishReason.STOP || r.finishReason() == FinishReason.LENGTH, "finish " + r.finishReason());
+        assertTrue(
+                r.finishReason() == FinishReason.STOP || r.finishReason() == FinishReason.LENGTH,
+                "finish " + r.finishReason());
         assertTrue(r.tokenUsage().outputTokenCount() > 0);
     }
 
     @Test
     void langChain4jStreamingChatModelGetsTheSameReplyInPieces() throws Exception {
-        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(server.baseUri() + "/v1").apiKey(KEY)
-                .modelName(server.modelId()).temperature(0.0).maxTokens(24).build();
+        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder()
+                .baseUrl(server.baseUri() + "/v1")
+                .apiKey(KEY)
+                .modelName(server.modelId())
+                .temperature(0.0)
+                .maxTokens(24)
+                .build();
         StringBuilder text = new StringBuilder();
         CompletableFuture<ChatResponse> done = new CompletableFuture<>();
         model.chat(QUESTION, new StreamingChatResponseHandler() {
-            @Override public void onPartialResponse(String partial) { text.append(partial); }
-            @Override public void onCompleteResponse(ChatResponse response) { done.complete(response); }
-            @Override public void onError(Throwable error) { done.completeExceptionally(error); }
+            @Override
+            public void onPartialResponse(String partial) {
+                text.append(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
         });
         ChatResponse r = done.get(60, TimeUnit.SECONDS);
         assertEquals(expected(), text.toString());
         assertEquals(expected(), r.aiMessage().text());
-        assertTrue(r.finishReason() == FinishReason.STOP || r.finishReason() == FinishReason.LENGTH, "finish " + r.finishReason());
+        assertTrue(
+                r.finishReason() == FinishReason.STOP || r.finishReason() == FinishReason.LENGTH,
+                "finish " + r.finishReason());
     }
 
     @Test
     void withoutTheKeyIs401() {
         Http http = new Http(server.baseUri());
-        HttpResponse<String> r = http.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        HttpResponse<String> r =
+                http.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
         assertEquals(401, r.statusCode());
-        assertEquals("invalid_api_key", Http.json(r.body()).get("error").get("code").asText());
+        assertEquals(
+                "invalid_api_key", Http.json(r.body()).get("error").get("code").asText());
         assertEquals(200, http.get("/health").statusCode(), "health needs no key");
     }
 
@@ -89,20 +127,28 @@ class ServerOpenAiClientTest {
     @Test
     void secondTurnReusesTheFirstTurnsCache() {
         Http http = new Http(server.baseUri());
-        String first = "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello there\"}], \"max_tokens\": 8, \"temperature\": 0}";
+        String first =
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello there\"}], \"max_tokens\": 8, \"temperature\": 0}";
         JsonNode a = Http.json(send(http, first).body());
         String reply = a.get("choices").get(0).get("message").get("content").asText();
-        assertEquals("assistant", a.get("choices").get(0).get("message").get("role").asText());
-        String second = "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello there\"}, {\"role\": \"assistant\", \"content\": "
-                + Http.JSON.valueToTree(reply) + "}, {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"And then?\"}]}],"
-                + " \"max_tokens\": 8, \"temperature\": 0}";
+        assertEquals(
+                "assistant", a.get("choices").get(0).get("message").get("role").asText());
+        String second =
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hello there\"}, {\"role\": \"assistant\", \"content\": "
+                        + Http.JSON.valueToTree(reply)
+                        + "}, {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"And then?\"}]}],"
+                        + " \"max_tokens\": 8, \"temperature\": 0}";
         JsonNode b = Http.json(send(http, second).body());
         assertFalse(b.has("error"), b.toString());
-        assertTrue(b.get("usage").get("prompt_tokens_details").get("cached_tokens").asInt() > 0, b.get("usage").toString());
+        assertTrue(
+                b.get("usage").get("prompt_tokens_details").get("cached_tokens").asInt() > 0,
+                b.get("usage").toString());
     }
 
     static HttpResponse<String> send(Http http, String body) {
-        return http.send(HttpRequest.newBuilder(http.base.resolve("/v1/chat/completions")).header("Authorization", "Bearer " + KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        return http.send(HttpRequest.newBuilder(http.base.resolve("/v1/chat/completions"))
+                .header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
     }
 }

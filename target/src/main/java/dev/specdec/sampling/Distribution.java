@@ -13,10 +13,10 @@ import java.util.Arrays;
  */
 public final class Distribution {
     private final int vocab;
-    private final String source;    // which model's logits, for the error
+    private final String source; // which model's logits, for the error
     private final float[] work;
-    private final long[] order;     // (probability bits << 32 | index) for top-p sorting
-    private final int[] counts;     // token counts in the penalty window
+    private final long[] order; // (probability bits << 32 | index) for top-p sorting
+    private final int[] counts; // token counts in the penalty window
     private final int[] touched;
 
     public Distribution(int vocab) {
@@ -33,7 +33,9 @@ public final class Distribution {
         this.touched = new int[vocab];
     }
 
-    public int vocab() { return vocab; }
+    public int vocab() {
+        return vocab;
+    }
 
     /**
      * Fills {@code probs[0..vocab)}.
@@ -61,7 +63,8 @@ public final class Distribution {
         if (sp.topK() > 0 && sp.topK() < vocab) keepTopK(l, sp.topK());
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) max = Math.max(max, l[i]);
-        if (max == Float.NEGATIVE_INFINITY) throw new IllegalStateException("every token was excluded (logit bias of -inf everywhere?)");
+        if (max == Float.NEGATIVE_INFINITY)
+            throw new IllegalStateException("every token was excluded (logit bias of -inf everywhere?)");
         double sum = 0;
         float invT = 1f / sp.temperature();
         for (int i = 0; i < vocab; i++) {
@@ -109,7 +112,7 @@ public final class Distribution {
      * over the vocabulary, O(V log k) instead of sorting all of it.
      */
     private void keepTopK(float[] l, int k) {
-        long[] heap = order;   // heap[0..k) holds the k largest keys seen so far, smallest at the root
+        long[] heap = order; // heap[0..k) holds the k largest keys seen so far, smallest at the root
         int n = 0;
         for (int i = 0; i < vocab; i++) {
             long key = key(l[i], i);
@@ -129,7 +132,9 @@ public final class Distribution {
         while (i > 0) {
             int parent = (i - 1) >>> 1;
             if (h[parent] <= h[i]) return;
-            long t = h[parent]; h[parent] = h[i]; h[i] = t;
+            long t = h[parent];
+            h[parent] = h[i];
+            h[i] = t;
             i = parent;
         }
     }
@@ -140,7 +145,9 @@ public final class Distribution {
             if (a < n && h[a] < h[m]) m = a;
             if (b < n && h[b] < h[m]) m = b;
             if (m == i) return;
-            long t = h[m]; h[m] = h[i]; h[i] = t;
+            long t = h[m];
+            h[m] = h[i];
+            h[i] = t;
             i = m;
         }
     }
@@ -153,7 +160,10 @@ public final class Distribution {
         int keep = n;
         for (int j = n - 1; j >= 0; j--) {
             cum += probs[indexOf(order[j])];
-            if (cum >= topP) { keep = n - j; break; }
+            if (cum >= topP) {
+                keep = n - j;
+                break;
+            }
         }
         for (int j = 0; j < n - keep; j++) probs[indexOf(order[j])] = 0f;
     }
@@ -161,16 +171,22 @@ public final class Distribution {
     /** A sortable key: ascending order = ascending value, and for equal values descending index. */
     private static long key(float v, int index) {
         int bits = Float.floatToIntBits(v);
-        bits = bits >= 0 ? bits : bits ^ 0x7FFFFFFF;   // total order for negative floats
+        bits = bits >= 0 ? bits : bits ^ 0x7FFFFFFF; // total order for negative floats
         return ((long) bits << 32) | (0xFFFFFFFFL & ~index);
     }
 
-    private static int indexOf(long key) { return ~(int) key; }
+    private static int indexOf(long key) {
+        return ~(int) key;
+    }
 
     public static int argmax(float[] x) {
         int best = 0;
         float bv = x[0];
-        for (int i = 1; i < x.length; i++) if (x[i] > bv) { bv = x[i]; best = i; }
+        for (int i = 1; i < x.length; i++)
+            if (x[i] > bv) {
+                bv = x[i];
+                best = i;
+            }
         return best;
     }
 
@@ -187,7 +203,11 @@ public final class Distribution {
     public int argmaxOf(float[] probs) {
         int best = 0;
         float bv = probs[0];
-        for (int i = 1; i < vocab; i++) if (probs[i] > bv) { bv = probs[i]; best = i; }
+        for (int i = 1; i < vocab; i++)
+            if (probs[i] > bv) {
+                bv = probs[i];
+                best = i;
+            }
         return best;
     }
 

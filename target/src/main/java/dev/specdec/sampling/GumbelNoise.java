@@ -15,8 +15,9 @@ package dev.specdec.sampling;
  * Only tokens with p > 0 get noise (after top-k/top-p/min-p that is a few of them).
  */
 public final class GumbelNoise {
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;     // SplitMix64's increment
-    private static final long POSITION_GAMMA = 0xD1B54A32D192ED03L;   // another odd constant: positions and tokens never share a stride
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L; // SplitMix64's increment
+    private static final long POSITION_GAMMA =
+            0xD1B54A32D192ED03L; // another odd constant: positions and tokens never share a stride
     private static final long SEED_SALT = 0x5DEECE66DL;
 
     private GumbelNoise() {}
@@ -46,7 +47,10 @@ public final class GumbelNoise {
             float px = probs[x];
             if (px <= 0f) continue;
             double score = px / -Math.log(uniform(key, x));
-            if (score > bestScore) { bestScore = score; best = x; }
+            if (score > bestScore) {
+                bestScore = score;
+                best = x;
+            }
         }
         if (best < 0) throw new IllegalArgumentException("no token has probability > 0 at position " + position);
         return best;

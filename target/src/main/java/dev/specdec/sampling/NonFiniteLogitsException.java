@@ -15,12 +15,17 @@ public final class NonFiniteLogitsException extends IllegalStateException {
      * @param token    the first token whose logit is not finite
      */
     public NonFiniteLogitsException(String model, int position, int token, float value) {
-        super("the logits of " + model + " for position " + position + " are not finite (" + value + " for token " + token
-                + "): its weights probably hold NaN or Inf; load it with --check-tensors to find the tensor");
+        super("the logits of " + model + " for position " + position + " are not finite (" + value + " for token "
+                + token + "): its weights probably hold NaN or Inf; load it with --check-tensors to find the tensor");
         this.position = position;
         this.token = token;
     }
 
-    public int position() { return position; }
-    public int token() { return token; }
+    public int position() {
+        return position;
+    }
+
+    public int token() {
+        return token;
+    }
 }

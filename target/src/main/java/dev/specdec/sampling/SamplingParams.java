@@ -20,17 +20,27 @@ import java.util.Map;
  * @param penaltyWindow how many recent tokens the penalties look at (0 = off, -1 = all)
  */
 public record SamplingParams(
-        float temperature, int topK, float topP, float minP,
-        float repetitionPenalty, float frequencyPenalty, float presencePenalty, int penaltyWindow,
-        Map<Integer, Float> logitBias, long seed) {
+        float temperature,
+        int topK,
+        float topP,
+        float minP,
+        float repetitionPenalty,
+        float frequencyPenalty,
+        float presencePenalty,
+        int penaltyWindow,
+        Map<Integer, Float> logitBias,
+        long seed) {
 
     public SamplingParams {
-        if (!(temperature >= 0) || Float.isInfinite(temperature)) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0) || Float.isInfinite(temperature))
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
         if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0, got " + topK);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
         if (!(minP >= 0 && minP <= 1)) throw new IllegalArgumentException("min-p must be in [0, 1], got " + minP);
-        if (!(repetitionPenalty > 0)) throw new IllegalArgumentException("repetition penalty must be > 0, got " + repetitionPenalty);
-        if (penaltyWindow < -1) throw new IllegalArgumentException("penalty window must be >= -1, got " + penaltyWindow);
+        if (!(repetitionPenalty > 0))
+            throw new IllegalArgumentException("repetition penalty must be > 0, got " + repetitionPenalty);
+        if (penaltyWindow < -1)
+            throw new IllegalArgumentException("penalty window must be >= -1, got " + penaltyWindow);
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
     }
 
@@ -65,9 +75,17 @@ public record SamplingParams(
 
     /** A builder starting from these parameters. */
     public Builder toBuilder() {
-        return new Builder().temperature(temperature).topK(topK).topP(topP).minP(minP).repetitionPenalty(repetitionPenalty)
-                .frequencyPenalty(frequencyPenalty).presencePenalty(presencePenalty).penaltyWindow(penaltyWindow)
-                .logitBias(logitBias).seed(seed);
+        return new Builder()
+                .temperature(temperature)
+                .topK(topK)
+                .topP(topP)
+                .minP(minP)
+                .repetitionPenalty(repetitionPenalty)
+                .frequencyPenalty(frequencyPenalty)
+                .presencePenalty(presencePenalty)
+                .penaltyWindow(penaltyWindow)
+                .logitBias(logitBias)
+                .seed(seed);
     }
 
     /** Builds {@link SamplingParams}; the checks are the record's. */
@@ -81,31 +99,77 @@ public record SamplingParams(
         private Builder() {}
 
         /** 0 = greedy. */
-        public Builder temperature(float t) { temperature = t; return this; }
+        public Builder temperature(float t) {
+            temperature = t;
+            return this;
+        }
         /** 0 = off. */
-        public Builder topK(int k) { topK = k; return this; }
+        public Builder topK(int k) {
+            topK = k;
+            return this;
+        }
         /** 1 = off. */
-        public Builder topP(float p) { topP = p; return this; }
+        public Builder topP(float p) {
+            topP = p;
+            return this;
+        }
         /** 0 = off. */
-        public Builder minP(float p) { minP = p; return this; }
+        public Builder minP(float p) {
+            minP = p;
+            return this;
+        }
         /** 1 = off. */
-        public Builder repetitionPenalty(float p) { repetitionPenalty = p; return this; }
-        public Builder frequencyPenalty(float p) { frequencyPenalty = p; return this; }
-        public Builder presencePenalty(float p) { presencePenalty = p; return this; }
+        public Builder repetitionPenalty(float p) {
+            repetitionPenalty = p;
+            return this;
+        }
+
+        public Builder frequencyPenalty(float p) {
+            frequencyPenalty = p;
+            return this;
+        }
+
+        public Builder presencePenalty(float p) {
+            presencePenalty = p;
+            return this;
+        }
         /** Tokens the penalties look back over: 0 = off, -1 = all. */
-        public Builder penaltyWindow(int n) { penaltyWindow = n; return this; }
+        public Builder penaltyWindow(int n) {
+            penaltyWindow = n;
+            return this;
+        }
         /** Added to the logits of these token ids (negative infinity bans a token). */
-        public Builder logitBias(Map<Integer, Float> bias) { logitBias = bias; return this; }
-        public Builder seed(long s) { seed = s; return this; }
+        public Builder logitBias(Map<Integer, Float> bias) {
+            logitBias = bias;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
 
         public SamplingParams build() {
-            long s = seed != null ? seed : java.util.concurrent.ThreadLocalRandom.current().nextLong();
-            return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty, penaltyWindow,
-                    logitBias, s);
+            long s = seed != null
+                    ? seed
+                    : java.util.concurrent.ThreadLocalRandom.current().nextLong();
+            return new SamplingParams(
+                    temperature,
+                    topK,
+                    topP,
+                    minP,
+                    repetitionPenalty,
+                    frequencyPenalty,
+                    presencePenalty,
+                    penaltyWindow,
+                    logitBias,
+                    s);
         }
     }
 
-    public boolean isGreedy() { return temperature == 0f; }
+    public boolean isGreedy() {
+        return temperature == 0f;
+    }
 
     public boolean hasPenalties() {
         return penaltyWindow != 0 && (repetitionPenalty != 1f || frequencyPenalty != 0f || presencePenalty != 0f);

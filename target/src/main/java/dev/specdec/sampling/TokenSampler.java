@@ -15,14 +15,16 @@ public sealed interface TokenSampler permits TokenSampler.InverseCdf, TokenSampl
 
     /** One uniform from the request's generator per draw: the position does not matter. */
     record InverseCdf(RandomGenerator rng) implements TokenSampler {
-        @Override public int draw(float[] probs, int n, int position) {
+        @Override
+        public int draw(float[] probs, int n, int position) {
             return Distribution.inverseCdf(probs, n, rng.nextDouble());
         }
     }
 
     /** {@link GumbelNoise#sample}: a pure function of (probs, seed, position). */
     record GumbelMax(long seed) implements TokenSampler {
-        @Override public int draw(float[] probs, int n, int position) {
+        @Override
+        public int draw(float[] probs, int n, int position) {
             return GumbelNoise.sample(probs, n, seed, position);
         }
     }

@@ -13,10 +13,34 @@ import java.util.stream.Collectors;
 public enum Architecture {
     LLAMA("llama", differingFromLlama().build()),
     QWEN2("qwen2", differingFromLlama().neoxRope().qkvBias().build()),
-    GEMMA("gemma", differingFromLlama().neoxRope().geluTanh().scaledEmbeddings().tiedOutput().build()),
-    GEMMA2("gemma2", differingFromLlama().neoxRope().geluTanh().scaledEmbeddings().tiedOutput()
-            .postNorms().softCaps(50f, 30f).slidingWindow(4096, true).queryScale(ArchitectureProfile.QueryScale.GEMMA2).build()),
-    PHI3("phi3", differingFromLlama().neoxRope().fusedQkv().fusedGateUp().slidingWindow(0, false).build());
+    GEMMA(
+            "gemma",
+            differingFromLlama()
+                    .neoxRope()
+                    .geluTanh()
+                    .scaledEmbeddings()
+                    .tiedOutput()
+                    .build()),
+    GEMMA2(
+            "gemma2",
+            differingFromLlama()
+                    .neoxRope()
+                    .geluTanh()
+                    .scaledEmbeddings()
+                    .tiedOutput()
+                    .postNorms()
+                    .softCaps(50f, 30f)
+                    .slidingWindow(4096, true)
+                    .queryScale(ArchitectureProfile.QueryScale.GEMMA2)
+                    .build()),
+    PHI3(
+            "phi3",
+            differingFromLlama()
+                    .neoxRope()
+                    .fusedQkv()
+                    .fusedGateUp()
+                    .slidingWindow(0, false)
+                    .build());
 
     private final String ggufName;
     private final ArchitectureProfile profile;
@@ -26,9 +50,13 @@ public enum Architecture {
         this.profile = profile;
     }
 
-    public String ggufName() { return ggufName; }
+    public String ggufName() {
+        return ggufName;
+    }
 
-    public ArchitectureProfile profile() { return profile; }
+    public ArchitectureProfile profile() {
+        return profile;
+    }
 
     /** The architecture with this GGUF name, or null. */
     public static Architecture byName(String name) {

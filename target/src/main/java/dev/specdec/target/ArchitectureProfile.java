@@ -41,7 +41,10 @@ public record ArchitectureProfile(
         QueryScale queryScale) {
 
     /** The gate of the gated FFN: act(gate) * up. */
-    public enum Activation { SILU, GELU_TANH }
+    public enum Activation {
+        SILU,
+        GELU_TANH
+    }
 
     /** How the attention scores q·k are scaled. */
     public enum QueryScale {
@@ -63,34 +66,100 @@ public record ArchitectureProfile(
     }
 
     /** A profile stated as its differences from LLaMA's (NORMAL RoPE, SiLU, nothing else). */
-    static Builder differingFromLlama() { return new Builder(); }
+    static Builder differingFromLlama() {
+        return new Builder();
+    }
 
     /** The profile of a new architecture, one difference at a time. */
     static final class Builder {
         private Rope.Layout ropeLayout = Rope.Layout.NORMAL;
         private Activation activation = Activation.SILU;
-        private boolean embeddingsScaled, fusedQkv, fusedGateUp, qkvBias, postNorms, tiedOutput, slidingWindow, windowOnEvenLayers;
+        private boolean embeddingsScaled,
+                fusedQkv,
+                fusedGateUp,
+                qkvBias,
+                postNorms,
+                tiedOutput,
+                slidingWindow,
+                windowOnEvenLayers;
         private float attnSoftCap, finalSoftCap;
         private int windowDefault;
         private QueryScale queryScale = QueryScale.HEAD_DIM;
 
-        Builder neoxRope() { ropeLayout = Rope.Layout.NEOX; return this; }
-        Builder geluTanh() { activation = Activation.GELU_TANH; return this; }
-        Builder scaledEmbeddings() { embeddingsScaled = true; return this; }
-        Builder fusedQkv() { fusedQkv = true; return this; }
-        Builder fusedGateUp() { fusedGateUp = true; return this; }
-        Builder qkvBias() { qkvBias = true; return this; }
-        Builder postNorms() { postNorms = true; return this; }
-        Builder tiedOutput() { tiedOutput = true; return this; }
-        Builder softCaps(float attention, float logits) { attnSoftCap = attention; finalSoftCap = logits; return this; }
-        Builder slidingWindow(int defaultSize, boolean evenLayersOnly) {
-            slidingWindow = true; windowDefault = defaultSize; windowOnEvenLayers = evenLayersOnly; return this;
+        Builder neoxRope() {
+            ropeLayout = Rope.Layout.NEOX;
+            return this;
         }
-        Builder queryScale(QueryScale q) { queryScale = q; return this; }
+
+        Builder geluTanh() {
+            activation = Activation.GELU_TANH;
+            return this;
+        }
+
+        Builder scaledEmbeddings() {
+            embeddingsScaled = true;
+            return this;
+        }
+
+        Builder fusedQkv() {
+            fusedQkv = true;
+            return this;
+        }
+
+        Builder fusedGateUp() {
+            fusedGateUp = true;
+            return this;
+        }
+
+        Builder qkvBias() {
+            qkvBias = true;
+            return this;
+        }
+
+        Builder postNorms() {
+            postNorms = true;
+            return this;
+        }
+
+        Builder tiedOutput() {
+            tiedOutput = true;
+            return this;
+        }
+
+        Builder softCaps(float attention, float logits) {
+            attnSoftCap = attention;
+            finalSoftCap = logits;
+            return this;
+        }
+
+        Builder slidingWindow(int defaultSize, boolean evenLayersOnly) {
+            slidingWindow = true;
+            windowDefault = defaultSize;
+            windowOnEvenLayers = evenLayersOnly;
+            return this;
+        }
+
+        Builder queryScale(QueryScale q) {
+            queryScale = q;
+            return this;
+        }
 
         ArchitectureProfile build() {
-            return new ArchitectureProfile(ropeLayout, activation, embeddingsScaled, fusedQkv, fusedGateUp, qkvBias, postNorms, tiedOutput,
-                    attnSoftCap, finalSoftCap, slidingWindow, windowDefault, windowOnEvenLayers, queryScale);
+            return new ArchitectureProfile(
+                    ropeLayout,
+                    activation,
+                    embeddingsScaled,
+                    fusedQkv,
+                    fusedGateUp,
+                    qkvBias,
+                    postNorms,
+                    tiedOutput,
+                    attnSoftCap,
+                    finalSoftCap,
+                    slidingWindow,
+                    windowDefault,
+                    windowOnEvenLayers,
+                    queryScale);
         }
     }
 }

@@ -30,13 +30,16 @@ public final class AtomicFile {
 
     /** Writes {@code out}; refuses to replace an existing file unless {@code overwrite}. */
     public static void write(Path out, boolean overwrite, Content content) throws IOException {
-        if (!overwrite && Files.exists(out)) throw new FileAlreadyExistsException(out.toString(), null, "exists; not overwriting it");
+        if (!overwrite && Files.exists(out))
+            throw new FileAlreadyExistsException(out.toString(), null, "exists; not overwriting it");
         Path abs = out.toAbsolutePath();
         // same directory, so the move is a rename on one file system; hidden, so a listing does not show it
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".partial");
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".partial");
         boolean moved = false;
         try {
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 20)) {
+            try (OutputStream os = new BufferedOutputStream(
+                    Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 20)) {
                 content.writeTo(os);
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -44,7 +47,7 @@ public final class AtomicFile {
         } catch (FileSystemException e) {
             throw aboutTarget(out, e);
         } catch (IOException e) {
-            throw new IOException(out + ": " + e.getMessage(), e);   // e.g. "No space left on device"
+            throw new IOException(out + ": " + e.getMessage(), e); // e.g. "No space left on device"
         } finally {
             if (!moved) deleteQuietly(tmp);
         }
@@ -52,9 +55,11 @@ public final class AtomicFile {
 
     /** The same failure, told about the file the caller named. */
     private static IOException aboutTarget(Path out, FileSystemException e) {
-        String reason = e instanceof AccessDeniedException ? "permission denied"
-                : e instanceof NoSuchFileException ? "its directory does not exist"
-                : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        String reason = e instanceof AccessDeniedException
+                ? "permission denied"
+                : e instanceof NoSuchFileException
+                        ? "its directory does not exist"
+                        : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
         FileSystemException r = new FileSystemException(out.toString(), null, reason);
         r.initCause(e);
         return r;

@@ -29,10 +29,14 @@ public enum ChatFamily {
     }
 
     /** The name on the command line. */
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 
     /** Tokens the template writes that must each be one control token of the vocabulary. */
-    public List<String> specialTokens() { return specialTokens; }
+    public List<String> specialTokens() {
+        return specialTokens;
+    }
 
     /** The Jinja template, as models of this family carry it in tokenizer.chat_template. */
     public String template() {

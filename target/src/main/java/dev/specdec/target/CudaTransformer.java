@@ -2,12 +2,12 @@ package dev.specdec.target;
 
 import dev.specdec.kernels.GgmlType;
 import dev.specdec.kernels.Tensor;
+import dev.specdec.kernels.cuda.Cuda;
 import dev.specdec.kernels.cuda.CudaKernel;
 import dev.specdec.target.LayerWeights.Attention;
 import dev.specdec.target.LayerWeights.Bias;
 import dev.specdec.target.LayerWeights.Ffn;
 import dev.specdec.target.LayerWeights.PostNorms;
-import dev.specdec.kernels.cuda.Cuda;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -35,14 +35,23 @@ public final class CudaTransformer implements LanguageModel {
     private record DeviceTensor(CUdeviceptr data, GgmlType type, long rowBytes, int in, int out) {}
 
     /** One layer's weights in device memory, in the shapes of its {@link LayerWeights} (norms and biases as float vectors). */
-    private record DeviceLayer(CUdeviceptr attnNorm, Attention<DeviceTensor> attention, Bias<CUdeviceptr> bias, DeviceTensor wo,
-                               CUdeviceptr ffnNorm, Ffn<DeviceTensor> ffn, DeviceTensor wDown, PostNorms<CUdeviceptr> postNorms) {}
+    private record DeviceLayer(
+            CUdeviceptr attnNorm,
+            Attention<DeviceTensor> attention,
+            Bias<CUdeviceptr> bias,
+            DeviceTensor wo,
+            CUdeviceptr ffnNorm,
+            Ffn<DeviceTensor> ffn,
+            DeviceTensor wDown,
+            PostNorms<CUdeviceptr> postNorms) {}
 
     public CudaTransformer(ModelWeights weights, int contextLength) {
         this.w = weights;
         this.c = weights.config();
         this.kv = new KvState(contextLength, c.vocabSize());
-        if (contextLength > 12_288) throw new IllegalArgumentException("the CUDA backend supports contexts up to 12288 tokens for now, not " + contextLength);
+        if (contextLength > 12_288)
+            throw new IllegalArgumentException(
+                    "the CUDA backend supports contexts up to 12288 tokens for now, not " + contextLength);
         this.cuda = new Cuda();
         cuda.bind();
         embd = upload(weights.tokenEmbedding());
@@ -51,8 +60,14 @@ public final class CudaTransformer implements LanguageModel {
         layers = new DeviceLayer[L];
         for (int l = 0; l < L; l++) {
             LayerWeights lw = weights.layers().get(l);
-            layers[l] = new DeviceLayer(cuda.upload(lw.attnNorm()), lw.attention().map(this::upload), lw.bias().map(cuda::upload),
-                    upload(lw.wo()), cuda.upload(lw.ffnNorm()), lw.ffn().map(this::upload), upload(lw.wDown()),
+            layers[l] = new DeviceLayer(
+                    cuda.upload(lw.attnNorm()),
+                    lw.attention().map(this::upload),
+                    lw.bias().map(cuda::upload),
+                    upload(lw.wo()),
+                    cuda.upload(lw.ffnNorm()),
+                    lw.ffn().map(this::upload),
+                    upload(lw.wDown()),
                     lw.postNorms().map(cuda::upload));
         }
         outNorm = cuda.upload(weights.outputNorm());
@@ -85,13 +100,35 @@ public final class CudaTransformer implements LanguageModel {
         return new DeviceTensor(cuda.upload(t.data()), t.type(), t.rowBytes(), t.cols(), t.rows());
     }
 
+    @Override
+    public ModelConfig config() {
+        return c;
+    }
 
-    @Override public ModelConfig config() { return c; }
-    @Override public int vocabularySize() { return c.vocabSize(); }
-    @Override public Tokenizer tokenizer() { return w.tokenizer(); }
-    @Override public int contextLength() { return kv.capacity(); }
-    @Override public int cachedLength() { return kv.length(); }
-    @Override public void truncate(int n) { kv.truncate(n); }
+    @Override
+    public int vocabularySize() {
+        return c.vocabSize();
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return w.tokenizer();
+    }
+
+    @Override
+    public int contextLength() {
+        return kv.capacity();
+    }
+
+    @Override
+    public int cachedLength() {
+        return kv.length();
+    }
+
+    @Override
+    public void truncate(int n) {
+        kv.truncate(n);
+    }
 
     @Override
     public void forward(int[] toks, int count, int position, float[][] logitsOut) {
@@ -103,7 +140,8 @@ public final class CudaTransformer implements LanguageModel {
             pass(n, position + s);
             if (logitsOut != null) {
                 for (int t = 0; t < n; t++) {
-                    if (s + t < logitsOut.length && logitsOut[s + t] != null) cuda.download(logitsOut[s + t], 0, logits, (long) t * c.vocabSize(), c.vocabSize());
+                    if (s + t < logitsOut.length && logitsOut[s + t] != null)
+                        cuda.download(logitsOut[s + t], 0, logits, (long) t * c.vocabSize(), c.vocabSize());
                 }
             }
         }
@@ -113,7 +151,18 @@ public final class CudaTransformer implements LanguageModel {
     private void pass(int T, int pos) {
         int dim = c.dim(), qd = c.qDim(), kvd = c.kvDim(), ffn = c.ffn();
         cuda.uploadInts(tokens, tokenBuf, T);
-        cuda.launch(CudaKernel.EMBED, embd.type(), T, THREADS, 0, embd.data(), embd.rowBytes(), tokens, x, dim, c.embedScale());
+        cuda.launch(
+                CudaKernel.EMBED,
+                embd.type(),
+                T,
+                THREADS,
+                0,
+                embd.data(),
+                embd.rowBytes(),
+                tokens,
+                x,
+                dim,
+                c.embedScale());
         for (int l = 0; l < c.layers(); l++) {
             DeviceLayer layer = layers[l];
             cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, x, layer.attnNorm(), xb, dim, c.rmsEps());
@@ -137,13 +186,52 @@ public final class CudaTransformer implements LanguageModel {
                 elementwise(CudaKernel.ADD_BIAS, v, bv, kvd, (long) T * kvd);
             }
             int neox = c.ropeLayout() == dev.specdec.kernels.Rope.Layout.NEOX ? 1 : 0;
-            cuda.launch(CudaKernel.ROPE, T, THREADS, 0, q, c.heads(), c.headDim(), c.ropeDims(), invFreq, pos, neox, mscale);
-            cuda.launch(CudaKernel.ROPE, T, THREADS, 0, k, c.kvHeads(), c.headDim(), c.ropeDims(), invFreq, pos, neox, mscale);
+            cuda.launch(
+                    CudaKernel.ROPE,
+                    T,
+                    THREADS,
+                    0,
+                    q,
+                    c.heads(),
+                    c.headDim(),
+                    c.ropeDims(),
+                    invFreq,
+                    pos,
+                    neox,
+                    mscale);
+            cuda.launch(
+                    CudaKernel.ROPE,
+                    T,
+                    THREADS,
+                    0,
+                    k,
+                    c.kvHeads(),
+                    c.headDim(),
+                    c.ropeDims(),
+                    invFreq,
+                    pos,
+                    neox,
+                    mscale);
             cuda.copy(kc[l], (long) pos * kvd, k, 0, (long) T * kvd);
             cuda.copy(vc[l], (long) pos * kvd, v, 0, (long) T * kvd);
             int window = c.windowed(l) ? c.slidingWindow() : 0;
-            cuda.launch(CudaKernel.ATTENTION, T * c.heads(), 128, 4 * (pos + T), q, kc[l], vc[l], att, c.heads(), c.kvHeads(), c.headDim(), kvd, pos,
-                    window, c.queryScale(), c.attnSoftCap());
+            cuda.launch(
+                    CudaKernel.ATTENTION,
+                    T * c.heads(),
+                    128,
+                    4 * (pos + T),
+                    q,
+                    kc[l],
+                    vc[l],
+                    att,
+                    c.heads(),
+                    c.kvHeads(),
+                    c.headDim(),
+                    kvd,
+                    pos,
+                    window,
+                    c.queryScale(),
+                    c.attnSoftCap());
             matmul(layer.wo(), att, ao, T);
             if (layer.postNorms() instanceof PostNorms.Rms<CUdeviceptr>(CUdeviceptr attnOut, CUdeviceptr ffnOut)) {
                 cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, ao, attnOut, ao, dim, c.rmsEps());
@@ -176,26 +264,69 @@ public final class CudaTransformer implements LanguageModel {
         kv.filledTo(pos + T);
         cuda.launch(CudaKernel.RMSNORM, T, THREADS, 0, x, outNorm, xb, dim, c.rmsEps());
         matmul(output, xb, logits, T);
-        if (c.finalSoftCap() > 0) cuda.launch(CudaKernel.SOFTCAP, grid((long) T * c.vocabSize()), THREADS, 0, logits, (long) T * c.vocabSize(), c.finalSoftCap());
+        if (c.finalSoftCap() > 0)
+            cuda.launch(
+                    CudaKernel.SOFTCAP,
+                    grid((long) T * c.vocabSize()),
+                    THREADS,
+                    0,
+                    logits,
+                    (long) T * c.vocabSize(),
+                    c.finalSoftCap());
     }
 
     private void matmul(DeviceTensor wt, CUdeviceptr in, CUdeviceptr out, int T) {
-        cuda.launch(CudaKernel.MATMUL, wt.type(), wt.out(), THREADS, 0, wt.data(), wt.rowBytes(), in, out, wt.in(), wt.out(), T);
+        cuda.launch(
+                CudaKernel.MATMUL,
+                wt.type(),
+                wt.out(),
+                THREADS,
+                0,
+                wt.data(),
+                wt.rowBytes(),
+                in,
+                out,
+                wt.in(),
+                wt.out(),
+                T);
     }
 
-    private void add(CUdeviceptr a, CUdeviceptr b, long n) { cuda.launch(CudaKernel.ADD, grid(n), THREADS, 0, a, b, n); }
+    private void add(CUdeviceptr a, CUdeviceptr b, long n) {
+        cuda.launch(CudaKernel.ADD, grid(n), THREADS, 0, a, b, n);
+    }
 
     private void elementwise(CudaKernel name, CUdeviceptr a, CUdeviceptr b, int rowLength, long total) {
         cuda.launch(name, grid(total), THREADS, 0, a, b, rowLength, total);
     }
 
-    private void copyCols(CUdeviceptr src, CUdeviceptr dst, int rows, int srcStride, int srcOff, int dstStride, int dstOff, int n) {
-        cuda.launch(CudaKernel.COPY_COLS, grid((long) rows * n), THREADS, 0, src, dst, rows, srcStride, srcOff, dstStride, dstOff, n);
+    private void copyCols(
+            CUdeviceptr src, CUdeviceptr dst, int rows, int srcStride, int srcOff, int dstStride, int dstOff, int n) {
+        cuda.launch(
+                CudaKernel.COPY_COLS,
+                grid((long) rows * n),
+                THREADS,
+                0,
+                src,
+                dst,
+                rows,
+                srcStride,
+                srcOff,
+                dstStride,
+                dstOff,
+                n);
     }
 
-    private static int grid(long n) { return (int) Math.max(1, Math.min(65_535, (n + THREADS - 1) / THREADS)); }
+    private static int grid(long n) {
+        return (int) Math.max(1, Math.min(65_535, (n + THREADS - 1) / THREADS));
+    }
 
-    @Override public int commonPrefix(int[] tokens, int n) { return kv.commonPrefix(tokens, n); }
+    @Override
+    public int commonPrefix(int[] tokens, int n) {
+        return kv.commonPrefix(tokens, n);
+    }
 
-    @Override public void close() { cuda.close(); }
+    @Override
+    public void close() {
+        cuda.close();
+    }
 }

@@ -33,8 +33,10 @@ public final class GgufFile implements AutoCloseable {
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
     private static final int MAX_ARRAY_NESTING = 8;
-    private static final String SUPPORTED_TYPES = Arrays.stream(GgmlType.values()).filter(t -> t.format() != null)
-            .map(t -> t + " (" + t.id() + ")").collect(Collectors.joining(", "));
+    private static final String SUPPORTED_TYPES = Arrays.stream(GgmlType.values())
+            .filter(t -> t.format() != null)
+            .map(t -> t + " (" + t.id() + ")")
+            .collect(Collectors.joining(", "));
 
     private final Path path;
     private final Arena arena;
@@ -45,8 +47,15 @@ public final class GgufFile implements AutoCloseable {
     private final long dataOffset;
     private final int alignment;
 
-    private GgufFile(Path path, Arena arena, MemorySegment file, int version, Map<String, GgufValue> metadata,
-                     Map<String, Tensor> tensors, long dataOffset, int alignment) {
+    private GgufFile(
+            Path path,
+            Arena arena,
+            MemorySegment file,
+            int version,
+            Map<String, GgufValue> metadata,
+            Map<String, Tensor> tensors,
+            long dataOffset,
+            int alignment) {
         this.path = path;
         this.arena = arena;
         this.file = file;
@@ -63,7 +72,9 @@ public final class GgufFile implements AutoCloseable {
         try {
             MemorySegment seg;
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                seg = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                seg = ch.size() == 0
+                        ? MemorySegment.NULL.reinterpret(0)
+                        : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             } catch (NoSuchFileException e) {
                 throw new ModelFormatException(path, -1, null, "file not found");
             } catch (IOException e) {
@@ -96,15 +107,22 @@ public final class GgufFile implements AutoCloseable {
 
     private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {
         Reader r = new Reader(path, seg);
-        if (seg.byteSize() < 4) throw r.error(0, "magic", "file is " + seg.byteSize() + " bytes, too short for a GGUF header");
+        if (seg.byteSize() < 4)
+            throw r.error(0, "magic", "file is " + seg.byteSize() + " bytes, too short for a GGUF header");
         int magic = r.i32("magic");
         if (magic != MAGIC) {
-            throw r.error(0, "magic", String.format("expected \"GGUF\" (0x%08x), found 0x%08x: not a GGUF file", MAGIC, magic));
+            throw r.error(
+                    0,
+                    "magic",
+                    String.format("expected \"GGUF\" (0x%08x), found 0x%08x: not a GGUF file", MAGIC, magic));
         }
         long versionAt = r.pos;
         int version = r.i32("version");
         if (version != 2 && version != 3) {
-            throw r.error(versionAt, "version", "unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
+            throw r.error(
+                    versionAt,
+                    "version",
+                    "unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
         }
         long tensorCountAt = r.pos;
         long tensorCount = r.u64("tensor_count");
@@ -112,25 +130,34 @@ public final class GgufFile implements AutoCloseable {
         long kvCount = r.u64("metadata_kv_count");
         // every tensor info needs at least 8 (name) + 4 (dims) + 4 (type) + 8 (offset) bytes, every kv 8 + 4 + 1
         if (tensorCount < 0 || tensorCount > r.remaining() / 24) {
-            throw r.error(tensorCountAt, "tensor_count", "count " + Long.toUnsignedString(tensorCount) + " does not fit in the "
-                    + seg.byteSize() + "-byte file");
+            throw r.error(
+                    tensorCountAt,
+                    "tensor_count",
+                    "count " + Long.toUnsignedString(tensorCount) + " does not fit in the " + seg.byteSize()
+                            + "-byte file");
         }
         if (kvCount < 0 || kvCount > r.remaining() / 13) {
-            throw r.error(kvCountAt, "metadata_kv_count", "count " + Long.toUnsignedString(kvCount) + " does not fit in the "
-                    + seg.byteSize() + "-byte file");
+            throw r.error(
+                    kvCountAt,
+                    "metadata_kv_count",
+                    "count " + Long.toUnsignedString(kvCount) + " does not fit in the " + seg.byteSize()
+                            + "-byte file");
         }
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long at = r.pos;
             String key = r.string("metadata key #" + i);
             GgufValue value = r.value("metadata value '" + key + "'", 0);
-            if (metadata.putIfAbsent(key, value) != null) throw r.error(at, "metadata key '" + key + "'", "duplicate key");
+            if (metadata.putIfAbsent(key, value) != null)
+                throw r.error(at, "metadata key '" + key + "'", "duplicate key");
         }
         int alignment = DEFAULT_ALIGNMENT;
         GgufValue alignValue = metadata.get("general.alignment");
         if (alignValue != null) {
             long a = alignValue.value() instanceof Number n ? n.longValue() : -1;
-            if (alignValue.type() != GgufValueType.UINT32 && alignValue.type() != GgufValueType.INT32 && alignValue.type() != GgufValueType.UINT64) a = -1;
+            if (alignValue.type() != GgufValueType.UINT32
+                    && alignValue.type() != GgufValueType.INT32
+                    && alignValue.type() != GgufValueType.UINT64) a = -1;
             if (a <= 0 || a > (1 << 20) || (a & (a - 1)) != 0) {
                 throw r.error(-1, "general.alignment", "expected a power of two up to 1 MiB, found " + alignValue);
             }
@@ -145,14 +172,21 @@ public final class GgufFile implements AutoCloseable {
             if (names.put(name, Boolean.TRUE) != null) throw r.error(at, field, "duplicate tensor name");
             long dimsAt = r.pos;
             int nDims = r.i32(field + " n_dims");
-            if (nDims < 1 || nDims > MAX_DIMS) throw r.error(dimsAt, field + " n_dims", "expected 1.." + MAX_DIMS + ", found " + Integer.toUnsignedString(nDims));
+            if (nDims < 1 || nDims > MAX_DIMS)
+                throw r.error(
+                        dimsAt,
+                        field + " n_dims",
+                        "expected 1.." + MAX_DIMS + ", found " + Integer.toUnsignedString(nDims));
             long[] shape = new long[nDims];
             long elements = 1;
             for (int d = 0; d < nDims; d++) {
                 long dAt = r.pos;
                 shape[d] = r.u64(field + " dimension " + d);
                 if (shape[d] <= 0 || shape[d] > (1L << 40)) {
-                    throw r.error(dAt, field + " dimension " + d, "expected 1..2^40, found " + Long.toUnsignedString(shape[d]));
+                    throw r.error(
+                            dAt,
+                            field + " dimension " + d,
+                            "expected 1..2^40, found " + Long.toUnsignedString(shape[d]));
                 }
                 try {
                     elements = Math.multiplyExact(elements, shape[d]);
@@ -164,12 +198,21 @@ public final class GgufFile implements AutoCloseable {
             int typeId = r.i32(field + " type");
             GgmlType type = GgmlType.byId(typeId);
             if (type == null || type.format() == null) {
-                throw r.error(typeAt, field + " type", (type == null ? "unknown ggml type id " + Integer.toUnsignedString(typeId)
-                        : "ggml type " + type + " (id " + typeId + ") is not supported") + "; expected one of " + SUPPORTED_TYPES);
+                throw r.error(
+                        typeAt,
+                        field + " type",
+                        (type == null
+                                        ? "unknown ggml type id " + Integer.toUnsignedString(typeId)
+                                        : "ggml type " + type + " (id " + typeId + ") is not supported")
+                                + "; expected one of " + SUPPORTED_TYPES);
             }
             if (shape[0] % type.blockSize() != 0) {
-                throw r.error(typeAt, field + " type", "found " + type + " (id " + typeId + "), whose blocks of " + type.blockSize()
-                        + " values do not divide the first dimension of the shape " + Arrays.toString(shape) + " (a wrong type or shape)");
+                throw r.error(
+                        typeAt,
+                        field + " type",
+                        "found " + type + " (id " + typeId + "), whose blocks of " + type.blockSize()
+                                + " values do not divide the first dimension of the shape " + Arrays.toString(shape)
+                                + " (a wrong type or shape)");
             }
             long offAt = r.pos;
             long offset = r.u64(field + " offset");
@@ -183,31 +226,63 @@ public final class GgufFile implements AutoCloseable {
         }
         long dataOffset = align(r.pos, alignment);
         if (tensorCount > 0 && dataOffset > seg.byteSize()) {
-            throw r.error(r.pos, "tensor data", "file ends before the tensor data section (" + seg.byteSize() + " bytes)");
+            throw r.error(
+                    r.pos, "tensor data", "file ends before the tensor data section (" + seg.byteSize() + " bytes)");
         }
         long dataSize = seg.byteSize() - Math.min(dataOffset, seg.byteSize());
         TensorTiling.check(path, infos, dataSize, alignment);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (TensorTiling.Entry in : infos) {
-            tensors.put(in.name(), new Tensor(in.name(), in.type(), in.shape(), seg.asSlice(dataOffset + in.offset(), in.bytes())));
+            tensors.put(
+                    in.name(),
+                    new Tensor(in.name(), in.type(), in.shape(), seg.asSlice(dataOffset + in.offset(), in.bytes())));
         }
-        return new GgufFile(path, arena, seg, version, Collections.unmodifiableMap(metadata),
-                Collections.unmodifiableMap(tensors), dataOffset, alignment);
+        return new GgufFile(
+                path,
+                arena,
+                seg,
+                version,
+                Collections.unmodifiableMap(metadata),
+                Collections.unmodifiableMap(tensors),
+                dataOffset,
+                alignment);
     }
 
     static long align(long x, int alignment) {
         return (x + alignment - 1) / alignment * alignment;
     }
 
-    public Path path() { return path; }
-    public int version() { return version; }
-    public int alignment() { return alignment; }
-    public long dataOffset() { return dataOffset; }
-    public long fileSize() { return file.byteSize(); }
-    public Map<String, GgufValue> metadata() { return metadata; }
-    public Map<String, Tensor> tensors() { return tensors; }
+    public Path path() {
+        return path;
+    }
 
-    public Tensor tensor(String name) { return tensors.get(name); }
+    public int version() {
+        return version;
+    }
+
+    public int alignment() {
+        return alignment;
+    }
+
+    public long dataOffset() {
+        return dataOffset;
+    }
+
+    public long fileSize() {
+        return file.byteSize();
+    }
+
+    public Map<String, GgufValue> metadata() {
+        return metadata;
+    }
+
+    public Map<String, Tensor> tensors() {
+        return tensors;
+    }
+
+    public Tensor tensor(String name) {
+        return tensors.get(name);
+    }
 
     /** Where a tensor of this file starts in it, in bytes from the beginning of the file. */
     public long fileOffset(Tensor t) {
@@ -215,7 +290,9 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** The whole file as mapped (every tensor is a slice of it). */
-    MemorySegment segment() { return file; }
+    MemorySegment segment() {
+        return file;
+    }
 
     /** The tensor, or a ModelFormatException that names the missing tensor. */
     public Tensor requireTensor(String name) {
@@ -224,9 +301,13 @@ public final class GgufFile implements AutoCloseable {
         return t;
     }
 
-    public boolean has(String key) { return metadata.containsKey(key); }
+    public boolean has(String key) {
+        return metadata.containsKey(key);
+    }
 
-    public GgufValue value(String key) { return metadata.get(key); }
+    public GgufValue value(String key) {
+        return metadata.get(key);
+    }
 
     public String getString(String key, String dflt) {
         GgufValue v = metadata.get(key);
@@ -238,7 +319,9 @@ public final class GgufFile implements AutoCloseable {
     public long getLong(String key, long dflt) {
         GgufValue v = metadata.get(key);
         if (v == null) return dflt;
-        if (!(v.value() instanceof Number n) || v.type() == GgufValueType.FLOAT32 || v.type() == GgufValueType.FLOAT64) {
+        if (!(v.value() instanceof Number n)
+                || v.type() == GgufValueType.FLOAT32
+                || v.type() == GgufValueType.FLOAT64) {
             throw wrongType(key, "an integer", v);
         }
         return n.longValue();
@@ -252,7 +335,8 @@ public final class GgufFile implements AutoCloseable {
 
     /** An integer key that must be present. */
     public int requireInt(String key) {
-        if (!metadata.containsKey(key)) throw new ModelFormatException(path, -1, "metadata '" + key + "'", "required key is missing");
+        if (!metadata.containsKey(key))
+            throw new ModelFormatException(path, -1, "metadata '" + key + "'", "required key is missing");
         return getInt(key, 0);
     }
 
@@ -279,10 +363,12 @@ public final class GgufFile implements AutoCloseable {
     }
 
     private ModelFormatException wrongType(String key, String expected, GgufValue found) {
-        return new ModelFormatException(path, -1, "metadata '" + key + "'", "expected " + expected + ", found " + found);
+        return new ModelFormatException(
+                path, -1, "metadata '" + key + "'", "expected " + expected + ", found " + found);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         if (arena != null) arena.close();
     }
 
@@ -292,9 +378,14 @@ public final class GgufFile implements AutoCloseable {
         final MemorySegment seg;
         long pos;
 
-        Reader(Path path, MemorySegment seg) { this.path = path; this.seg = seg; }
+        Reader(Path path, MemorySegment seg) {
+            this.path = path;
+            this.seg = seg;
+        }
 
-        long remaining() { return seg.byteSize() - pos; }
+        long remaining() {
+            return seg.byteSize() - pos;
+        }
 
         ModelFormatException error(long at, String field, String problem) {
             return new ModelFormatException(path, at, field, problem);
@@ -302,20 +393,45 @@ public final class GgufFile implements AutoCloseable {
 
         private void need(long n, String field) {
             if (n > remaining()) {
-                throw error(pos, field, "file truncated: needs " + n + " bytes, " + remaining() + " left of " + seg.byteSize());
+                throw error(
+                        pos,
+                        field,
+                        "file truncated: needs " + n + " bytes, " + remaining() + " left of " + seg.byteSize());
             }
         }
 
-        int u8(String field) { need(1, field); return seg.get(ValueLayout.JAVA_BYTE, pos++) & 0xFF; }
-        int i16(String field) { need(2, field); short v = LE.i16(seg, pos); pos += 2; return v; }
-        int i32(String field) { need(4, field); int v = LE.i32(seg, pos); pos += 4; return v; }
-        long u64(String field) { need(8, field); long v = LE.i64(seg, pos); pos += 8; return v; }
+        int u8(String field) {
+            need(1, field);
+            return seg.get(ValueLayout.JAVA_BYTE, pos++) & 0xFF;
+        }
+
+        int i16(String field) {
+            need(2, field);
+            short v = LE.i16(seg, pos);
+            pos += 2;
+            return v;
+        }
+
+        int i32(String field) {
+            need(4, field);
+            int v = LE.i32(seg, pos);
+            pos += 4;
+            return v;
+        }
+
+        long u64(String field) {
+            need(8, field);
+            long v = LE.i64(seg, pos);
+            pos += 8;
+            return v;
+        }
 
         String string(String field) {
             long at = pos;
             long len = u64(field + " length");
             if (len < 0 || len > remaining()) {
-                throw error(at, field, "string length " + Long.toUnsignedString(len) + " runs past the end of the file");
+                throw error(
+                        at, field, "string length " + Long.toUnsignedString(len) + " runs past the end of the file");
             }
             if (len > Integer.MAX_VALUE - 16) throw error(at, field, "string length " + len + " too large");
             byte[] bytes = new byte[(int) len];
@@ -328,7 +444,8 @@ public final class GgufFile implements AutoCloseable {
             long at = pos;
             int typeId = i32(field + " type");
             GgufValueType type = GgufValueType.byId(typeId);
-            if (type == null) throw error(at, field + " type", "unknown metadata value type " + Integer.toUnsignedString(typeId));
+            if (type == null)
+                throw error(at, field + " type", "unknown metadata value type " + Integer.toUnsignedString(typeId));
             if (type != GgufValueType.ARRAY) return GgufValue.of(type, scalar(type, field));
             return arrayBody(field, depth);
         }
@@ -342,7 +459,10 @@ public final class GgufFile implements AutoCloseable {
             long countAt = pos;
             long count = u64(field + " count");
             if (count < 0 || count > remaining() / et.minBytes()) {
-                throw error(countAt, field + " count", "array of " + Long.toUnsignedString(count) + " values does not fit in the file");
+                throw error(
+                        countAt,
+                        field + " count",
+                        "array of " + Long.toUnsignedString(count) + " values does not fit in the file");
             }
             List<Object> list = new ArrayList<>((int) count);
             for (long i = 0; i < count; i++) {

@@ -8,18 +8,32 @@ import java.util.List;
  */
 public record GgufValue(GgufValueType type, GgufValueType elementType, Object value) {
 
-    public static GgufValue of(GgufValueType type, Object value) { return new GgufValue(type, null, value); }
+    public static GgufValue of(GgufValueType type, Object value) {
+        return new GgufValue(type, null, value);
+    }
 
     public static GgufValue array(GgufValueType elementType, List<?> values) {
         return new GgufValue(GgufValueType.ARRAY, elementType, List.copyOf(values));
     }
 
-    public static GgufValue string(String s) { return of(GgufValueType.STRING, s); }
-    public static GgufValue u32(long v) { return of(GgufValueType.UINT32, v); }
-    public static GgufValue f32(float v) { return of(GgufValueType.FLOAT32, v); }
-    public static GgufValue bool(boolean v) { return of(GgufValueType.BOOL, v); }
+    public static GgufValue string(String s) {
+        return of(GgufValueType.STRING, s);
+    }
 
-    @Override public String toString() {
+    public static GgufValue u32(long v) {
+        return of(GgufValueType.UINT32, v);
+    }
+
+    public static GgufValue f32(float v) {
+        return of(GgufValueType.FLOAT32, v);
+    }
+
+    public static GgufValue bool(boolean v) {
+        return of(GgufValueType.BOOL, v);
+    }
+
+    @Override
+    public String toString() {
         if (type == GgufValueType.ARRAY) return elementType + "[" + ((List<?>) value).size() + "]";
         if (type == GgufValueType.STRING) return "\"" + value + "\"";
         return value + " (" + type.name().toLowerCase() + ")";

@@ -35,7 +35,7 @@ public final class GgufWriter {
     public interface Progress {
         void written(long bytes, long total);
 
-        Progress NONE = (b, t) -> { };
+        Progress NONE = (b, t) -> {};
     }
 
     private record Pending(String name, GgmlType type, long[] shape, RowSource rows, MemorySegment raw) {
@@ -76,7 +76,8 @@ public final class GgufWriter {
         check(name, type, shape);
         Pending p = new Pending(name, type, shape.clone(), null, bytes);
         if (bytes.byteSize() != p.bytes()) {
-            throw new IllegalArgumentException("tensor " + name + ": " + bytes.byteSize() + " bytes given, " + p.bytes() + " expected");
+            throw new IllegalArgumentException(
+                    "tensor " + name + ": " + bytes.byteSize() + " bytes given, " + p.bytes() + " expected");
         }
         tensors.add(p);
         return this;
@@ -84,12 +85,14 @@ public final class GgufWriter {
 
     private void check(String name, GgmlType type, long[] shape) {
         if (type.format() == null) throw new IllegalArgumentException("cannot write tensors of type " + type);
-        if (shape.length < 1 || shape.length > 4) throw new IllegalArgumentException("tensor " + name + ": 1..4 dimensions");
+        if (shape.length < 1 || shape.length > 4)
+            throw new IllegalArgumentException("tensor " + name + ": 1..4 dimensions");
         if (shape[0] % type.blockSize() != 0) {
             throw new IllegalArgumentException("tensor " + name + ": first dimension " + shape[0]
                     + " is not a multiple of the " + type + " block size " + type.blockSize());
         }
-        for (Pending p : tensors) if (p.name.equals(name)) throw new IllegalArgumentException("duplicate tensor " + name);
+        for (Pending p : tensors)
+            if (p.name.equals(name)) throw new IllegalArgumentException("duplicate tensor " + name);
     }
 
     /** The bytes of tensor data the file will hold (what {@link Progress} counts). */
@@ -210,17 +213,42 @@ public final class GgufWriter {
         long count;
         final ByteBuffer buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
 
-        CountingOut(OutputStream out) { this.out = out; }
+        CountingOut(OutputStream out) {
+            this.out = out;
+        }
 
-        void write(byte[] b) throws IOException { out.write(b); count += b.length; }
-        void i16(short v) throws IOException { buf.clear(); buf.putShort(v); out.write(buf.array(), 0, 2); count += 2; }
-        void i32(int v) throws IOException { buf.clear(); buf.putInt(v); out.write(buf.array(), 0, 4); count += 4; }
-        void i64(long v) throws IOException { buf.clear(); buf.putLong(v); out.write(buf.array(), 0, 8); count += 8; }
+        void write(byte[] b) throws IOException {
+            out.write(b);
+            count += b.length;
+        }
+
+        void i16(short v) throws IOException {
+            buf.clear();
+            buf.putShort(v);
+            out.write(buf.array(), 0, 2);
+            count += 2;
+        }
+
+        void i32(int v) throws IOException {
+            buf.clear();
+            buf.putInt(v);
+            out.write(buf.array(), 0, 4);
+            count += 4;
+        }
+
+        void i64(long v) throws IOException {
+            buf.clear();
+            buf.putLong(v);
+            out.write(buf.array(), 0, 8);
+            count += 8;
+        }
+
         void string(String s) throws IOException {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             i64(b.length);
             write(b);
         }
+
         void pad(int alignment) throws IOException {
             long target = GgufFile.align(count, alignment);
             if (target > count) write(new byte[(int) (target - count)]);

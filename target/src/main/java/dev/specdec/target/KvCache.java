@@ -8,11 +8,14 @@ import dev.specdec.kernels.F16Format;
  */
 public final class KvCache {
     /** Element type of the cache: F32 is exact; F16 halves the memory (values rounded to half). */
-    public enum Type { F32, F16 }
+    public enum Type {
+        F32,
+        F16
+    }
 
     private final Type type;
     private final int capacity, kvDim;
-    private final float[][] k32, v32;     // [layer][position * kvDim + i]
+    private final float[][] k32, v32; // [layer][position * kvDim + i]
     private final short[][] k16, v16;
 
     public KvCache(Type type, int layers, int capacity, int kvDim) {
@@ -21,7 +24,8 @@ public final class KvCache {
         this.kvDim = kvDim;
         long elems = (long) capacity * kvDim;
         if (elems > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("KV cache of " + capacity + " x " + kvDim + " is too large; use a shorter context");
+            throw new IllegalArgumentException(
+                    "KV cache of " + capacity + " x " + kvDim + " is too large; use a shorter context");
         }
         if (type == Type.F32) {
             k32 = new float[layers][(int) elems];
@@ -39,9 +43,17 @@ public final class KvCache {
         return 2L * layers * capacity * kvDim * (type == Type.F32 ? Float.BYTES : Short.BYTES);
     }
 
-    public Type type() { return type; }
-    public int capacity() { return capacity; }
-    public int kvDim() { return kvDim; }
+    public Type type() {
+        return type;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int kvDim() {
+        return kvDim;
+    }
 
     /** Stores key and value rows for {@code pos} in {@code layer}. */
     void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {

@@ -12,7 +12,7 @@ package dev.specdec.target;
  */
 final class KvState {
     private final int capacity, vocabSize;
-    private final int[] tokens;   // [capacity]: the token at each cached position
+    private final int[] tokens; // [capacity]: the token at each cached position
     private int length;
 
     KvState(int capacity, int vocabSize) {
@@ -23,10 +23,14 @@ final class KvState {
     }
 
     /** Positions the cache can hold. */
-    int capacity() { return capacity; }
+    int capacity() {
+        return capacity;
+    }
 
     /** Positions the cache holds. */
-    int length() { return length; }
+    int length() {
+        return length;
+    }
 
     /**
      * Checks a forward of {@code toks[0..count)} at {@code position} and records the tokens; the
@@ -34,11 +38,13 @@ final class KvState {
      */
     void begin(int[] toks, int count, int position) {
         if (position != length) {
-            throw new IllegalArgumentException("forward at position " + position + " but the cache holds " + length + " tokens; truncate first");
+            throw new IllegalArgumentException(
+                    "forward at position " + position + " but the cache holds " + length + " tokens; truncate first");
         }
         if (count < 0 || count > toks.length) throw new IllegalArgumentException("count " + count + " out of range");
         if ((long) position + count > capacity) {
-            throw new IllegalArgumentException("context is full: " + position + " + " + count + " tokens exceed the context length " + capacity);
+            throw new IllegalArgumentException(
+                    "context is full: " + position + " + " + count + " tokens exceed the context length " + capacity);
         }
         for (int i = 0; i < count; i++) {
             if (toks[i] < 0 || toks[i] >= vocabSize) {
@@ -49,11 +55,14 @@ final class KvState {
     }
 
     /** The cache now holds positions [0, n): a pass of the current forward has stored its keys and values. */
-    void filledTo(int n) { length = n; }
+    void filledTo(int n) {
+        length = n;
+    }
 
     /** Rolls back to the first {@code n} positions. */
     void truncate(int n) {
-        if (n < 0 || n > length) throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + n);
+        if (n < 0 || n > length)
+            throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + n);
         length = n;
     }
 

@@ -45,5 +45,6 @@ public interface LanguageModel extends AutoCloseable {
      */
     int commonPrefix(int[] tokens, int length);
 
-    @Override void close();
+    @Override
+    void close();
 }

@@ -18,7 +18,11 @@ public record LoadOptions(Path tokenizer, boolean checkTensors, int threads) {
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
     }
 
-    public LoadOptions withTokenizer(Path file) { return new LoadOptions(file, checkTensors, threads); }
+    public LoadOptions withTokenizer(Path file) {
+        return new LoadOptions(file, checkTensors, threads);
+    }
 
-    public LoadOptions withCheckTensors(boolean check) { return new LoadOptions(tokenizer, check, threads); }
+    public LoadOptions withCheckTensors(boolean check) {
+        return new LoadOptions(tokenizer, check, threads);
+    }
 }

@@ -20,16 +20,33 @@ import dev.specdec.kernels.Rope;
  */
 public record ModelConfig(
         Architecture architecture,
-        int dim, int layers, int heads, int kvHeads, int headDim, int ffn, int vocabSize,
-        int contextLength, float rmsEps,
-        double ropeBase, int ropeDims, Rope.Layout ropeLayout,
-        float embedScale, ArchitectureProfile.Activation activation,
-        float attnSoftCap, float finalSoftCap,
-        int slidingWindow, boolean windowOnEvenLayersOnly,
+        int dim,
+        int layers,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int ffn,
+        int vocabSize,
+        int contextLength,
+        float rmsEps,
+        double ropeBase,
+        int ropeDims,
+        Rope.Layout ropeLayout,
+        float embedScale,
+        ArchitectureProfile.Activation activation,
+        float attnSoftCap,
+        float finalSoftCap,
+        int slidingWindow,
+        boolean windowOnEvenLayersOnly,
         float queryScale) {
 
-    public int qDim() { return heads * headDim; }
-    public int kvDim() { return kvHeads * headDim; }
+    public int qDim() {
+        return heads * headDim;
+    }
+
+    public int kvDim() {
+        return kvHeads * headDim;
+    }
 
     /** Whether layer {@code l} attends through the sliding window. */
     public boolean windowed(int layer) {

@@ -26,7 +26,15 @@ public final class ModelFormatException extends RuntimeException {
         return sb.append(": ").append(problem).toString();
     }
 
-    public Path file() { return file; }
-    public long offset() { return offset; }
-    public String field() { return field; }
+    public Path file() {
+        return file;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    public String field() {
+        return field;
+    }
 }

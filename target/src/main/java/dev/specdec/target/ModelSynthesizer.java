@@ -21,7 +21,9 @@ public final class ModelSynthesizer {
 
     /** A model shape. */
     public record Shape(String name, int dim, int layers, int heads, int kvHeads, int ffn, int vocab, int context) {
-        public int headDim() { return dim / heads; }
+        public int headDim() {
+            return dim / heads;
+        }
     }
 
     public static final Map<String, Shape> SHAPES = new LinkedHashMap<>();
@@ -38,11 +40,15 @@ public final class ModelSynthesizer {
         add(new Shape("phi3-mini", 3072, 32, 32, 32, 8192, 32064, 4096));
     }
 
-    private static void add(Shape s) { SHAPES.put(s.name, s); }
+    private static void add(Shape s) {
+        SHAPES.put(s.name, s);
+    }
 
     public static Shape shape(String name) {
         Shape s = SHAPES.get(name);
-        if (s == null) throw new IllegalArgumentException("unknown shape '" + name + "' (known: " + String.join(", ", SHAPES.keySet()) + ")");
+        if (s == null)
+            throw new IllegalArgumentException(
+                    "unknown shape '" + name + "' (known: " + String.join(", ", SHAPES.keySet()) + ")");
         return s;
     }
 
@@ -57,19 +63,29 @@ public final class ModelSynthesizer {
     public record Options(Path vocabFrom, ChatFamily chat, int shallow, double deepScale) {
         public static final Options DEFAULT = new Options(null, null, Integer.MAX_VALUE, 1.0);
 
-        public Options withVocabFrom(Path p) { return new Options(p, chat, shallow, deepScale); }
-        public Options withChat(ChatFamily c) { return new Options(vocabFrom, c, shallow, deepScale); }
-        public Options withDeepLayers(int fromLayer, double scale) { return new Options(vocabFrom, chat, fromLayer, scale); }
+        public Options withVocabFrom(Path p) {
+            return new Options(p, chat, shallow, deepScale);
+        }
+
+        public Options withChat(ChatFamily c) {
+            return new Options(vocabFrom, c, shallow, deepScale);
+        }
+
+        public Options withDeepLayers(int fromLayer, double scale) {
+            return new Options(vocabFrom, chat, fromLayer, scale);
+        }
     }
 
     /** Writes a model; {@code vocabFrom} as in {@link Options}. */
-    public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, Path vocabFrom, boolean overwrite)
+    public static void write(
+            Architecture arch, Shape shape, GgmlType type, long seed, Path out, Path vocabFrom, boolean overwrite)
             throws IOException {
         write(arch, shape, type, seed, out, overwrite, Options.DEFAULT.withVocabFrom(vocabFrom));
     }
 
     /** Writes a model; see {@link #writer}. */
-    public static void write(Architecture arch, Shape shape, GgmlType type, long seed, Path out, boolean overwrite, Options o)
+    public static void write(
+            Architecture arch, Shape shape, GgmlType type, long seed, Path out, boolean overwrite, Options o)
             throws IOException {
         writer(arch, shape, type, seed, o).write(out, overwrite);
     }
@@ -81,7 +97,8 @@ public final class ModelSynthesizer {
      * outputs (attn_output, ffn_down) scaled by {@code o.deepScale()}, a synthetic draft/target pair
      * whose agreement the scale controls (used by {@code specdec demo}).
      */
-    public static GgufWriter writer(Architecture arch, Shape shape, GgmlType type, long seed, Options o) throws IOException {
+    public static GgufWriter writer(Architecture arch, Shape shape, GgmlType type, long seed, Options o)
+            throws IOException {
         GgufWriter w = new GgufWriter();
         String a = arch.ggufName();
         int vocab = shape.vocab;
@@ -89,27 +106,33 @@ public final class ModelSynthesizer {
         Map<String, GgufValue> tokenizer = new LinkedHashMap<>();
         if (o.vocabFrom() != null) {
             try (GgufFile src = GgufFile.open(o.vocabFrom())) {
-                for (var e : src.metadata().entrySet()) if (e.getKey().startsWith("tokenizer.")) tokenizer.put(e.getKey(), e.getValue());
+                for (var e : src.metadata().entrySet())
+                    if (e.getKey().startsWith("tokenizer.")) tokenizer.put(e.getKey(), e.getValue());
                 List<?> toks = src.getArray("tokenizer.ggml.tokens");
-                if (toks == null) throw new ModelFormatException(o.vocabFrom(), -1, "metadata 'tokenizer.ggml.tokens'", "no vocabulary to copy");
+                if (toks == null)
+                    throw new ModelFormatException(
+                            o.vocabFrom(), -1, "metadata 'tokenizer.ggml.tokens'", "no vocabulary to copy");
                 vocab = toks.size();
                 for (String t : specials) {
                     if (!toks.contains(t)) {
-                        throw new IllegalArgumentException("the vocabulary of " + o.vocabFrom() + " has no " + t + ", which the " + o.chat().id()
-                                + " chat template writes");
+                        throw new IllegalArgumentException("the vocabulary of " + o.vocabFrom() + " has no " + t
+                                + ", which the " + o.chat().id() + " chat template writes");
                     }
                 }
             }
         } else {
             tokenizer.putAll(syntheticVocabulary(vocab, seed, specials));
         }
-        if (o.chat() != null) tokenizer.put("tokenizer.chat_template", GgufValue.string(o.chat().template()));
+        if (o.chat() != null)
+            tokenizer.put("tokenizer.chat_template", GgufValue.string(o.chat().template()));
         int shallow = o.shallow();
         double deepScale = o.deepScale();
         int headDim = shape.headDim();
         w.put("general.architecture", GgufValue.string(a));
         w.put("general.name", GgufValue.string("specdec-synth-" + a + "-" + shape.name));
-        w.put("general.description", GgufValue.string("RANDOM WEIGHTS (specdec synth, seed " + seed + "): meaningless text, real speed"));
+        w.put(
+                "general.description",
+                GgufValue.string("RANDOM WEIGHTS (specdec synth, seed " + seed + "): meaningless text, real speed"));
         w.put(a + ".context_length", GgufValue.u32(shape.context));
         w.put(a + ".embedding_length", GgufValue.u32(shape.dim));
         w.put(a + ".block_count", GgufValue.u32(shape.layers));
@@ -123,45 +146,83 @@ public final class ModelSynthesizer {
         ArchitectureProfile profile = arch.profile();
         // the architecture's own keys at their defaults; a window of 0 (unlimited) is written as the whole context
         if (profile.slidingWindow()) {
-            w.put(a + ".attention.sliding_window", GgufValue.u32(profile.windowDefault() > 0 ? profile.windowDefault() : shape.context));
+            w.put(
+                    a + ".attention.sliding_window",
+                    GgufValue.u32(profile.windowDefault() > 0 ? profile.windowDefault() : shape.context));
         }
         if (profile.attnSoftCap() > 0f) w.put(a + ".attn_logit_softcapping", GgufValue.f32(profile.attnSoftCap()));
         if (profile.finalSoftCap() > 0f) w.put(a + ".final_logit_softcapping", GgufValue.f32(profile.finalSoftCap()));
         w.putAll(tokenizer);
         int dim = shape.dim, q = shape.heads * headDim, kv = shape.kvHeads * headDim, ffn = shape.ffn;
         GgmlType embType = dim % type.blockSize() == 0 ? type : GgmlType.F32;
-        w.addTensor("token_embd.weight", embType, new long[] {dim, vocab}, gaussian(seed, "token_embd.weight", dim, 1.0));
+        w.addTensor(
+                "token_embd.weight", embType, new long[] {dim, vocab}, gaussian(seed, "token_embd.weight", dim, 1.0));
         for (int l = 0; l < shape.layers; l++) {
             String b = "blk." + l + ".";
             w.addTensor(b + "attn_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "attn_norm.weight"));
             if (profile.fusedQkv()) {
-                w.addTensor(b + "attn_qkv.weight", type, new long[] {dim, q + 2 * kv}, gaussian(seed, b + "attn_qkv.weight", dim, 1));
+                w.addTensor(
+                        b + "attn_qkv.weight",
+                        type,
+                        new long[] {dim, q + 2 * kv},
+                        gaussian(seed, b + "attn_qkv.weight", dim, 1));
             } else {
-                w.addTensor(b + "attn_q.weight", type, new long[] {dim, q}, gaussian(seed, b + "attn_q.weight", dim, 1));
-                w.addTensor(b + "attn_k.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_k.weight", dim, 1));
-                w.addTensor(b + "attn_v.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_v.weight", dim, 1));
+                w.addTensor(
+                        b + "attn_q.weight", type, new long[] {dim, q}, gaussian(seed, b + "attn_q.weight", dim, 1));
+                w.addTensor(
+                        b + "attn_k.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_k.weight", dim, 1));
+                w.addTensor(
+                        b + "attn_v.weight", type, new long[] {dim, kv}, gaussian(seed, b + "attn_v.weight", dim, 1));
             }
             if (profile.qkvBias()) {
                 w.addTensor(b + "attn_q.bias", GgmlType.F32, new long[] {q}, gaussian(seed, b + "attn_q.bias", 25, 1));
                 w.addTensor(b + "attn_k.bias", GgmlType.F32, new long[] {kv}, gaussian(seed, b + "attn_k.bias", 25, 1));
                 w.addTensor(b + "attn_v.bias", GgmlType.F32, new long[] {kv}, gaussian(seed, b + "attn_v.bias", 25, 1));
             }
-            w.addTensor(b + "attn_output.weight", type, new long[] {q, dim}, gaussian(seed, b + "attn_output.weight", q, l < shallow ? 1 : deepScale));
-            if (profile.postNorms()) w.addTensor(b + "post_attention_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_attention_norm.weight"));
+            w.addTensor(
+                    b + "attn_output.weight",
+                    type,
+                    new long[] {q, dim},
+                    gaussian(seed, b + "attn_output.weight", q, l < shallow ? 1 : deepScale));
+            if (profile.postNorms())
+                w.addTensor(
+                        b + "post_attention_norm.weight",
+                        GgmlType.F32,
+                        new long[] {dim},
+                        norm(seed, b + "post_attention_norm.weight"));
             w.addTensor(b + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "ffn_norm.weight"));
             if (profile.fusedGateUp()) {
-                w.addTensor(b + "ffn_up.weight", type, new long[] {dim, 2 * ffn}, gaussian(seed, b + "ffn_up.weight", dim, 1));
+                w.addTensor(
+                        b + "ffn_up.weight",
+                        type,
+                        new long[] {dim, 2 * ffn},
+                        gaussian(seed, b + "ffn_up.weight", dim, 1));
             } else {
-                w.addTensor(b + "ffn_gate.weight", type, new long[] {dim, ffn}, gaussian(seed, b + "ffn_gate.weight", dim, 1));
-                w.addTensor(b + "ffn_up.weight", type, new long[] {dim, ffn}, gaussian(seed, b + "ffn_up.weight", dim, 1));
+                w.addTensor(
+                        b + "ffn_gate.weight",
+                        type,
+                        new long[] {dim, ffn},
+                        gaussian(seed, b + "ffn_gate.weight", dim, 1));
+                w.addTensor(
+                        b + "ffn_up.weight", type, new long[] {dim, ffn}, gaussian(seed, b + "ffn_up.weight", dim, 1));
             }
             GgmlType downType = ffn % type.blockSize() == 0 ? type : GgmlType.F32;
-            w.addTensor(b + "ffn_down.weight", downType, new long[] {ffn, dim}, gaussian(seed, b + "ffn_down.weight", ffn, l < shallow ? 1 : deepScale));
-            if (profile.postNorms()) w.addTensor(b + "post_ffw_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, b + "post_ffw_norm.weight"));
+            w.addTensor(
+                    b + "ffn_down.weight",
+                    downType,
+                    new long[] {ffn, dim},
+                    gaussian(seed, b + "ffn_down.weight", ffn, l < shallow ? 1 : deepScale));
+            if (profile.postNorms())
+                w.addTensor(
+                        b + "post_ffw_norm.weight",
+                        GgmlType.F32,
+                        new long[] {dim},
+                        norm(seed, b + "post_ffw_norm.weight"));
         }
         w.addTensor("output_norm.weight", GgmlType.F32, new long[] {dim}, norm(seed, "output_norm.weight"));
         // logits with a spread like a trained model's (std ~3), so sampling is not uniform noise
-        if (!profile.tiedOutput()) w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(seed, "output.weight", dim, 3.0));
+        if (!profile.tiedOutput())
+            w.addTensor("output.weight", type, new long[] {dim, vocab}, gaussian(seed, "output.weight", dim, 3.0));
         return w;
     }
 
@@ -188,24 +249,42 @@ public final class ModelSynthesizer {
      * without them has the same ids. Any text encodes (byte fallback).
      */
     static Map<String, GgufValue> syntheticVocabulary(int vocab, long seed, List<String> specials) {
-        if (vocab < 300) throw new IllegalArgumentException("a synthetic vocabulary needs at least 300 tokens, got " + vocab);
+        if (vocab < 300)
+            throw new IllegalArgumentException("a synthetic vocabulary needs at least 300 tokens, got " + vocab);
         List<String> toks = new ArrayList<>(vocab);
         List<Float> scores = new ArrayList<>(vocab);
         List<Integer> types = new ArrayList<>(vocab);
-        toks.add("<unk>"); types.add(Vocabulary.UNKNOWN);
-        toks.add("<s>"); types.add(Vocabulary.CONTROL);
-        toks.add("</s>"); types.add(Vocabulary.CONTROL);
-        for (int b = 0; b < 256; b++) { toks.add(String.format("<0x%02X>", b)); types.add(Vocabulary.BYTE); }
+        toks.add("<unk>");
+        types.add(Vocabulary.UNKNOWN);
+        toks.add("<s>");
+        types.add(Vocabulary.CONTROL);
+        toks.add("</s>");
+        types.add(Vocabulary.CONTROL);
+        for (int b = 0; b < 256; b++) {
+            toks.add(String.format("<0x%02X>", b));
+            types.add(Vocabulary.BYTE);
+        }
         Set<String> seen = new HashSet<>();
-        for (char c = 'a'; c <= 'z' && toks.size() < vocab - specials.size(); c++) { String p = "\u2581" + c; seen.add(p); toks.add(p); types.add(Vocabulary.NORMAL); }
+        for (char c = 'a'; c <= 'z' && toks.size() < vocab - specials.size(); c++) {
+            String p = "\u2581" + c;
+            seen.add(p);
+            toks.add(p);
+            types.add(Vocabulary.NORMAL);
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         while (toks.size() < vocab - specials.size()) {
             int len = 2 + rnd.nextInt(6);
             StringBuilder sb = new StringBuilder("\u2581");
             for (int i = 0; i < len; i++) sb.append((char) ('a' + rnd.nextInt(26)));
-            if (seen.add(sb.toString())) { toks.add(sb.toString()); types.add(Vocabulary.NORMAL); }
+            if (seen.add(sb.toString())) {
+                toks.add(sb.toString());
+                types.add(Vocabulary.NORMAL);
+            }
         }
-        for (String t : specials) { toks.add(t); types.add(Vocabulary.CONTROL); }
+        for (String t : specials) {
+            toks.add(t);
+            types.add(Vocabulary.CONTROL);
+        }
         for (int i = 0; i < vocab; i++) scores.add(types.get(i) == Vocabulary.NORMAL ? -(float) i : 0f);
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put("tokenizer.ggml.model", GgufValue.string("llama"));

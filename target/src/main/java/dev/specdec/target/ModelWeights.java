@@ -24,7 +24,8 @@ public record ModelWeights(
         Tensor output,
         float[] ropeFreqFactors,
         LongRope longRope,
-        AutoCloseable owner) implements AutoCloseable {
+        AutoCloseable owner)
+        implements AutoCloseable {
 
     /**
      * Phi-3's LongRoPE: frequency divisors for contexts up to {@code originalContext} (short) and
@@ -77,7 +78,8 @@ public record ModelWeights(
         return b;
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         try {
             if (owner != null) owner.close();
         } catch (Exception e) {

@@ -53,10 +53,10 @@ public final class StreamingDetokenizer {
         // look back at most 3 bytes for the start of the last character
         for (int back = 1; back <= Math.min(4, n); back++) {
             int c = b[n - back] & 0xFF;
-            if ((c & 0xC0) == 0x80) continue;            // continuation byte
+            if ((c & 0xC0) == 0x80) continue; // continuation byte
             int need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
             return need > back ? n - back : n;
         }
-        return n;   // only continuation bytes: invalid anyway, let the decoder replace them
+        return n; // only continuation bytes: invalid anyway, let the decoder replace them
     }
 }

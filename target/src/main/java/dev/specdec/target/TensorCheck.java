@@ -30,15 +30,17 @@ final class TensorCheck {
     static void scan(Path path, MemorySegment file, List<Tensor> tensors, int threads) {
         // chunk c of the whole scan belongs to tensor t when first[t] <= c < first[t + 1]
         long[] first = new long[tensors.size() + 1];
-        for (int t = 0; t < tensors.size(); t++) first[t + 1] = first[t] + (tensors.get(t).elements() + CHUNK - 1) / CHUNK;
+        for (int t = 0; t < tensors.size(); t++)
+            first[t + 1] = first[t] + (tensors.get(t).elements() + CHUNK - 1) / CHUNK;
         int chunks = Math.toIntExact(first[tensors.size()]);
-        AtomicLong bad = new AtomicLong(Long.MAX_VALUE);   // the earliest bad value: chunk * CHUNK + index
-        try (ComputePool pool = new ComputePool(threads > 0 ? threads : Runtime.getRuntime().availableProcessors())) {
+        AtomicLong bad = new AtomicLong(Long.MAX_VALUE); // the earliest bad value: chunk * CHUNK + index
+        try (ComputePool pool =
+                new ComputePool(threads > 0 ? threads : Runtime.getRuntime().availableProcessors())) {
             pool.parallelFor(chunks, (start, end) -> {
-                float[] buf = new float[CHUNK];   // once per range of chunks, not per chunk
+                float[] buf = new float[CHUNK]; // once per range of chunks, not per chunk
                 int t = tensorOf(first, start);
                 for (int c = start; c < end; c++) {
-                    if ((long) c * CHUNK > bad.get()) return;   // an earlier bad value is already known
+                    if ((long) c * CHUNK > bad.get()) return; // an earlier bad value is already known
                     while (c >= first[t + 1]) t++;
                     Tensor tensor = tensors.get(t);
                     long from = (c - first[t]) * CHUNK;
@@ -58,7 +60,7 @@ final class TensorCheck {
     }
 
     private static int tensorOf(long[] first, long chunk) {
-        int i = Arrays.binarySearch(first, chunk);   // first[] strictly increases: no tensor is empty
+        int i = Arrays.binarySearch(first, chunk); // first[] strictly increases: no tensor is empty
         return i >= 0 ? i : -i - 2;
     }
 

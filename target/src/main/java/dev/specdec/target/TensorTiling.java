@@ -27,9 +27,17 @@ final class TensorTiling {
      * @param offsetAt file offset of the info's offset field
      */
     record Entry(String name, long[] shape, GgmlType type, long offset, long bytes, long typeAt, long offsetAt) {
-        long elements() { return Arrays.stream(shape).reduce(1, Math::multiplyExact); }
-        String field() { return "tensor '" + name + "'"; }
-        String describe() { return type + " (id " + type.id() + ") " + Arrays.toString(shape) + " = " + bytes + " bytes"; }
+        long elements() {
+            return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        }
+
+        String field() {
+            return "tensor '" + name + "'";
+        }
+
+        String describe() {
+            return type + " (id " + type.id() + ") " + Arrays.toString(shape) + " = " + bytes + " bytes";
+        }
     }
 
     /** Throws a ModelFormatException naming the first tensor that breaks the tiling of {@code dataSize} bytes. */
@@ -46,52 +54,87 @@ final class TensorTiling {
             Entry last = tensors.getLast();
             long space = dataSize - last.offset;
             if (space > GgufFile.align(last.bytes, alignment)) {
-                throw new ModelFormatException(path, last.typeAt, last.field() + " type", "found " + last.describe()
-                        + ", but the last tensor's data runs " + space + " bytes to the end of the file (at most "
-                        + GgufFile.align(last.bytes, alignment) + " with padding); expected " + fitting(last, space, alignment)
-                        + " (a wrong type or shape, or bytes appended to the file)");
+                throw new ModelFormatException(
+                        path,
+                        last.typeAt,
+                        last.field() + " type",
+                        "found " + last.describe()
+                                + ", but the last tensor's data runs " + space
+                                + " bytes to the end of the file (at most "
+                                + GgufFile.align(last.bytes, alignment) + " with padding); expected "
+                                + fitting(last, space, alignment)
+                                + " (a wrong type or shape, or bytes appended to the file)");
             }
         }
     }
 
     /** Tensor {@code i} does not start at {@code expected}: blame its offset, or the previous tensor's size. */
-    private static ModelFormatException broken(Path path, List<Entry> tensors, int i, long expected, long dataSize, int alignment) {
+    private static ModelFormatException broken(
+            Path path, List<Entry> tensors, int i, long expected, long dataSize, int alignment) {
         Entry t = tensors.get(i);
         if (i > 0 && agreesWithWhatFollows(tensors, i, dataSize, alignment)) {
             Entry prev = tensors.get(i - 1);
             long space = t.offset - prev.offset;
             if (space > 0) {
-                return new ModelFormatException(path, prev.typeAt, prev.field() + " type", "found " + prev.describe()
-                        + ", but the next tensor '" + t.name + "' starts " + space + " bytes after it; expected "
-                        + fitting(prev, space, alignment) + " (a wrong type or shape)");
+                return new ModelFormatException(
+                        path,
+                        prev.typeAt,
+                        prev.field() + " type",
+                        "found " + prev.describe()
+                                + ", but the next tensor '" + t.name + "' starts " + space
+                                + " bytes after it; expected "
+                                + fitting(prev, space, alignment) + " (a wrong type or shape)");
             }
         }
-        String where = i == 0 ? "the first tensor starts the data section"
+        String where = i == 0
+                ? "the first tensor starts the data section"
                 : "the end of tensor '" + tensors.get(i - 1).name + "' rounded up to the alignment " + alignment;
-        String misaligned = t.offset % alignment != 0 ? "; " + Long.toUnsignedString(t.offset) + " is not a multiple of " + alignment : "";
-        return new ModelFormatException(path, t.offsetAt, t.field() + " offset", "has offset "
-                + Long.toUnsignedString(t.offset) + ", expected " + expected + " (" + where + misaligned + ")");
+        String misaligned = t.offset % alignment != 0
+                ? "; " + Long.toUnsignedString(t.offset) + " is not a multiple of " + alignment
+                : "";
+        return new ModelFormatException(
+                path,
+                t.offsetAt,
+                t.field() + " offset",
+                "has offset " + Long.toUnsignedString(t.offset) + ", expected " + expected + " (" + where + misaligned
+                        + ")");
     }
 
     /** Tensor {@code i} starts right but its data runs past the end of the file. */
-    private static ModelFormatException pastTheEnd(Path path, List<Entry> tensors, int i, long dataSize, int alignment) {
+    private static ModelFormatException pastTheEnd(
+            Path path, List<Entry> tensors, int i, long dataSize, int alignment) {
         Entry t = tensors.get(i);
         Entry next = i + 1 < tensors.size() ? tensors.get(i + 1) : null;
         if (next != null && next.offset > t.offset && next.offset <= dataSize) {
             // the next tensor starts inside the file, so the file is long enough: this tensor's size is wrong
             long space = next.offset - t.offset;
-            return new ModelFormatException(path, t.typeAt, t.field() + " type", "found " + t.describe()
-                    + ", which runs past the end of the file (" + dataSize + " data bytes), but the next tensor '" + next.name
-                    + "' starts " + space + " bytes after it; expected " + fitting(t, space, alignment) + " (a wrong type or shape)");
+            return new ModelFormatException(
+                    path,
+                    t.typeAt,
+                    t.field() + " type",
+                    "found " + t.describe()
+                            + ", which runs past the end of the file (" + dataSize
+                            + " data bytes), but the next tensor '" + next.name
+                            + "' starts " + space + " bytes after it; expected " + fitting(t, space, alignment)
+                            + " (a wrong type or shape)");
         }
         long space = dataSize - t.offset;
         if (next == null && !typesFilling(t, space, alignment).isEmpty()) {
-            return new ModelFormatException(path, t.typeAt, t.field() + " type", "found " + t.describe() + ", but only " + space
-                    + " bytes follow its offset to the end of the file; expected " + fitting(t, space, alignment)
-                    + " (a wrong type or shape, or the file is truncated)");
+            return new ModelFormatException(
+                    path,
+                    t.typeAt,
+                    t.field() + " type",
+                    "found " + t.describe() + ", but only " + space
+                            + " bytes follow its offset to the end of the file; expected "
+                            + fitting(t, space, alignment)
+                            + " (a wrong type or shape, or the file is truncated)");
         }
-        return new ModelFormatException(path, t.offsetAt, t.field() + " offset", t.bytes + " bytes of data at offset " + t.offset
-                + " of the data section run past the end of the file (" + dataSize + " data bytes): file truncated?");
+        return new ModelFormatException(
+                path,
+                t.offsetAt,
+                t.field() + " offset",
+                t.bytes + " bytes of data at offset " + t.offset + " of the data section run past the end of the file ("
+                        + dataSize + " data bytes): file truncated?");
     }
 
     /**
@@ -100,7 +143,8 @@ final class TensorTiling {
      */
     private static boolean agreesWithWhatFollows(List<Entry> tensors, int i, long dataSize, int alignment) {
         Entry t = tensors.get(i);
-        if (t.offset < 0 || t.offset % alignment != 0 || t.offset > dataSize || t.bytes > dataSize - t.offset) return false;
+        if (t.offset < 0 || t.offset % alignment != 0 || t.offset > dataSize || t.bytes > dataSize - t.offset)
+            return false;
         long end = GgufFile.align(t.offset + t.bytes, alignment);
         return i + 1 < tensors.size() ? tensors.get(i + 1).offset == end : dataSize <= end;
     }
@@ -108,7 +152,8 @@ final class TensorTiling {
     /** What would fill {@code space} bytes, for the message: the types that do, if any. */
     private static String fitting(Entry t, long space, int alignment) {
         List<String> fit = typesFilling(t, space, alignment);
-        return fit.isEmpty() ? "a type or shape that fills " + space + " bytes (no type does with this shape)"
+        return fit.isEmpty()
+                ? "a type or shape that fills " + space + " bytes (no type does with this shape)"
                 : "a type that fills " + space + " bytes: " + String.join(" or ", fit);
     }
 

@@ -21,17 +21,23 @@ public interface Tokenizer {
     byte[] tokenBytes(int id);
 
     int bos();
+
     int eos();
 
     /** The unknown token's id, or -1 when the vocabulary has none (byte-level BPE needs none). */
-    default int unknown() { return -1; }
+    default int unknown() {
+        return -1;
+    }
+
     boolean addsBos();
 
     /** Whether generation stops at this token (EOS, EOT, end-of-turn, ...). */
     boolean isEndOfGeneration(int id);
 
     /** The model's chat template (GGUF tokenizer.chat_template, Jinja), or null. */
-    default String chatTemplate() { return null; }
+    default String chatTemplate() {
+        return null;
+    }
 
     /** Decodes ids to text the way llama.cpp's detokenizer does (special tokens omitted). */
     default String decode(int[] ids) {

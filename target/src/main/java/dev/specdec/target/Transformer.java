@@ -30,8 +30,8 @@ public final class Transformer implements LanguageModel {
 
     // activations, T rows each, row-major
     private final float[] x, xb, q, k, v, qkv, att, ao, gate, up, gateUp, down;
-    private final float[] logitBuf;   // [LOGIT_ROWS * vocab]
-    private final float[] outRows;    // [LOGIT_ROWS * dim]
+    private final float[] logitBuf; // [LOGIT_ROWS * vocab]
+    private final float[] outRows; // [LOGIT_ROWS * dim]
     private final int[] rows = new int[LOGIT_ROWS];
     // where each row of a pass comes from: its sequence (KV cache, rotary table), position, token and logits row
     private final Transformer[] rowModel = new Transformer[MAX_ROWS_PER_PASS];
@@ -77,7 +77,8 @@ public final class Transformer implements LanguageModel {
         boolean fusedQkv = fusedQkv(w), fusedGateUp = fusedGateUp(w);
         long rows = MAX_ROWS_PER_PASS;
         long floats = rows * (4L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.ffn())
-                + (fusedQkv ? rows * (c.qDim() + 2L * c.kvDim()) : 0) + (fusedGateUp ? rows * 2L * c.ffn() : 0)
+                + (fusedQkv ? rows * (c.qDim() + 2L * c.kvDim()) : 0)
+                + (fusedGateUp ? rows * 2L * c.ffn() : 0)
                 + (long) LOGIT_ROWS * (c.vocabSize() + c.dim());
         return KvCache.bytes(kvType, c.layers(), contextLength, c.kvDim()) + floats * Float.BYTES + 4L * contextLength;
     }
@@ -90,21 +91,51 @@ public final class Transformer implements LanguageModel {
         return w.layers().getFirst().ffn() instanceof LayerWeights.Ffn.FusedGateUp;
     }
 
-    @Override public ModelConfig config() { return c; }
-    @Override public int vocabularySize() { return c.vocabSize(); }
-    @Override public Tokenizer tokenizer() { return w.tokenizer(); }
-    @Override public int contextLength() { return kv.capacity(); }
-    @Override public int cachedLength() { return kv.length(); }
-    @Override public void truncate(int length) { kv.truncate(length); }
-    public ModelWeights weights() { return w; }
-    public KvCache cache() { return cache; }
+    @Override
+    public ModelConfig config() {
+        return c;
+    }
+
+    @Override
+    public int vocabularySize() {
+        return c.vocabSize();
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return w.tokenizer();
+    }
+
+    @Override
+    public int contextLength() {
+        return kv.capacity();
+    }
+
+    @Override
+    public int cachedLength() {
+        return kv.length();
+    }
+
+    @Override
+    public void truncate(int length) {
+        kv.truncate(length);
+    }
+
+    public ModelWeights weights() {
+        return w;
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
 
     @Override
     public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
         kv.begin(tokens, count, position);
         int t = 0;
         for (int i = 0; i < count; i++) {
-            t = addRow(t, this, tokens[i], position + i, logitsOut != null && i < logitsOut.length ? logitsOut[i] : null);
+            t = addRow(
+                    t, this, tokens[i], position + i, logitsOut != null && i < logitsOut.length ? logitsOut[i] : null);
         }
         if (t > 0) runPass(t);
     }
@@ -126,12 +157,14 @@ public final class Transformer implements LanguageModel {
      * (the per-row computation does not depend on the other rows). The pass runs on {@code models[0]}'s
      * buffers.
      */
-    public static void forwardMany(Transformer[] models, int[][] tokens, int[] counts, int[] positions, float[][][] logitsOut, int n) {
+    public static void forwardMany(
+            Transformer[] models, int[][] tokens, int[] counts, int[] positions, float[][][] logitsOut, int n) {
         if (n == 0) return;
         Transformer leader = models[0];
         for (int i = 0; i < n; i++) {
             if (models[i].w != leader.w || models[i].pool != leader.pool) {
-                throw new IllegalArgumentException("forwardMany: sequence " + i + " is a session of other weights or another pool than sequence 0");
+                throw new IllegalArgumentException("forwardMany: sequence " + i
+                        + " is a session of other weights or another pool than sequence 0");
             }
             models[i].kv.begin(tokens[i], counts[i], positions[i]);
         }
@@ -139,7 +172,8 @@ public final class Transformer implements LanguageModel {
         for (int i = 0; i < n; i++) {
             float[][] out = logitsOut[i];
             for (int j = 0; j < counts[i]; j++) {
-                t = leader.addRow(t, models[i], tokens[i][j], positions[i] + j, out != null && j < out.length ? out[j] : null);
+                t = leader.addRow(
+                        t, models[i], tokens[i][j], positions[i] + j, out != null && j < out.length ? out[j] : null);
             }
         }
         if (t > 0) leader.runPass(t);
@@ -226,7 +260,7 @@ public final class Transformer implements LanguageModel {
                     }
                 }
             }
-            pool.parallelFor(T * ffn, gateTask);   // element-wise, split across the pool like the matmuls
+            pool.parallelFor(T * ffn, gateTask); // element-wise, split across the pool like the matmuls
             Matmul.matmul(pool, L.wDown(), gate, down, T);
             for (int t = 0; t < T; t++) {
                 if (post instanceof LayerWeights.PostNorms.Rms<float[]>(float[] attnOut, float[] ffnOut)) {
@@ -248,7 +282,8 @@ public final class Transformer implements LanguageModel {
 
     /** act(gate) * up over the T * ffn values of a pass (no lambda: it would allocate per call). */
     private final ComputePool.RangeTask gateTask = new ComputePool.RangeTask() {
-        @Override public void run(int from, int to) {
+        @Override
+        public void run(int from, int to) {
             switch (c.activation()) {
                 case GELU_TANH -> Ops.geluMul(gate, from, up, from, to - from);
                 case SILU -> Ops.siluMul(gate, from, up, from, to - from);
@@ -260,7 +295,8 @@ public final class Transformer implements LanguageModel {
     private final class AttentionTask implements ComputePool.RangeTask {
         int layer;
 
-        @Override public void run(int from, int to) {
+        @Override
+        public void run(int from, int to) {
             final int heads = c.heads(), hd = c.headDim(), group = c.heads() / c.kvHeads();
             final boolean windowed = c.windowed(layer);
             float[] s = scores.get();
@@ -268,7 +304,7 @@ public final class Transformer implements LanguageModel {
                 int t = i / heads, h = i % heads;
                 int p = rowPos[t];
                 KvCache cache = rowModel[t].cache;
-                if (s.length <= p) {   // a row of a sequence with a longer context than this one's (once per thread)
+                if (s.length <= p) { // a row of a sequence with a longer context than this one's (once per thread)
                     s = new float[rowModel[t].contextLength()];
                     scores.set(s);
                 }
@@ -309,9 +345,13 @@ public final class Transformer implements LanguageModel {
         }
     }
 
-    @Override public int commonPrefix(int[] tokens, int n) { return kv.commonPrefix(tokens, n); }
+    @Override
+    public int commonPrefix(int[] tokens, int n) {
+        return kv.commonPrefix(tokens, n);
+    }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         if (ownsPool) pool.close();
     }
 }

@@ -18,13 +18,24 @@ import java.util.regex.Pattern;
  * control ones only when parse_special is asked for.
  */
 public final class Vocabulary implements Tokenizer {
-    public enum Kind { SPM, BPE }
+    public enum Kind {
+        SPM,
+        BPE
+    }
 
     // llama.cpp token types
     static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 
-    private static final List<String> EOG_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
-            "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>");
+    private static final List<String> EOG_TEXTS = List.of(
+            "<|eot_id|>",
+            "<|im_end|>",
+            "<|end|>",
+            "<end_of_turn>",
+            "<|endoftext|>",
+            "<|eom_id|>",
+            "<EOT>",
+            "_<EOT>",
+            "<|end_of_text|>");
 
     private final Kind kind;
     private final String[] text;
@@ -36,18 +47,30 @@ public final class Vocabulary implements Tokenizer {
     private final boolean addBos, addSpacePrefix, ignoreMerges, cleanSpaces;
     private final BitSet eog = new BitSet();
     private final BitSet rstrip = new BitSet();
-    private final int[] specials;             // control, user-defined and unknown tokens, longest first
-    private final Pattern preTokenizer;      // BPE only
-    private final byte[][] bytes;             // what each token decodes to
+    private final int[] specials; // control, user-defined and unknown tokens, longest first
+    private final Pattern preTokenizer; // BPE only
+    private final byte[][] bytes; // what each token decodes to
     private String chatTemplate;
 
-    Vocabulary(Kind kind, String pre, String[] text, float[] scores, int[] types, List<String> merges,
-               int bos, int eos, int unk, int eot, Boolean addBosFlag, boolean addSpacePrefix, boolean phi3Spacing) {
+    Vocabulary(
+            Kind kind,
+            String pre,
+            String[] text,
+            float[] scores,
+            int[] types,
+            List<String> merges,
+            int bos,
+            int eos,
+            int unk,
+            int eot,
+            Boolean addBosFlag,
+            boolean addSpacePrefix,
+            boolean phi3Spacing) {
         this.kind = kind;
         this.text = text;
         this.scores = scores;
         this.types = types;
-        for (int i = 0; i < text.length; i++) ids.put(text[i], i);   // a later duplicate wins, as in llama.cpp
+        for (int i = 0; i < text.length; i++) ids.put(text[i], i); // a later duplicate wins, as in llama.cpp
         this.bos = bos;
         this.eos = eos;
         this.unk = unk;
@@ -102,40 +125,84 @@ public final class Vocabulary implements Tokenizer {
     private static String regexFor(String pre) {
         return switch (pre) {
             case "llama-bpe", "llama3", "llama-v3" ->
-                    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+                "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
             case "qwen2" ->
-                    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+                "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
             case "default", "gpt-2", "gpt2" ->
-                    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-            default -> throw new IllegalArgumentException("unsupported pre-tokenizer '" + pre
-                    + "' (supported: default, gpt-2, llama-bpe, qwen2)");
+                "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+            default ->
+                throw new IllegalArgumentException(
+                        "unsupported pre-tokenizer '" + pre + "' (supported: default, gpt-2, llama-bpe, qwen2)");
         };
     }
 
-    private static int utf8Length(String s) { return s.getBytes(StandardCharsets.UTF_8).length; }
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
 
-    public Kind kind() { return kind; }
-    @Override public String chatTemplate() { return chatTemplate; }
+    public Kind kind() {
+        return kind;
+    }
+
+    @Override
+    public String chatTemplate() {
+        return chatTemplate;
+    }
 
     Vocabulary withChatTemplate(String template) {
         this.chatTemplate = template;
         return this;
     }
-    @Override public int vocabularySize() { return text.length; }
-    @Override public String tokenText(int id) { return text[id]; }
-    @Override public int bos() { return bos; }
-    @Override public int eos() { return eos; }
-    @Override public int unknown() { return unk; }
-    @Override public boolean addsBos() { return addBos; }
-    @Override public boolean isEndOfGeneration(int id) { return id >= 0 && eog.get(id); }
-    @Override public byte[] tokenBytes(int id) { return bytes[id]; }
-    public boolean isControl(int id) { return types[id] == CONTROL; }
+
+    @Override
+    public int vocabularySize() {
+        return text.length;
+    }
+
+    @Override
+    public String tokenText(int id) {
+        return text[id];
+    }
+
+    @Override
+    public int bos() {
+        return bos;
+    }
+
+    @Override
+    public int eos() {
+        return eos;
+    }
+
+    @Override
+    public int unknown() {
+        return unk;
+    }
+
+    @Override
+    public boolean addsBos() {
+        return addBos;
+    }
+
+    @Override
+    public boolean isEndOfGeneration(int id) {
+        return id >= 0 && eog.get(id);
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        return bytes[id];
+    }
+
+    public boolean isControl(int id) {
+        return types[id] == CONTROL;
+    }
 
     // ---------------------------------------------------------------- encoding
 
     @Override
     public int[] encode(String input, boolean addBosToken, boolean parseSpecial) {
-        List<Object> fragments = partition(input, parseSpecial);   // String (text) or Integer (special token)
+        List<Object> fragments = partition(input, parseSpecial); // String (text) or Integer (special token)
         IntList out = new IntList();
         if (addBosToken && addBos && bos >= 0) out.add(bos);
         boolean prevSpecial = true;
@@ -168,7 +235,10 @@ public final class Vocabulary implements Tokenizer {
             if (tok.isEmpty()) continue;
             List<Object> next = new ArrayList<>();
             for (Object f : frags) {
-                if (!(f instanceof String s)) { next.add(f); continue; }
+                if (!(f instanceof String s)) {
+                    next.add(f);
+                    continue;
+                }
                 int from = 0;
                 while (true) {
                     int at = s.indexOf(tok, from);
@@ -185,7 +255,9 @@ public final class Vocabulary implements Tokenizer {
         return frags;
     }
 
-    private static boolean isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0B || c == '\f'; }
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0B || c == '\f';
+    }
 
     private record Bigram(int left, int right, float score, int rank, int size) {}
 
@@ -196,11 +268,15 @@ public final class Vocabulary implements Tokenizer {
         int[] start = new int[b.length], len = new int[b.length], prev = new int[b.length], next = new int[b.length];
         for (int off = 0; off < b.length; ) {
             int l = Math.min(utf8Len(b[off]), b.length - off);
-            start[n] = off; len[n] = l; prev[n] = n - 1; next[n] = off + l == b.length ? -1 : n + 1;
+            start[n] = off;
+            len[n] = l;
+            prev[n] = n - 1;
+            next[n] = off + l == b.length ? -1 : n + 1;
             off += l;
             n++;
         }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>((x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.left, y.left));
+        PriorityQueue<Bigram> queue = new PriorityQueue<>(
+                (x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.left, y.left));
         Map<String, int[]> revMerge = new HashMap<>();
         for (int i = 1; i < n; i++) spmBigram(b, start, len, i - 1, i, queue, revMerge);
         while (!queue.isEmpty()) {
@@ -216,7 +292,8 @@ public final class Vocabulary implements Tokenizer {
         for (int i = n > 0 ? 0 : -1; i != -1; i = next[i]) resegment(b, start[i], len[i], revMerge, out);
     }
 
-    private void spmBigram(byte[] b, int[] start, int[] len, int left, int right, PriorityQueue<Bigram> q, Map<String, int[]> rev) {
+    private void spmBigram(
+            byte[] b, int[] start, int[] len, int left, int right, PriorityQueue<Bigram> q, Map<String, int[]> rev) {
         if (left == -1 || right == -1) return;
         String t = new String(b, start[left], len[left] + len[right], StandardCharsets.UTF_8);
         Integer id = ids.get(t);
@@ -228,7 +305,10 @@ public final class Vocabulary implements Tokenizer {
     private void resegment(byte[] b, int start, int len, Map<String, int[]> rev, IntList out) {
         String t = new String(b, start, len, StandardCharsets.UTF_8);
         Integer id = ids.get(t);
-        if (id != null) { out.add(id); return; }
+        if (id != null) {
+            out.add(id);
+            return;
+        }
         int[] p = rev.get(t);
         if (p == null) {
             for (int j = 0; j < len; j++) out.add(byteToken(b[start + j] & 0xFF));
@@ -255,19 +335,29 @@ public final class Vocabulary implements Tokenizer {
         Matcher m = preTokenizer.matcher(s);
         while (m.find()) {
             String word = ByteLevel.encode(m.group().getBytes(StandardCharsets.UTF_8));
-            if (ignoreMerges && ids.containsKey(word)) { out.add(ids.get(word)); continue; }
+            if (ignoreMerges && ids.containsKey(word)) {
+                out.add(ids.get(word));
+                continue;
+            }
             int[] cps = word.codePoints().toArray();
             int n = cps.length;
             String[] sym = new String[n];
             int[] prev = new int[n], next = new int[n];
-            for (int i = 0; i < n; i++) { sym[i] = Character.toString(cps[i]); prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1; }
-            PriorityQueue<Bigram> queue = new PriorityQueue<>((x, y) -> x.rank != y.rank ? Integer.compare(x.rank, y.rank) : Integer.compare(x.left, y.left));
+            for (int i = 0; i < n; i++) {
+                sym[i] = Character.toString(cps[i]);
+                prev[i] = i - 1;
+                next[i] = i + 1 < n ? i + 1 : -1;
+            }
+            PriorityQueue<Bigram> queue = new PriorityQueue<>(
+                    (x, y) -> x.rank != y.rank ? Integer.compare(x.rank, y.rank) : Integer.compare(x.left, y.left));
             for (int i = 1; i < n; i++) bpeBigram(sym, i - 1, i, queue);
             while (!queue.isEmpty()) {
                 Bigram g = queue.poll();
                 if (sym[g.left] == null || sym[g.right] == null) continue;
                 if (sym[g.left].length() + sym[g.right].length() != g.size
-                        || !mergeRanks.getOrDefault(sym[g.left] + " " + sym[g.right], -1).equals(g.rank)) continue;
+                        || !mergeRanks
+                                .getOrDefault(sym[g.left] + " " + sym[g.right], -1)
+                                .equals(g.rank)) continue;
                 sym[g.left] = sym[g.left] + sym[g.right];
                 sym[g.right] = null;
                 next[g.left] = next[g.right];
@@ -303,7 +393,8 @@ public final class Vocabulary implements Tokenizer {
         String s = text[id];
         if (t == CONTROL || t == UNKNOWN) return new byte[0];
         if (t == BYTE) {
-            if (s.length() == 6 && s.startsWith("<0x") && s.endsWith(">")) return new byte[] {(byte) Integer.parseInt(s.substring(3, 5), 16)};
+            if (s.length() == 6 && s.startsWith("<0x") && s.endsWith(">"))
+                return new byte[] {(byte) Integer.parseInt(s.substring(3, 5), 16)};
             return s.getBytes(StandardCharsets.UTF_8);
         }
         if (t == USER_DEFINED) return s.getBytes(StandardCharsets.UTF_8);
@@ -340,7 +431,10 @@ public final class Vocabulary implements Tokenizer {
         total = n2 > 0 ? 1 : 0;
         for (int i = 1; i < n2; i++) {
             byte x = a[i];
-            if (x == '\'' && i + 1 < n2 && a[i - 1] == ' ' && a[i + 1] == ' ') { total--; a[++i] = 0; }
+            if (x == '\'' && i + 1 < n2 && a[i - 1] == ' ' && a[i + 1] == ' ') {
+                total--;
+                a[++i] = 0;
+            }
             a[total++] = x;
         }
         int n3 = total;
@@ -361,7 +455,14 @@ public final class Vocabulary implements Tokenizer {
     static final class IntList {
         private int[] a = new int[16];
         private int n;
-        void add(int v) { if (n == a.length) a = Arrays.copyOf(a, n * 2); a[n++] = v; }
-        int[] toArray() { return Arrays.copyOf(a, n); }
+
+        void add(int v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /** Each sampling parameter against hand-computed distributions. */
 class DistributionTest {
-    static final float[] LOGITS = {1f, 3f, 2f, 3f, 0f};   // note the tie between ids 1 and 3
+    static final float[] LOGITS = {1f, 3f, 2f, 3f, 0f}; // note the tie between ids 1 and 3
 
     static float[] p(SamplingParams sp, int... history) {
         Distribution d = new Distribution(LOGITS.length);
@@ -25,7 +25,10 @@ class DistributionTest {
         double m = Double.NEGATIVE_INFINITY, s = 0;
         for (double v : l) m = Math.max(m, v);
         double[] r = new double[l.length];
-        for (int i = 0; i < l.length; i++) { r[i] = Math.exp(l[i] - m); s += r[i]; }
+        for (int i = 0; i < l.length; i++) {
+            r[i] = Math.exp(l[i] - m);
+            s += r[i];
+        }
         for (int i = 0; i < l.length; i++) r[i] /= s;
         return r;
     }
@@ -41,15 +44,25 @@ class DistributionTest {
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
             float[] l = LOGITS.clone();
             l[2] = bad;
-            for (SamplingParams sp : new SamplingParams[] {SamplingParams.greedy(), SamplingParams.temperature(1f, 1)}) {
-                NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class, () -> d.compute(l, sp, new int[7], 7, out));
-                assertEquals("the logits of the target model for position 7 are not finite (" + bad + " for token 2): its weights "
-                        + "probably hold NaN or Inf; load it with --check-tensors to find the tensor", e.getMessage());
+            for (SamplingParams sp :
+                    new SamplingParams[] {SamplingParams.greedy(), SamplingParams.temperature(1f, 1)}) {
+                NonFiniteLogitsException e =
+                        assertThrows(NonFiniteLogitsException.class, () -> d.compute(l, sp, new int[7], 7, out));
+                assertEquals(
+                        "the logits of the target model for position 7 are not finite (" + bad
+                                + " for token 2): its weights "
+                                + "probably hold NaN or Inf; load it with --check-tensors to find the tensor",
+                        e.getMessage());
                 assertEquals(7, e.position());
             }
         }
         // a -inf logit bias is the user's choice, not a broken model
-        d.compute(LOGITS, new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(1, Float.NEGATIVE_INFINITY), 0), new int[0], 0, out);
+        d.compute(
+                LOGITS,
+                new SamplingParams(1f, 0, 1f, 0f, 1f, 0f, 0f, 64, Map.of(1, Float.NEGATIVE_INFINITY), 0),
+                new int[0],
+                0,
+                out);
         assertEquals(0f, out[1]);
     }
 
@@ -66,9 +79,9 @@ class DistributionTest {
 
     @Test
     void topKKeepsTheKLargestWithTiesToTheLowerIndex() {
-        double[] e3 = softmax(3, 2, 3);   // ids 1, 2, 3
+        double[] e3 = softmax(3, 2, 3); // ids 1, 2, 3
         assertDist(new double[] {0, e3[0], e3[1], e3[2], 0}, p(sp(1f, 3, 1f, 0f)));
-        double[] e1 = {0, 1, 0, 0, 0};    // k = 1: the tie goes to id 1
+        double[] e1 = {0, 1, 0, 0, 0}; // k = 1: the tie goes to id 1
         assertDist(e1, p(sp(1f, 1, 1f, 0f)));
     }
 

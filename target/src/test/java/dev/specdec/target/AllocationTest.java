@@ -34,7 +34,8 @@ class AllocationTest {
      * ffn_down rows span two chunks of the decode-into-L1 dot), vocab 320: small, so that warming
      * thirteen formats up costs seconds.
      */
-    private static final ModelSynthesizer.Shape SHAPE = new ModelSynthesizer.Shape("alloc", 256, 1, 4, 2, 768, 320, 256);
+    private static final ModelSynthesizer.Shape SHAPE =
+            new ModelSynthesizer.Shape("alloc", 256, 1, 4, 2, 768, 320, 256);
 
     private static final int[] BATCHES = {1, 2, 5};
     private static final String[] KIND = {"decode step", "2-row pass", "5-row pass"};
@@ -44,8 +45,11 @@ class AllocationTest {
 
     @Test
     void passesAllocateNothingAtThisVectorWidth(@TempDir Path dir) throws IOException {
-        assumeFalse(Vectors.emulated(), () -> "skipped: " + Vectors.F.vectorBitSize() + "-bit vectors are emulated on this CPU (it runs "
-                + Vectors.NATIVE_BITS + " bits natively), and the Vector API's Java emulation allocates by design");
+        assumeFalse(
+                Vectors.emulated(),
+                () -> "skipped: " + Vectors.F.vectorBitSize() + "-bit vectors are emulated on this CPU (it runs "
+                        + Vectors.NATIVE_BITS
+                        + " bits natively), and the Vector API's Java emulation allocates by design");
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
         List<Model> models = new ArrayList<>();
@@ -57,7 +61,8 @@ class AllocationTest {
                 ModelWeights w = ModelLoader.load(file);
                 // every other model keeps its KV cache in F16 (the vectorized half widening of keys and values)
                 KvCache.Type kv = models.size() % 2 == 0 ? KvCache.Type.F32 : KvCache.Type.F16;
-                models.add(new Model(type, w, w.newSession(SHAPE.context(), 1, kv), new float[5][SHAPE.vocab()], new int[5]));
+                models.add(new Model(
+                        type, w, w.newSession(SHAPE.context(), 1, kv), new float[5][SHAPE.vocab()], new int[5]));
             }
             // warm up, interleaved, until C2 has compiled the decode and batched paths of every format
             for (int round = 0; round < 150; round++) for (Model m : models) for (int b : BATCHES) step(m, b, round);
@@ -74,14 +79,17 @@ class AllocationTest {
                         best[i][k] = Math.min(best[i][k], mx.getThreadAllocatedBytes(tid) - before);
                     }
                 }
-                if (java.util.Arrays.stream(best).flatMapToLong(java.util.Arrays::stream).allMatch(v -> v == 0)) break;
+                if (java.util.Arrays.stream(best)
+                        .flatMapToLong(java.util.Arrays::stream)
+                        .allMatch(v -> v == 0)) break;
                 for (int round = 0; round < 50; round++) for (Model m : models) for (int b : BATCHES) step(m, b, round);
             }
             StringBuilder failures = new StringBuilder();
             for (int i = 0; i < models.size(); i++) {
                 for (int k = 0; k < BATCHES.length; k++) {
                     if (best[i][k] != 0) {
-                        failures.append(String.format("%n  %s, %s: %,d bytes per 20", models.get(i).type(), KIND[k], best[i][k]));
+                        failures.append(String.format(
+                                "%n  %s, %s: %,d bytes per 20", models.get(i).type(), KIND[k], best[i][k]));
                     }
                 }
             }

@@ -51,12 +51,21 @@ class ArchitectureProfileTest {
     @Test
     void anUnknownArchitectureIsRefusedNamingTheSupportedOnes(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("mamba.gguf");
-        ModelSynthesizer.writer(Architecture.LLAMA, ModelSynthesizer.shape("tiny"), GgmlType.F32, 3, ModelSynthesizer.Options.DEFAULT)
-                .put("general.architecture", GgufValue.string("mamba")).write(file, false);
+        ModelSynthesizer.writer(
+                        Architecture.LLAMA,
+                        ModelSynthesizer.shape("tiny"),
+                        GgmlType.F32,
+                        3,
+                        ModelSynthesizer.Options.DEFAULT)
+                .put("general.architecture", GgufValue.string("mamba"))
+                .write(file, false);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(file));
         assertEquals(file, e.file());
         assertEquals("metadata 'general.architecture'", e.field());
-        assertTrue(e.getMessage().contains("expected one of the supported architectures (llama, qwen2, gemma, gemma2, phi3), found 'mamba'"),
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "expected one of the supported architectures (llama, qwen2, gemma, gemma2, phi3), found 'mamba'"),
                 e.getMessage());
     }
 
@@ -64,7 +73,9 @@ class ArchitectureProfileTest {
     void gemma2sQueryScaleFollowsTheModelSize() {
         var q = ArchitectureProfile.QueryScale.GEMMA2;
         assertEquals((float) (1 / Math.sqrt(256)), q.scale(2304, 8, 256, 26));
-        assertEquals((float) (1 / Math.sqrt(4608 / 32.0)), q.scale(4608, 32, 128, ArchitectureProfile.QueryScale.GEMMA2_27B_LAYERS));
+        assertEquals(
+                (float) (1 / Math.sqrt(4608 / 32.0)),
+                q.scale(4608, 32, 128, ArchitectureProfile.QueryScale.GEMMA2_27B_LAYERS));
         assertEquals((float) (1 / Math.sqrt(128)), ArchitectureProfile.QueryScale.HEAD_DIM.scale(4608, 32, 128, 46));
     }
 }

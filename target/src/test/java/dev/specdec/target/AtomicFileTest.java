@@ -22,7 +22,8 @@ class AtomicFileTest {
 
     @Test
     void writesWithTheUmasksPermissionsAndLeavesNothingBehind(@TempDir Path dir) throws IOException {
-        String normal = PosixFilePermissions.toString(Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain"))));
+        String normal =
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain"))));
         Path out = dir.resolve("a.bin");
         AtomicFile.write(out, false, os -> os.write(new byte[] {1, 2, 3}));
         assertEquals(3, Files.size(out));
@@ -31,10 +32,12 @@ class AtomicFileTest {
         AtomicFile.write(out, true, os -> os.write(9));
         assertEquals(1, Files.size(out));
         // a failing writer leaves the old file as it was and no temporary file
-        assertThrows(IOException.class, () -> AtomicFile.write(out, true, os -> {
-            os.write(new byte[100]);
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> AtomicFile.write(out, true, os -> {
+                    os.write(new byte[100]);
+                    throw new IOException("disk full");
+                }));
         assertEquals(1, Files.size(out));
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(2, s.count(), "no .partial file left");
@@ -45,7 +48,8 @@ class AtomicFileTest {
     void errorsNameTheFileAskedForNotTheTemporaryOne(@TempDir Path dir) throws IOException {
         Path notes = Files.writeString(dir.resolve("notes.txt"), "not a directory");
         Path out = notes.resolve("x.gguf");
-        FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFile.write(out, false, os -> os.write(1)));
+        FileSystemException e =
+                assertThrows(FileSystemException.class, () -> AtomicFile.write(out, false, os -> os.write(1)));
         assertEquals(out.toString(), e.getFile());
         assertFalse(e.getMessage().contains("partial"), e.getMessage());
         assertTrue(e.getMessage().toLowerCase().contains("not a directory"), e.getMessage());
@@ -53,7 +57,8 @@ class AtomicFileTest {
 
     @Test
     void writerReportsProgressUpToItsTensorBytes(@TempDir Path dir) throws IOException {
-        GgufWriter w = ModelSynthesizer.writer(Architecture.LLAMA, ModelSynthesizer.shape("tiny"), GgmlType.Q8_0, 1, ModelSynthesizer.Options.DEFAULT);
+        GgufWriter w = ModelSynthesizer.writer(
+                Architecture.LLAMA, ModelSynthesizer.shape("tiny"), GgmlType.Q8_0, 1, ModelSynthesizer.Options.DEFAULT);
         List<long[]> calls = new ArrayList<>();
         w.write(dir.resolve("t.gguf"), false, (done, total) -> calls.add(new long[] {done, total}));
         long total = w.tensorBytes();

@@ -34,7 +34,11 @@ public final class CorruptCopies {
             Tensor t = f.requireTensor(name);
             // the info starts with the name as a length-prefixed string; the length makes the match exact
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            byte[] pattern = ByteBuffer.allocate(8 + n.length).order(ByteOrder.LITTLE_ENDIAN).putLong(n.length).put(n).array();
+            byte[] pattern = ByteBuffer.allocate(8 + n.length)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(n.length)
+                    .put(n)
+                    .array();
             int at = indexOf(b, pattern) + pattern.length;
             int typeAt = at + 4 + 8 * t.shape().length;
             long dataAt = f.fileOffset(t);
@@ -66,7 +70,7 @@ public final class CorruptCopies {
     public static Path withNaNScale(Path src, Path dst, String name, int block, int at) {
         TensorInfo i = info(src, name);
         long pos = i.dataAt() + (long) block * i.tensor().type().bytesPerBlock() + at;
-        return copy(src, dst, bb -> bb.putShort(Math.toIntExact(pos), (short) 0x7E00));   // f16 quiet NaN
+        return copy(src, dst, bb -> bb.putShort(Math.toIntExact(pos), (short) 0x7E00)); // f16 quiet NaN
     }
 
     /** A copy with the F32 value at file offset {@code pos} replaced by {@code v}. */

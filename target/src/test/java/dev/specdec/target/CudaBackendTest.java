@@ -28,7 +28,8 @@ class CudaBackendTest {
 
     static boolean nvccPresent() {
         if (Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) return true;
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) if (Files.isExecutable(Path.of(dir, "nvcc"))) return true;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":"))
+            if (Files.isExecutable(Path.of(dir, "nvcc"))) return true;
         return false;
     }
 
@@ -38,8 +39,21 @@ class CudaBackendTest {
             if (nvccPresent()) {
                 assertTrue(in != null, "nvcc is installed but the PTX is not in the build");
                 String ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-                for (String k : new String[] {"matmul_q4_0", "matmul_q8_0", "matmul_f16", "matmul_bf16", "matmul_q4_k", "matmul_q6_k",
-                        "rmsnorm", "rope", "attention", "silu_mul", "gelu_mul", "softcap", "embed_q8_0"}) {
+                for (String k : new String[] {
+                    "matmul_q4_0",
+                    "matmul_q8_0",
+                    "matmul_f16",
+                    "matmul_bf16",
+                    "matmul_q4_k",
+                    "matmul_q6_k",
+                    "rmsnorm",
+                    "rope",
+                    "attention",
+                    "silu_mul",
+                    "gelu_mul",
+                    "softcap",
+                    "embed_q8_0"
+                }) {
                     assertTrue(ptx.contains(".entry " + k), "PTX lacks kernel " + k);
                 }
             } else {
@@ -59,16 +73,34 @@ class CudaBackendTest {
 
     @Tag("gpu")
     @ParameterizedTest
-    @ValueSource(strings = {"llama2-spm-tiny.gguf", "llama3-bpe-gqa-tiny.gguf", "qwen2-bpe-tiny.gguf", "gemma-spm-tiny.gguf",
-            "gemma2-spm-tiny.gguf", "phi3-spm-tiny.gguf", "stories260K.gguf", "llama2-spm-d256-f32.gguf", "llama2-spm-d256-f16.gguf",
-            "llama2-spm-d256-q8_0.gguf", "llama2-spm-d256-q4_0.gguf", "llama2-spm-d256-q4_1.gguf", "llama2-spm-d256-q5_0.gguf",
-            "llama2-spm-d256-q5_1.gguf", "llama2-spm-d256-q2_k.gguf", "llama2-spm-d256-q3_k_m.gguf", "llama2-spm-d256-q4_k_m.gguf",
-            "llama2-spm-d256-q5_k_m.gguf", "llama2-spm-d256-q6_k.gguf"})
+    @ValueSource(
+            strings = {
+                "llama2-spm-tiny.gguf",
+                "llama3-bpe-gqa-tiny.gguf",
+                "qwen2-bpe-tiny.gguf",
+                "gemma-spm-tiny.gguf",
+                "gemma2-spm-tiny.gguf",
+                "phi3-spm-tiny.gguf",
+                "stories260K.gguf",
+                "llama2-spm-d256-f32.gguf",
+                "llama2-spm-d256-f16.gguf",
+                "llama2-spm-d256-q8_0.gguf",
+                "llama2-spm-d256-q4_0.gguf",
+                "llama2-spm-d256-q4_1.gguf",
+                "llama2-spm-d256-q5_0.gguf",
+                "llama2-spm-d256-q5_1.gguf",
+                "llama2-spm-d256-q2_k.gguf",
+                "llama2-spm-d256-q3_k_m.gguf",
+                "llama2-spm-d256-q4_k_m.gguf",
+                "llama2-spm-d256-q5_k_m.gguf",
+                "llama2-spm-d256-q6_k.gguf"
+            })
     void gpuLogitsMatchCpuLogitsAndAreBatchInvariant(String model) {
-        Assumptions.assumeTrue(Cuda.probe().available(), "no GPU: " + Cuda.probe().reason());
+        Assumptions.assumeTrue(
+                Cuda.probe().available(), "no GPU: " + Cuda.probe().reason());
         try (ModelWeights w = ModelLoader.load(TestData.model(model));
-             Transformer cpu = w.newSession(128, 2, KvCache.Type.F32);
-             CudaTransformer gpu = new CudaTransformer(w, 128)) {
+                Transformer cpu = w.newSession(128, 2, KvCache.Type.F32);
+                CudaTransformer gpu = new CudaTransformer(w, 128)) {
             int vocab = w.config().vocabSize();
             Random r = new Random(3);
             int[] tokens = new int[24];

@@ -44,8 +44,13 @@ class GgufFileTest {
         w.put("i64", GgufValue.of(GgufValueType.INT64, -(1L << 40)));
         w.put("f64", GgufValue.of(GgufValueType.FLOAT64, 2.25));
         w.put("strings", GgufValue.array(GgufValueType.STRING, List.of("a", "bc", "")));
-        w.put("nested", GgufValue.array(GgufValueType.ARRAY, List.of(
-                GgufValue.array(GgufValueType.INT32, List.of(1, 2)), GgufValue.array(GgufValueType.INT32, List.of(3)))));
+        w.put(
+                "nested",
+                GgufValue.array(
+                        GgufValueType.ARRAY,
+                        List.of(
+                                GgufValue.array(GgufValueType.INT32, List.of(1, 2)),
+                                GgufValue.array(GgufValueType.INT32, List.of(3)))));
         float[] a = new float[64];
         for (int i = 0; i < a.length; i++) a[i] = i - 30;
         w.addTensor("tensor_a", GgmlType.F32, new long[] {32, 2}, a);
@@ -82,15 +87,20 @@ class GgufFileTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_1", "Q8_K"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(
+            value = GgmlType.class,
+            names = {"Q8_1", "Q8_K"},
+            mode = EnumSource.Mode.EXCLUDE)
     void writerRoundTripsEveryType(GgmlType type, @TempDir Path dir) throws IOException {
         int cols = 512, rows = 3;
         float[] v = new float[cols * rows];
         Random r = new Random(type.id());
         for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
         Path p = dir.resolve("t.gguf");
-        new GgufWriter().put("general.alignment", GgufValue.u32(64))
-                .addTensor("w", type, new long[] {cols, rows}, v).write(p, false);
+        new GgufWriter()
+                .put("general.alignment", GgufValue.u32(64))
+                .addTensor("w", type, new long[] {cols, rows}, v)
+                .write(p, false);
         assertThrows(IOException.class, () -> new GgufWriter().write(p, false), "must not overwrite");
         try (GgufFile f = GgufFile.open(p)) {
             Tensor t = f.tensor("w");

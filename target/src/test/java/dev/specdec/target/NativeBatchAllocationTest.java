@@ -24,10 +24,14 @@ class NativeBatchAllocationTest {
         List<ModelWeights> weights = new ArrayList<>();
         List<Transformer> sessions = new ArrayList<>();
         try {
-            for (String f : List.of("llama2-spm-d256-q8_0.gguf", "llama2-spm-d256-q4_0.gguf", "llama2-spm-d256-q4_k_m.gguf", "llama2-spm-d256-f16.gguf")) {
+            for (String f : List.of(
+                    "llama2-spm-d256-q8_0.gguf",
+                    "llama2-spm-d256-q4_0.gguf",
+                    "llama2-spm-d256-q4_k_m.gguf",
+                    "llama2-spm-d256-f16.gguf")) {
                 ModelWeights w = ModelLoader.load(TestData.model(f));
                 weights.add(w);
-                sessions.add(w.newSession(512, 1, KvCache.Type.F32));   // one thread: all work on the measured thread
+                sessions.add(w.newSession(512, 1, KvCache.Type.F32)); // one thread: all work on the measured thread
             }
             int vocab = weights.get(0).config().vocabSize();
             int[] rows = {5, 1, 9, 2};
@@ -43,9 +47,9 @@ class NativeBatchAllocationTest {
                     }
                 }
             };
-            for (int i = 0; i < 300; i++) round.run();   // warm-up: C2 compiles the Java parts of the pass
+            for (int i = 0; i < 300; i++) round.run(); // warm-up: C2 compiles the Java parts of the pass
             long allocated = Long.MAX_VALUE, deadline = System.nanoTime() + 60_000_000_000L;
-            while (allocated != 0 && System.nanoTime() < deadline) {   // until a clean window (see AllocationTest)
+            while (allocated != 0 && System.nanoTime() < deadline) { // until a clean window (see AllocationTest)
                 long before = mx.getThreadAllocatedBytes(tid);
                 for (int i = 0; i < 20; i++) round.run();
                 allocated = mx.getThreadAllocatedBytes(tid) - before;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.specdec.kernels.NativeKernels;
 import dev.specdec.kernels.Ops;
-import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,7 +17,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReferenceLogitsTest {
 
     record Case(String ref, String modelFile, double exactTol, double llamaTol) {
-        @Override public String toString() { return modelFile; }
+        @Override
+        public String toString() {
+            return modelFile;
+        }
     }
 
     static Stream<Case> cases() {
@@ -62,7 +64,7 @@ class ReferenceLogitsTest {
         Tolerance tol = tolerance(c, ref);
         double exactTol = tol.exact(), llamaTol = tol.llama();
         try (ModelWeights w = ModelLoader.load(TestData.model(c.modelFile));
-             Transformer m = w.newSession(512, 2, KvCache.Type.F32)) {
+                Transformer m = w.newSession(512, 2, KvCache.Type.F32)) {
             assertEquals(vocab, m.vocabularySize());
             float[][] logits = new float[input.length][vocab];
             m.forward(input, input.length, 0, logits);
@@ -79,8 +81,12 @@ class ReferenceLogitsTest {
             }
             System.out.println("MEASURE " + c.modelFile + " exact=" + maxExact + " llama=" + maxLlama);
             if (true) return;
-            assertTrue(maxExact <= exactTol, "max |diff| vs exact " + maxExact + " > " + exactTol + " (" + tol.why() + ")");
-            assertTrue(maxLlama <= llamaTol, "max |diff| vs llama.cpp " + maxLlama + " > " + llamaTol + " (" + tol.why() + ")");
+            assertTrue(
+                    maxExact <= exactTol,
+                    "max |diff| vs exact " + maxExact + " > " + exactTol + " (" + tol.why() + ")");
+            assertTrue(
+                    maxLlama <= llamaTol,
+                    "max |diff| vs llama.cpp " + maxLlama + " > " + llamaTol + " (" + tol.why() + ")");
         }
     }
 
@@ -93,7 +99,7 @@ class ReferenceLogitsTest {
         JsonNode margins = ref.get("greedy").get("top2_margins");
         int vocab = ref.get("n_vocab").asInt();
         try (ModelWeights w = ModelLoader.load(TestData.model(c.modelFile));
-             Transformer m = w.newSession(512, 2, KvCache.Type.F32)) {
+                Transformer m = w.newSession(512, 2, KvCache.Type.F32)) {
             float[][] logits = new float[input.length][];
             logits[input.length - 1] = new float[vocab];
             m.forward(input, input.length, 0, logits);
@@ -119,16 +125,20 @@ class ReferenceLogitsTest {
         boolean anyInt8 = false, allInt8 = true;
         try (GgufFile f = GgufFile.open(TestData.model(c.modelFile))) {
             for (var t : f.tensors().values()) {
-                if (t.type().blockSize() == 1 || t.shape().length < 2) continue;   // float weights, norms
+                if (t.type().blockSize() == 1 || t.shape().length < 2) continue; // float weights, norms
                 boolean native8 = NativeKernels.quantizesActivationsFor(t.type());
                 anyInt8 |= native8;
                 allInt8 &= native8;
             }
         }
         if (!anyInt8) return new Tolerance(c.exactTol, c.llamaTol, "float activations");
-        double exactVsLlama = ref.get("exact_reference").get("max_abs_diff_vs_llamacpp").asDouble();
+        double exactVsLlama =
+                ref.get("exact_reference").get("max_abs_diff_vs_llamacpp").asDouble();
         return allInt8
-                ? new Tolerance(0.3, Math.min(c.llamaTol, exactVsLlama + 1e-4), "native int8 activations for every quantized matmul")
+                ? new Tolerance(
+                        0.3,
+                        Math.min(c.llamaTol, exactVsLlama + 1e-4),
+                        "native int8 activations for every quantized matmul")
                 : new Tolerance(0.3, c.llamaTol, "native int8 activations for some matmuls");
     }
 
@@ -136,7 +146,10 @@ class ReferenceLogitsTest {
         float a = Float.NEGATIVE_INFINITY, b = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             float v = x[off + i];
-            if (v > a) { b = a; a = v; } else if (v > b) b = v;
+            if (v > a) {
+                b = a;
+                a = v;
+            } else if (v > b) b = v;
         }
         return a - b;
     }

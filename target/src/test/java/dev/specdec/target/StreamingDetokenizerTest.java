@@ -32,7 +32,8 @@ class StreamingDetokenizerTest {
             StringBuilder eo = new StringBuilder();
             for (int i = 0; i < emoji.length; i++) {
                 String p = e.accept(emoji[i]);
-                if (i < emoji.length - 1 && emoji.length > 1) assertEquals("", p.replace(" ", ""), "byte token " + i + " emitted early");
+                if (i < emoji.length - 1 && emoji.length > 1)
+                    assertEquals("", p.replace(" ", ""), "byte token " + i + " emitted early");
                 eo.append(p);
             }
             assertEquals("😀", eo.toString().strip());
@@ -41,7 +42,7 @@ class StreamingDetokenizerTest {
 
     @Test
     void completePrefixStopsBeforeAnIncompleteCharacter() {
-        byte[] b = "a€".getBytes(StandardCharsets.UTF_8);   // 'a' then a 3-byte character
+        byte[] b = "a€".getBytes(StandardCharsets.UTF_8); // 'a' then a 3-byte character
         assertEquals(1, StreamingDetokenizer.completePrefix(b, 2));
         assertEquals(1, StreamingDetokenizer.completePrefix(b, 3));
         assertEquals(4, StreamingDetokenizer.completePrefix(b, 4));

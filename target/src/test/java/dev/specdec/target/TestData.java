@@ -24,17 +24,21 @@ public final class TestData {
         String prop = System.getProperty("specdec.testdata");
         Path p = prop != null ? Path.of(prop) : Path.of("..", "..", "shared", "testdata");
         if (!Files.isDirectory(p.resolve("models"))) {
-            String msg = "reference test data not found at " + p.toAbsolutePath().normalize()
-                    + " (expected ../shared/testdata beside the project)";
+            String msg = "reference test data not found at "
+                    + p.toAbsolutePath().normalize() + " (expected ../shared/testdata beside the project)";
             if ("true".equalsIgnoreCase(System.getenv("CI"))) Assertions.fail(msg);
             Assumptions.abort(msg);
         }
         return p;
     }
 
-    public static Path model(String name) { return root().resolve("models").resolve(name); }
+    public static Path model(String name) {
+        return root().resolve("models").resolve(name);
+    }
 
-    public static Path ref(String name) { return root().resolve("refs").resolve(name); }
+    public static Path ref(String name) {
+        return root().resolve("refs").resolve(name);
+    }
 
     public static JsonNode json(Path p) {
         try {

@@ -14,9 +14,11 @@ public final class TestModels {
     /** Qwen 2's tiny test model with Qwen 2.5's published chat template (the test model has none), written to {@code dir}. */
     public static Path qwen2WithChatTemplate(Path dir) throws IOException {
         Path out = dir.resolve("qwen2-chat.gguf");
-        String template = java.nio.file.Files.readString(TestData.root().resolve("templates").resolve("Qwen-Qwen2.5-7B-Instruct.jinja"));
+        String template = java.nio.file.Files.readString(
+                TestData.root().resolve("templates").resolve("Qwen-Qwen2.5-7B-Instruct.jinja"));
         try (GgufFile f = GgufFile.open(TestData.model("qwen2-bpe-tiny.gguf"))) {
-            GgufWriter w = new GgufWriter().putAll(f.metadata()).put("tokenizer.chat_template", GgufValue.string(template));
+            GgufWriter w =
+                    new GgufWriter().putAll(f.metadata()).put("tokenizer.chat_template", GgufValue.string(template));
             for (Tensor t : f.tensors().values()) w.addRawTensor(t.name(), t.type(), t.shape(), t.data());
             w.write(out, false);
         }
@@ -38,12 +40,14 @@ public final class TestModels {
                 if (v.type() == GgufValueType.ARRAY && ((List<?>) v.value()).size() == vocab) {
                     List<Object> grown = new ArrayList<>((List<?>) v.value());
                     for (int i = vocab; i < vocab + extra; i++) {
-                        grown.add(switch (e.getKey()) {
-                            case "tokenizer.ggml.tokens" -> "[PAD" + i + "]";
-                            case "tokenizer.ggml.scores" -> 0f;
-                            case "tokenizer.ggml.token_type" -> 5;   // UNUSED
-                            default -> throw new IllegalStateException("unexpected vocabulary array " + e.getKey());
-                        });
+                        grown.add(
+                                switch (e.getKey()) {
+                                    case "tokenizer.ggml.tokens" -> "[PAD" + i + "]";
+                                    case "tokenizer.ggml.scores" -> 0f;
+                                    case "tokenizer.ggml.token_type" -> 5; // UNUSED
+                                    default ->
+                                        throw new IllegalStateException("unexpected vocabulary array " + e.getKey());
+                                });
                     }
                     v = GgufValue.array(v.elementType(), grown);
                 }
@@ -59,7 +63,7 @@ public final class TestModels {
                 t.row(0, first, 0);
                 double squares = 0;
                 for (float x : first) squares += x * x;
-                double sd = Math.sqrt(squares / cols);   // the spread of an existing row
+                double sd = Math.sqrt(squares / cols); // the spread of an existing row
                 SplittableRandom rnd = new SplittableRandom(seed + t.name().hashCode());
                 w.addTensor(t.name(), t.type(), new long[] {cols, vocab + extra}, (r, row) -> {
                     if (r < vocab) t.row(r, row, 0);

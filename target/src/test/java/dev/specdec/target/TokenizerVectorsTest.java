@@ -43,7 +43,11 @@ class TokenizerVectorsTest {
         assertEquals(lines.size(), texts.size(), "cases in .inp vs .out");
         for (int i = 0; i < texts.size(); i++) {
             String l = lines.get(i).strip();
-            int[] expected = l.isEmpty() ? new int[0] : java.util.Arrays.stream(l.split(" ")).mapToInt(Integer::parseInt).toArray();
+            int[] expected = l.isEmpty()
+                    ? new int[0]
+                    : java.util.Arrays.stream(l.split(" "))
+                            .mapToInt(Integer::parseInt)
+                            .toArray();
             assertArrayEquals(expected, v.encode(texts.get(i), false, false), "case " + i + ": '" + texts.get(i) + "'");
         }
     }
@@ -71,9 +75,13 @@ class TokenizerVectorsTest {
                 String where = e.getKey() + " '" + text + "'";
                 assertArrayEquals(TestData.ints(t.get("no_bos")), v.encode(text, false, false), "no_bos " + where);
                 assertArrayEquals(TestData.ints(t.get("with_bos")), v.encode(text, true, false), "with_bos " + where);
-                assertArrayEquals(TestData.ints(t.get("parse_special")), v.encode(text, false, true), "parse_special " + where);
+                assertArrayEquals(
+                        TestData.ints(t.get("parse_special")), v.encode(text, false, true), "parse_special " + where);
                 if (!t.get("decoded_utf8").isNull()) {
-                    assertEquals(t.get("decoded_utf8").asText(), v.decode(TestData.ints(t.get("no_bos"))), "decoded " + where);
+                    assertEquals(
+                            t.get("decoded_utf8").asText(),
+                            v.decode(TestData.ints(t.get("no_bos"))),
+                            "decoded " + where);
                 }
                 checked++;
             }

@@ -38,7 +38,7 @@ public final class BlockVerifier {
      * @param uniform supplies independent uniforms in [0, 1)
      */
     public void verify(int[] draft, int k, float[][] q, float[][] p, DoubleSupplier uniform, Verification out) {
-        if (k == 0) {   // plain decoding: one draw from p, as the rejection sampler makes it
+        if (k == 0) { // plain decoding: one draw from p, as the rejection sampler makes it
             out.set(0, Distribution.inverseCdf(p[0], p[0].length, uniform.getAsDouble()));
             return;
         }
@@ -57,7 +57,7 @@ public final class BlockVerifier {
         // back from the end: the first i whose stop test passes is the longest accepted prefix
         for (int tau = k - 1; tau >= 0; tau--) {
             double w = weight[tau];
-            if (w == 0) continue;   // S = 0: the block cannot stop here (w stays 0 once it is 0)
+            if (w == 0) continue; // S = 0: the block cannot stop here (w stays 0 once it is 0)
             double s = fillResidual(p[tau], q, draft, tau, w);
             double h = tau == 0 ? 1 : s / (s + 1 - w);
             if (tau > 0 && !(uniform.getAsDouble() < h)) continue;

@@ -23,31 +23,73 @@ public final class DecodeStats {
         if (proposed > 0) acceptedLengthHistogram[accepted]++;
     }
 
-    void addDraftNanos(long n) { draftNanos += n; }
-    void addTargetNanos(long n) { targetNanos += n; }
-    void addVerifyNanos(long n) { verifyNanos += n; }
-    void prompt(int tokens, long nanos) { promptTokens = tokens; promptNanos = nanos; }
-    void generated(long n) { generatedTokens += n; }
-    void firstToken(long nanos) { if (firstTokenNanos < 0) firstTokenNanos = nanos; }
-    void total(long nanos) { totalNanos = nanos; }
+    void addDraftNanos(long n) {
+        draftNanos += n;
+    }
 
-    public long draftTokens() { return draftTokens; }
-    public long acceptedTokens() { return acceptedTokens; }
-    public long targetCalls() { return targetCalls; }
-    public long generatedTokens() { return generatedTokens; }
-    public long promptTokens() { return promptTokens; }
+    void addTargetNanos(long n) {
+        targetNanos += n;
+    }
+
+    void addVerifyNanos(long n) {
+        verifyNanos += n;
+    }
+
+    void prompt(int tokens, long nanos) {
+        promptTokens = tokens;
+        promptNanos = nanos;
+    }
+
+    void generated(long n) {
+        generatedTokens += n;
+    }
+
+    void firstToken(long nanos) {
+        if (firstTokenNanos < 0) firstTokenNanos = nanos;
+    }
+
+    void total(long nanos) {
+        totalNanos = nanos;
+    }
+
+    public long draftTokens() {
+        return draftTokens;
+    }
+
+    public long acceptedTokens() {
+        return acceptedTokens;
+    }
+
+    public long targetCalls() {
+        return targetCalls;
+    }
+
+    public long generatedTokens() {
+        return generatedTokens;
+    }
+
+    public long promptTokens() {
+        return promptTokens;
+    }
 
     /** Accepted / proposed draft tokens (0 when nothing was drafted). */
-    public double acceptanceRate() { return draftTokens == 0 ? 0 : (double) acceptedTokens / draftTokens; }
+    public double acceptanceRate() {
+        return draftTokens == 0 ? 0 : (double) acceptedTokens / draftTokens;
+    }
 
     /** Mean number of draft tokens accepted per verification that had a draft. */
     public double meanAcceptedLength() {
         long steps = 0, sum = 0;
-        for (int a = 0; a < acceptedLengthHistogram.length; a++) { steps += acceptedLengthHistogram[a]; sum += (long) a * acceptedLengthHistogram[a]; }
+        for (int a = 0; a < acceptedLengthHistogram.length; a++) {
+            steps += acceptedLengthHistogram[a];
+            sum += (long) a * acceptedLengthHistogram[a];
+        }
         return steps == 0 ? 0 : (double) sum / steps;
     }
 
-    public double tokensPerTargetCall() { return targetCalls == 0 ? 0 : (double) generatedTokens / targetCalls; }
+    public double tokensPerTargetCall() {
+        return targetCalls == 0 ? 0 : (double) generatedTokens / targetCalls;
+    }
 
     /** Acceptance at draft position i: accepted there / proposed there. Length = deepest position used. */
     public double[] perPositionAcceptance() {
@@ -77,12 +119,29 @@ public final class DecodeStats {
         return Arrays.copyOf(acceptedLengthHistogram, n);
     }
 
-    public long draftNanos() { return draftNanos; }
-    public long targetNanos() { return targetNanos; }
-    public long verifyNanos() { return verifyNanos; }
-    public long promptNanos() { return promptNanos; }
-    public long totalNanos() { return totalNanos; }
-    public long timeToFirstTokenNanos() { return firstTokenNanos; }
+    public long draftNanos() {
+        return draftNanos;
+    }
+
+    public long targetNanos() {
+        return targetNanos;
+    }
+
+    public long verifyNanos() {
+        return verifyNanos;
+    }
+
+    public long promptNanos() {
+        return promptNanos;
+    }
+
+    public long totalNanos() {
+        return totalNanos;
+    }
+
+    public long timeToFirstTokenNanos() {
+        return firstTokenNanos;
+    }
 
     /** Generated tokens per second of generation (prompt processing excluded). */
     public double tokensPerSecond() {
@@ -90,9 +149,20 @@ public final class DecodeStats {
         return gen <= 0 ? 0 : generatedTokens * 1e9 / gen;
     }
 
-    @Override public String toString() {
-        return String.format("%d tokens, %.2f tok/s; %d target calls (%.2f tokens/call); drafted %d, accepted %d (%.1f%%), mean accepted length %.2f; time draft %.0f ms, target %.0f ms, verify %.0f ms",
-                generatedTokens, tokensPerSecond(), targetCalls, tokensPerTargetCall(), draftTokens, acceptedTokens,
-                100 * acceptanceRate(), meanAcceptedLength(), draftNanos / 1e6, targetNanos / 1e6, verifyNanos / 1e6);
+    @Override
+    public String toString() {
+        return String.format(
+                "%d tokens, %.2f tok/s; %d target calls (%.2f tokens/call); drafted %d, accepted %d (%.1f%%), mean accepted length %.2f; time draft %.0f ms, target %.0f ms, verify %.0f ms",
+                generatedTokens,
+                tokensPerSecond(),
+                targetCalls,
+                tokensPerTargetCall(),
+                draftTokens,
+                acceptedTokens,
+                100 * acceptanceRate(),
+                meanAcceptedLength(),
+                draftNanos / 1e6,
+                targetNanos / 1e6,
+                verifyNanos / 1e6);
     }
 }

@@ -36,7 +36,11 @@ public final class RejectionSampler {
             double u = uniform.getAsDouble();
             // accept when u < p/q, i.e. u * q < p (no division, exact for p >= q)
             if (mutant == Mutant.ACCEPT_Q_OVER_P ? px > 0f && u * px < qx : qx > 0f && u * qx < px) continue;
-            out.set(i, mutant == Mutant.RESIDUAL_WITHOUT_Q ? sample(pi, uniform.getAsDouble()) : sampleResidual(pi, qi, x, uniform.getAsDouble()));
+            out.set(
+                    i,
+                    mutant == Mutant.RESIDUAL_WITHOUT_Q
+                            ? sample(pi, uniform.getAsDouble())
+                            : sampleResidual(pi, qi, x, uniform.getAsDouble()));
             return;
         }
         out.set(k, sample(p[mutant == Mutant.BONUS_FROM_WRONG_ROW ? Math.max(0, k - 1) : k], uniform.getAsDouble()));
@@ -52,7 +56,7 @@ public final class RejectionSampler {
             residual[j] = r;
             total += r;
         }
-        if (!(total > 0)) return sample(p, u);   // p == q up to rounding: rejection had probability ~0
+        if (!(total > 0)) return sample(p, u); // p == q up to rounding: rejection had probability ~0
         return Distribution.inverseCdf(residual, n, u * total);
     }
 

@@ -33,9 +33,9 @@ public final class SpeculativeDecoder {
     private final RejectionSampler sampler;
     private final BlockVerifier block;
     private Mutant mutant = Mutant.NONE;
-    private final float[][] logits;      // [k+1][vocab]
-    private final float[][] p;           // target distributions per row
-    private final float[][] q;           // draft q rows for the verifier
+    private final float[][] logits; // [k+1][vocab]
+    private final float[][] p; // target distributions per row
+    private final float[][] q; // draft q rows for the verifier
     private final int[] argmax;
     private final int[] batch;
     private final int[] draft;
@@ -85,10 +85,11 @@ public final class SpeculativeDecoder {
 
     /** Bytes the decoder allocates at most for a target with this vocabulary (its k + 1 rows of logits and p, and the context). */
     public static long bufferBytes(int vocab, int contextLength) {
-        return 2L * (DraftProposal.MAX_TOKENS + 1) * vocab * Float.BYTES + 4L * (contextLength + DraftProposal.MAX_TOKENS + 1);
+        return 2L * (DraftProposal.MAX_TOKENS + 1) * vocab * Float.BYTES
+                + 4L * (contextLength + DraftProposal.MAX_TOKENS + 1);
     }
 
-        /** Receives every verification step of the generations that follow (null: none). */
+    /** Receives every verification step of the generations that follow (null: none). */
     public void observe(StepObserver observer) {
         this.observer = observer != null ? observer : StepObserver.NONE;
     }
@@ -112,7 +113,8 @@ public final class SpeculativeDecoder {
      * {@link #generate(GenerationRequest, TokenListener)} that also stops, as {@link #cancel} does,
      * once {@code stop} says so (asked once per step and after each committed token).
      */
-    public GenerationResult generate(GenerationRequest req, TokenListener listener, java.util.function.BooleanSupplier stop) {
+    public GenerationResult generate(
+            GenerationRequest req, TokenListener listener, java.util.function.BooleanSupplier stop) {
         cancelRequested = false;
         long t0 = System.nanoTime();
         SamplingParams sp = req.params();
@@ -123,12 +125,14 @@ public final class SpeculativeDecoder {
                     + " (prompt plus at least one generated token must fit)");
         }
         for (int t : prompt) {
-            if (t < 0 || t >= vocab) throw new IllegalArgumentException("prompt token id " + t + " out of range [0, " + vocab + ")");
+            if (t < 0 || t >= vocab)
+                throw new IllegalArgumentException("prompt token id " + t + " out of range [0, " + vocab + ")");
         }
         RandomGenerator rng = RandomGeneratorFactory.of("L64X128MixRandom").create(sp.seed());
-        java.util.function.DoubleSupplier uniform = rng::nextDouble;   // once per request, not per step
+        java.util.function.DoubleSupplier uniform = rng::nextDouble; // once per request, not per step
         // how sampled drafts draw from q: the same Gumbel-max the target takes under gumbel verification
-        TokenSampler draws = mode == VerifyMode.GUMBEL ? new TokenSampler.GumbelMax(sp.seed()) : new TokenSampler.InverseCdf(rng);
+        TokenSampler draws =
+                mode == VerifyMode.GUMBEL ? new TokenSampler.GumbelMax(sp.seed()) : new TokenSampler.InverseCdf(rng);
         Tokenizer tok = target.tokenizer();
         StreamingDetokenizer detok = tok != null ? new StreamingDetokenizer(tok, false) : null;
         StopStrings stops = new StopStrings(req.stopStrings());
@@ -141,7 +145,8 @@ public final class SpeculativeDecoder {
         // turns): a truncated cache is the same as a fresh one, so the output is unchanged
         int reuse = target.commonPrefix(prompt, len - 1);
         target.truncate(reuse);
-        if (len - 1 > reuse) target.forward(java.util.Arrays.copyOfRange(prompt, reuse, len - 1), len - 1 - reuse, reuse, null);
+        if (len - 1 > reuse)
+            target.forward(java.util.Arrays.copyOfRange(prompt, reuse, len - 1), len - 1 - reuse, reuse, null);
         stats.prompt(len, System.nanoTime() - t0);
 
         int generated = 0;
@@ -149,10 +154,16 @@ public final class SpeculativeDecoder {
         int[] out = new int[Math.max(1, req.maxTokens())];
         loop:
         while (generated < req.maxTokens()) {
-            if (cancelRequested || stop.getAsBoolean()) { reason = StopReason.CANCELLED; break; }
-            int cached = target.cachedLength();          // = len - 1: the last token is not in the cache yet
+            if (cancelRequested || stop.getAsBoolean()) {
+                reason = StopReason.CANCELLED;
+                break;
+            }
+            int cached = target.cachedLength(); // = len - 1: the last token is not in the cache yet
             int room = ctx - cached - 1;
-            if (room < 0) { reason = StopReason.CONTEXT_FULL; break; }
+            if (room < 0) {
+                reason = StopReason.CONTEXT_FULL;
+                break;
+            }
             int k = 0;
             long ts = System.nanoTime();
             DraftProposal prop = null;
@@ -171,7 +182,10 @@ public final class SpeculativeDecoder {
                 q[i] = prop.q(i);
             }
             for (int i = 0; i <= k; i++) {
-                if (logits[i] == null) { logits[i] = new float[vocab]; p[i] = new float[vocab]; }
+                if (logits[i] == null) {
+                    logits[i] = new float[vocab];
+                    p[i] = new float[vocab];
+                }
                 logitRows[i] = logits[i];
             }
             for (int i = k + 1; i < logitRows.length && logitRows[i] != null; i++) logitRows[i] = null;
@@ -179,7 +193,9 @@ public final class SpeculativeDecoder {
             long tt = System.nanoTime();
             // the distributions see the draft tokens before each position, as plain decoding would
             System.arraycopy(draft, 0, context, len, k);
-            for (int i = 0; i <= k; i++) dist.compute(logits[i], sp, context, mutant == Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS ? len : len + i, p[i]);
+            for (int i = 0; i <= k; i++)
+                dist.compute(
+                        logits[i], sp, context, mutant == Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS ? len : len + i, p[i]);
             if (sp.isGreedy()) {
                 for (int i = 0; i <= k; i++) argmax[i] = dist.argmaxOf(p[i]);
                 GreedyVerifier.verify(draft, k, argmax, verification);
@@ -188,8 +204,15 @@ public final class SpeculativeDecoder {
                     case REJECTION -> sampler.verify(draft, k, q, p, uniform, verification);
                     case BLOCK -> block.verify(draft, k, q, p, uniform, verification);
                     // row i predicts the token at absolute position len + i, in plain decoding too
-                    case GUMBEL -> GumbelVerifier.verify(draft, k, p, vocab, sp.seed(),
-                            mutant == Mutant.GUMBEL_KEYED_BY_STEP ? stats.targetCalls() : len, verification);
+                    case GUMBEL ->
+                        GumbelVerifier.verify(
+                                draft,
+                                k,
+                                p,
+                                vocab,
+                                sp.seed(),
+                                mutant == Mutant.GUMBEL_KEYED_BY_STEP ? stats.targetCalls() : len,
+                                verification);
                 }
             }
             int a = verification.accepted();
@@ -223,7 +246,10 @@ public final class SpeculativeDecoder {
                 boolean last = generated == req.maxTokens() && !stops.stopped();
                 if (last && detok != null) emit += stops.offer(detok.flush()) + stops.drain();
                 listener.onToken(token, emit);
-                if (stops.stopped()) { reason = StopReason.STOP_STRING; break loop; }
+                if (stops.stopped()) {
+                    reason = StopReason.STOP_STRING;
+                    break loop;
+                }
                 if (last) break loop;
                 if (cancelRequested || stop.getAsBoolean()) {
                     reason = StopReason.CANCELLED;
@@ -244,7 +270,9 @@ public final class SpeculativeDecoder {
 
     private final float[][] logitRows = new float[DraftProposal.MAX_TOKENS + 1][];
 
-    public VerifyMode verifyMode() { return mode; }
+    public VerifyMode verifyMode() {
+        return mode;
+    }
 
     /** Switches on a deliberate bug (the teeth tests only). */
     SpeculativeDecoder mutate(Mutant m) {
@@ -261,7 +289,9 @@ public final class SpeculativeDecoder {
         private int emitted;
         private boolean stopped;
 
-        StopStrings(java.util.List<String> stops) { this.stops = stops; }
+        StopStrings(java.util.List<String> stops) {
+            this.stops = stops;
+        }
 
         /** Adds text; returns what can be shown now. */
         String offer(String s) {
@@ -281,7 +311,10 @@ public final class SpeculativeDecoder {
             int hold = 0;
             for (String st : stops) {
                 for (int l = Math.min(st.length() - 1, all.length()); l > hold; l--) {
-                    if (endsWithPrefix(all, st, l)) { hold = l; break; }
+                    if (endsWithPrefix(all, st, l)) {
+                        hold = l;
+                        break;
+                    }
                 }
             }
             return flushTo(all.length() - hold);
@@ -293,7 +326,9 @@ public final class SpeculativeDecoder {
             return true;
         }
 
-        String drain() { return stopped ? "" : flushTo(all.length()); }
+        String drain() {
+            return stopped ? "" : flushTo(all.length());
+        }
 
         private String flushTo(int end) {
             if (end <= emitted) return "";
@@ -302,7 +337,12 @@ public final class SpeculativeDecoder {
             return r;
         }
 
-        boolean stopped() { return stopped; }
-        String text() { return all.toString(); }
+        boolean stopped() {
+            return stopped;
+        }
+
+        String text() {
+            return all.toString();
+        }
     }
 }

@@ -13,8 +13,17 @@ public final class Step {
     private float[][] p, q;
     private long draftNanos, targetNanos, verifyNanos;
 
-    void set(int position, int k, int accepted, int next, int[] draft, float[][] p, float[][] q,
-             long draftNanos, long targetNanos, long verifyNanos) {
+    void set(
+            int position,
+            int k,
+            int accepted,
+            int next,
+            int[] draft,
+            float[][] p,
+            float[][] q,
+            long draftNanos,
+            long targetNanos,
+            long verifyNanos) {
         this.position = position;
         this.k = k;
         this.accepted = accepted;
@@ -28,16 +37,24 @@ public final class Step {
     }
 
     /** Absolute position (in the whole sequence, prompt included) of the first draft token, and of row 0. */
-    public int position() { return position; }
+    public int position() {
+        return position;
+    }
 
     /** Draft tokens verified in this step (0: a plain decoding step). */
-    public int k() { return k; }
+    public int k() {
+        return k;
+    }
 
     /** How many of them were accepted. */
-    public int accepted() { return accepted; }
+    public int accepted() {
+        return accepted;
+    }
 
     /** The token emitted after the accepted ones: the target's correction or its bonus token. */
-    public int next() { return next; }
+    public int next() {
+        return next;
+    }
 
     /** Draft token i, for i < k. */
     public int draftToken(int i) {
@@ -70,15 +87,24 @@ public final class Step {
         return qi == null ? 1 : x < qi.length ? qi[x] : 0;
     }
 
-    public long draftNanos() { return draftNanos; }
-    public long targetNanos() { return targetNanos; }
-    public long verifyNanos() { return verifyNanos; }
+    public long draftNanos() {
+        return draftNanos;
+    }
+
+    public long targetNanos() {
+        return targetNanos;
+    }
+
+    public long verifyNanos() {
+        return verifyNanos;
+    }
 
     private static void check(int i, int n) {
         if (i < 0 || i >= n) throw new IndexOutOfBoundsException("index " + i + " outside 0.." + (n - 1));
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
         return "step at " + position + ": k=" + k + ", accepted " + accepted + ", then " + next;
     }
 }

@@ -10,5 +10,5 @@ package dev.specdec.verifier;
 public interface StepObserver {
     void onStep(Step step);
 
-    StepObserver NONE = s -> { };
+    StepObserver NONE = s -> {};
 }

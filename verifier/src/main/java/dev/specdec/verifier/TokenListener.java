@@ -16,7 +16,7 @@ public interface TokenListener {
      * it (end of generation, full context, cancellation): the end of a held-back stop-string
      * candidate or an unfinished character. Streamed text is complete only with it.
      */
-    default void onText(String text) { }
+    default void onText(String text) {}
 
-    TokenListener NONE = (t, s) -> { };
+    TokenListener NONE = (t, s) -> {};
 }

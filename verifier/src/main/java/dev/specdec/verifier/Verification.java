@@ -9,13 +9,21 @@ public final class Verification {
     int accepted;
     int next;
 
-    public int accepted() { return accepted; }
-    public int next() { return next; }
+    public int accepted() {
+        return accepted;
+    }
+
+    public int next() {
+        return next;
+    }
 
     void set(int accepted, int next) {
         this.accepted = accepted;
         this.next = next;
     }
 
-    @Override public String toString() { return "accepted " + accepted + ", then " + next; }
+    @Override
+    public String toString() {
+        return "accepted " + accepted + ", then " + next;
+    }
 }

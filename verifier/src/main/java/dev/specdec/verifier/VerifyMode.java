@@ -32,5 +32,7 @@ public enum VerifyMode {
     }
 
     /** The CLI name. */
-    public String cliName() { return name().toLowerCase(Locale.ROOT); }
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -11,18 +11,52 @@ final class CountingModel implements LanguageModel {
     private final LanguageModel inner;
     final List<Integer> forwardCounts = new ArrayList<>();
 
-    CountingModel(LanguageModel inner) { this.inner = inner; }
+    CountingModel(LanguageModel inner) {
+        this.inner = inner;
+    }
 
-    @Override public ModelConfig config() { return inner.config(); }
-    @Override public int vocabularySize() { return inner.vocabularySize(); }
-    @Override public Tokenizer tokenizer() { return inner.tokenizer(); }
-    @Override public int contextLength() { return inner.contextLength(); }
-    @Override public int cachedLength() { return inner.cachedLength(); }
-    @Override public void truncate(int length) { inner.truncate(length); }
-    @Override public int commonPrefix(int[] tokens, int length) { return inner.commonPrefix(tokens, length); }
-    @Override public void close() { inner.close(); }
+    @Override
+    public ModelConfig config() {
+        return inner.config();
+    }
 
-    @Override public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
+    @Override
+    public int vocabularySize() {
+        return inner.vocabularySize();
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return inner.tokenizer();
+    }
+
+    @Override
+    public int contextLength() {
+        return inner.contextLength();
+    }
+
+    @Override
+    public int cachedLength() {
+        return inner.cachedLength();
+    }
+
+    @Override
+    public void truncate(int length) {
+        inner.truncate(length);
+    }
+
+    @Override
+    public int commonPrefix(int[] tokens, int length) {
+        return inner.commonPrefix(tokens, length);
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+
+    @Override
+    public void forward(int[] tokens, int count, int position, float[][] logitsOut) {
         forwardCounts.add(count);
         inner.forward(tokens, count, position, logitsOut);
     }

@@ -29,16 +29,38 @@ final class Enumeration {
     }
 
     /** Exact probabilities by sequence key (insertion order: depth first). */
-    static Map<String, Double> exact(ModelWeights w, int[] prompt, SamplingParams sp, int length, boolean stopAtEos, String stop) {
+    static Map<String, Double> exact(
+            ModelWeights w, int[] prompt, SamplingParams sp, int length, boolean stopAtEos, String stop) {
         Map<String, Double> out = new LinkedHashMap<>();
         try (Transformer t = w.newSession(prompt.length + length + 1, 1, KvCache.Type.F32)) {
-            expand(t, w.tokenizer(), new Distribution(w.config().vocabSize()), prompt, new ArrayList<>(), 1.0, sp, length, stopAtEos, stop, out);
+            expand(
+                    t,
+                    w.tokenizer(),
+                    new Distribution(w.config().vocabSize()),
+                    prompt,
+                    new ArrayList<>(),
+                    1.0,
+                    sp,
+                    length,
+                    stopAtEos,
+                    stop,
+                    out);
         }
         return out;
     }
 
-    private static void expand(Transformer t, Tokenizer tok, Distribution dist, int[] prompt, List<Integer> prefix, double prob,
-                               SamplingParams sp, int length, boolean stopAtEos, String stop, Map<String, Double> out) {
+    private static void expand(
+            Transformer t,
+            Tokenizer tok,
+            Distribution dist,
+            int[] prompt,
+            List<Integer> prefix,
+            double prob,
+            SamplingParams sp,
+            int length,
+            boolean stopAtEos,
+            String stop,
+            Map<String, Double> out) {
         int vocab = dist.vocab();
         int n = prompt.length + prefix.size();
         int[] full = Arrays.copyOf(prompt, n);
@@ -77,7 +99,8 @@ final class Enumeration {
     /** Whether a sequence key repeats a token. */
     static boolean repeats(String key) {
         String[] ids = key.substring(1, key.length() - 1).split(", ");
-        for (int i = 0; i < ids.length; i++) for (int j = 0; j < i; j++) if (!ids[i].isEmpty() && ids[i].equals(ids[j])) return true;
+        for (int i = 0; i < ids.length; i++)
+            for (int j = 0; j < i; j++) if (!ids[i].isEmpty() && ids[i].equals(ids[j])) return true;
         return false;
     }
 }

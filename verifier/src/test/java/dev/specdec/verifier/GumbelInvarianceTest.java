@@ -38,12 +38,15 @@ class GumbelInvarianceTest {
     static final int MAX_TOKENS = 72;
     static final long[] SEEDS = {7, 4242};
 
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     static Path wideTarget;
 
     @BeforeAll
     static void writeATargetWithMoreTokensThanItsDraft() throws IOException {
-        wideTarget = TestModels.withExtraTokens(TestData.model("llama2-spm-tiny.gguf"), dir.resolve("tiny-520.gguf"), 8, 7);
+        wideTarget =
+                TestModels.withExtraTokens(TestData.model("llama2-spm-tiny.gguf"), dir.resolve("tiny-520.gguf"), 8, 7);
     }
 
     static final List<SamplingParams> PARAMS = List.of(
@@ -57,31 +60,58 @@ class GumbelInvarianceTest {
      * mostly rejected 64-token draft costs 64 draft passes per target call) run for the first
      * parameters and seed only, to keep the test within seconds.
      */
-    static final List<String> POLICIES = List.of("fixed:1", "fixed:2", "fixed:4", "fixed:8",
-            "heuristic:8", "confidence:8", "adaptive:8", "adaptive-deterministic:8");
+    static final List<String> POLICIES = List.of(
+            "fixed:1",
+            "fixed:2",
+            "fixed:4",
+            "fixed:8",
+            "heuristic:8",
+            "confidence:8",
+            "adaptive:8",
+            "adaptive-deterministic:8");
+
     static final List<String> LONG_DRAFTS = List.of("fixed:16", "fixed:64");
 
-    static Path file(String name) { return name.equals("wide") ? wideTarget : TestData.model(name); }
+    static Path file(String name) {
+        return name.equals("wide") ? wideTarget : TestData.model(name);
+    }
 
     static Drafter drafter(String spec, ModelWeights target) {
         if (spec.equals("ngram")) return new PromptLookupDrafter(1, 3, DraftProposal.MAX_TOKENS);
         boolean top = spec.startsWith("top:");
         String f = top ? spec.substring(4) : spec;
         ModelWeights dw = ModelLoader.load(TestData.model(f));
-        return ModelDrafter.create(dw.newSession(256, 1, KvCache.Type.F32), target.tokenizer(), target.config().vocabSize(), f,
-                top ? ModelDrafter.Mode.TOP_TOKEN : ModelDrafter.Mode.SAMPLED).owning(dw);
+        return ModelDrafter.create(
+                        dw.newSession(256, 1, KvCache.Type.F32),
+                        target.tokenizer(),
+                        target.config().vocabSize(),
+                        f,
+                        top ? ModelDrafter.Mode.TOP_TOKEN : ModelDrafter.Mode.SAMPLED)
+                .owning(dw);
     }
 
-    static int[] generate(ModelWeights w, Drafter d, String policy, int[] prompt, SamplingParams sp, int threads, Mutant mutant) {
+    static int[] generate(
+            ModelWeights w, Drafter d, String policy, int[] prompt, SamplingParams sp, int threads, Mutant mutant) {
         return generate(w, d, policy, prompt, sp, threads, mutant, MAX_TOKENS);
     }
 
-    static int[] generate(ModelWeights w, Drafter d, String policy, int[] prompt, SamplingParams sp, int threads, Mutant mutant, int n) {
+    static int[] generate(
+            ModelWeights w,
+            Drafter d,
+            String policy,
+            int[] prompt,
+            SamplingParams sp,
+            int threads,
+            Mutant mutant,
+            int n) {
         String[] pk = policy.split(":");
-        DraftLengthPolicy pol = d == null ? null : DraftLengthPolicy.named(pk[0], Integer.parseInt(pk[1]), CostModel.assumed());
+        DraftLengthPolicy pol =
+                d == null ? null : DraftLengthPolicy.named(pk[0], Integer.parseInt(pk[1]), CostModel.assumed());
         try (Transformer t = w.newSession(256, threads, KvCache.Type.F32)) {
-            return new SpeculativeDecoder(t, d, pol, VerifyMode.GUMBEL).mutate(mutant)
-                    .generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE).tokens();
+            return new SpeculativeDecoder(t, d, pol, VerifyMode.GUMBEL)
+                    .mutate(mutant)
+                    .generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE)
+                    .tokens();
         }
     }
 
@@ -90,7 +120,8 @@ class GumbelInvarianceTest {
      * The drafter is reused across runs, as a session would.
      */
     static String firstDifference(String target, String draft, int[] prompt, Mutant mutant) {
-        try (ModelWeights w = ModelLoader.load(file(target)); Drafter d = drafter(draft, w)) {
+        try (ModelWeights w = ModelLoader.load(file(target));
+                Drafter d = drafter(draft, w)) {
             for (SamplingParams base : PARAMS) {
                 for (long seed : SEEDS) {
                     boolean first = base == PARAMS.getFirst() && seed == SEEDS[0];
@@ -105,8 +136,8 @@ class GumbelInvarianceTest {
                     for (String policy : policies) {
                         int[] spec = generate(w, d, policy, prompt, sp, 2, mutant, n);
                         if (!Arrays.equals(plain, spec)) {
-                            return target + " / " + draft + " / " + policy + " / " + sp + ":\n plain " + Arrays.toString(plain)
-                                    + "\n spec  " + Arrays.toString(spec);
+                            return target + " / " + draft + " / " + policy + " / " + sp + ":\n plain "
+                                    + Arrays.toString(plain) + "\n spec  " + Arrays.toString(spec);
                         }
                     }
                 }
@@ -117,12 +148,13 @@ class GumbelInvarianceTest {
 
     @ParameterizedTest(name = "{0} drafted by {1}")
     @CsvSource({
-            "llama2-spm-d256-f32.gguf, llama2-spm-d256-q4_0.gguf",
-            "llama2-spm-d256-f32.gguf, top:llama2-spm-d256-q4_0.gguf",
-            "llama2-spm-d256-f32.gguf, ngram",
-            "stories260K.gguf, stories260K.bin",
-            "stories260K.gguf, ngram",
-            "wide, llama2-spm-tiny.gguf"})
+        "llama2-spm-d256-f32.gguf, llama2-spm-d256-q4_0.gguf",
+        "llama2-spm-d256-f32.gguf, top:llama2-spm-d256-q4_0.gguf",
+        "llama2-spm-d256-f32.gguf, ngram",
+        "stories260K.gguf, stories260K.bin",
+        "stories260K.gguf, ngram",
+        "wide, llama2-spm-tiny.gguf"
+    })
     void sampledSpeculativeOutputIsThePlainSampledOutput(String target, String draft) {
         int[] prompt = {1, 45, 96, 45, 96, 17};
         String diff = firstDifference(target, draft, prompt, Mutant.NONE);
@@ -140,7 +172,10 @@ class GumbelInvarianceTest {
             int[] greedy = generate(w, null, "fixed:1", prompt, SamplingParams.greedy(), 1, Mutant.NONE);
             try (Transformer t = w.newSession(256, 1, KvCache.Type.F32)) {
                 int[] rejection = new SpeculativeDecoder(t, null, null)
-                        .generate(new GenerationRequest(prompt, MAX_TOKENS, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens();
+                        .generate(
+                                new GenerationRequest(prompt, MAX_TOKENS, SamplingParams.greedy(), List.of(), false),
+                                TokenListener.NONE)
+                        .tokens();
                 assertEquals(Arrays.toString(rejection), Arrays.toString(greedy));
             }
         }

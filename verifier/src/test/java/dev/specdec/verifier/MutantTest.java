@@ -30,7 +30,8 @@ class MutantTest {
         Outcome o = ExactDistributionTest.run(c, mode, m, topQAsSampled);
         String what = (topQAsSampled ? "top-mode q as sampled" : m) + " under " + mode + " on '" + c + "'";
         System.out.println("mutant " + what + ": " + o);
-        assertTrue(o.gofP() < ExactDistributionTest.ALPHA || o.repeatP() < ExactDistributionTest.ALPHA,
+        assertTrue(
+                o.gofP() < ExactDistributionTest.ALPHA || o.repeatP() < ExactDistributionTest.ALPHA,
                 what + " survived: " + o);
     }
 
@@ -38,13 +39,16 @@ class MutantTest {
     void penaltyHistoryWithoutTheDraftsIsCaught() {
         assertKilled(ExactDistributionTest.SHORT, VerifyMode.REJECTION, Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS, false);
         // where repeats are possible at all, the repeat-rate test alone sees it
-        Outcome o = ExactDistributionTest.run(ExactDistributionTest.REPEATS, VerifyMode.REJECTION, Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS, false);
+        Outcome o = ExactDistributionTest.run(
+                ExactDistributionTest.REPEATS, VerifyMode.REJECTION, Mutant.PENALTY_HISTORY_WITHOUT_DRAFTS, false);
         System.out.println("mutant PENALTY_HISTORY_WITHOUT_DRAFTS on '" + ExactDistributionTest.REPEATS + "': " + o);
         assertTrue(o.repeatP() < ExactDistributionTest.ALPHA, "the repeat-rate test missed the history bug: " + o);
     }
 
     @ParameterizedTest
-    @EnumSource(value = Mutant.class, names = {"BONUS_FROM_WRONG_ROW", "RESIDUAL_WITHOUT_Q", "ACCEPT_Q_OVER_P"})
+    @EnumSource(
+            value = Mutant.class,
+            names = {"BONUS_FROM_WRONG_ROW", "RESIDUAL_WITHOUT_Q", "ACCEPT_Q_OVER_P"})
     void verifierBugsAreCaughtUnderRejectionAndBlock(Mutant m) {
         assertKilled(ExactDistributionTest.SHORT, VerifyMode.REJECTION, m, false);
         assertKilled(ExactDistributionTest.SHORT, VerifyMode.BLOCK, m, false);
@@ -57,8 +61,11 @@ class MutantTest {
 
     @Test
     void gumbelNoiseKeyedByStepIsCaught() {
-        String diff = GumbelInvarianceTest.firstDifference("llama2-spm-d256-f32.gguf", "llama2-spm-d256-q4_0.gguf",
-                new int[] {1, 45, 96, 45, 96, 17}, Mutant.GUMBEL_KEYED_BY_STEP);
+        String diff = GumbelInvarianceTest.firstDifference(
+                "llama2-spm-d256-f32.gguf",
+                "llama2-spm-d256-q4_0.gguf",
+                new int[] {1, 45, 96, 45, 96, 17},
+                Mutant.GUMBEL_KEYED_BY_STEP);
         assertNotNull(diff, "gumbel noise keyed by step survived: speculative output still equals plain");
     }
 }

@@ -31,7 +31,9 @@ class NonFiniteLogitsTest {
     static final Path Q8 = TestData.model("llama2-spm-d256-q8_0.gguf");
     static final int[] PROMPT = {1, 5, 9, 17, 23};
 
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     static Path nan;
 
     @BeforeAll
@@ -41,20 +43,27 @@ class NonFiniteLogitsTest {
     }
 
     static String message(String model) {
-        return "the logits of " + model + " for position " + PROMPT.length + " are not finite (NaN for token 0): its weights "
+        return "the logits of " + model + " for position " + PROMPT.length
+                + " are not finite (NaN for token 0): its weights "
                 + "probably hold NaN or Inf; load it with --check-tensors to find the tensor";
     }
 
     @Test
     void aNaNTargetStopsPlainAndSpeculativeDecodingAtTheFirstPosition() {
         try (ModelWeights w = ModelLoader.load(nan)) {
-            for (SamplingParams sp : new SamplingParams[] {SamplingParams.greedy(), SamplingParams.temperature(0.8f, 3)}) {
+            for (SamplingParams sp :
+                    new SamplingParams[] {SamplingParams.greedy(), SamplingParams.temperature(0.8f, 3)}) {
                 for (boolean ngram : new boolean[] {false, true}) {
                     List<Integer> emitted = new ArrayList<>();
-                    try (Transformer t = w.newSession(64, 1, KvCache.Type.F32); Drafter d = ngram ? new PromptLookupDrafter() : null) {
-                        SpeculativeDecoder dec = new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", 3, null));
-                        NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class, () -> dec.generate(
-                                new GenerationRequest(PROMPT, 20, sp, List.of(), false), (tok, s) -> emitted.add(tok)));
+                    try (Transformer t = w.newSession(64, 1, KvCache.Type.F32);
+                            Drafter d = ngram ? new PromptLookupDrafter() : null) {
+                        SpeculativeDecoder dec =
+                                new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", 3, null));
+                        NonFiniteLogitsException e = assertThrows(
+                                NonFiniteLogitsException.class,
+                                () -> dec.generate(
+                                        new GenerationRequest(PROMPT, 20, sp, List.of(), false),
+                                        (tok, s) -> emitted.add(tok)));
                         assertEquals(message("the target model"), e.getMessage());
                         assertEquals(PROMPT.length, e.position());
                         assertEquals(List.of(), emitted, "nothing may be emitted from NaN logits");
@@ -66,13 +75,21 @@ class NonFiniteLogitsTest {
 
     @Test
     void aNaNDraftIsNamedAsTheDraft() {
-        try (ModelWeights w = ModelLoader.load(Q8); ModelWeights dw = ModelLoader.load(nan);
-             Transformer t = w.newSession(64, 1, KvCache.Type.F32);
-             Drafter d = ModelDrafter.create(dw.newSession(64, 1, KvCache.Type.F32), w.tokenizer(), w.config().vocabSize(), "nan.gguf",
-                     ModelDrafter.Mode.SAMPLED)) {
+        try (ModelWeights w = ModelLoader.load(Q8);
+                ModelWeights dw = ModelLoader.load(nan);
+                Transformer t = w.newSession(64, 1, KvCache.Type.F32);
+                Drafter d = ModelDrafter.create(
+                        dw.newSession(64, 1, KvCache.Type.F32),
+                        w.tokenizer(),
+                        w.config().vocabSize(),
+                        "nan.gguf",
+                        ModelDrafter.Mode.SAMPLED)) {
             SpeculativeDecoder dec = new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", 3, null));
-            NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class,
-                    () -> dec.generate(new GenerationRequest(PROMPT, 20, SamplingParams.greedy(), List.of(), false), TokenListener.NONE));
+            NonFiniteLogitsException e = assertThrows(
+                    NonFiniteLogitsException.class,
+                    () -> dec.generate(
+                            new GenerationRequest(PROMPT, 20, SamplingParams.greedy(), List.of(), false),
+                            TokenListener.NONE));
             assertEquals(message("draft nan.gguf"), e.getMessage());
         }
     }

@@ -33,7 +33,9 @@ class PrefixVocabularyTest {
     static final Path DRAFT = TestData.model("llama2-spm-tiny.gguf");
     static final int EXTRA = 8;
 
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     static Path target;
 
     @BeforeAll
@@ -44,13 +46,20 @@ class PrefixVocabularyTest {
 
     static Drafter draft(ModelWeights t, ModelDrafter.Mode mode) {
         ModelWeights dw = ModelLoader.load(DRAFT);
-        return ModelDrafter.create(dw.newSession(128, 1, KvCache.Type.F32), t.tokenizer(), t.config().vocabSize(), "draft", mode).owning(dw);
+        return ModelDrafter.create(
+                        dw.newSession(128, 1, KvCache.Type.F32),
+                        t.tokenizer(),
+                        t.config().vocabSize(),
+                        "draft",
+                        mode)
+                .owning(dw);
     }
 
     static int[] generate(ModelWeights w, Drafter d, int[] prompt, int n, SamplingParams sp, int k) {
         try (Transformer t = w.newSession(128, 1, KvCache.Type.F32)) {
             return new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", k, null))
-                    .generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE).tokens();
+                    .generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE)
+                    .tokens();
         }
     }
 
@@ -61,12 +70,15 @@ class PrefixVocabularyTest {
             // the prompt holds a token the draft lacks too
             int[] prompt = {1, 300, 515, 301, 302};
             int[] plain = generate(w, null, prompt, 40, SamplingParams.greedy(), 1);
-            assertTrue(Arrays.stream(plain).anyMatch(t -> t >= 512) && Arrays.stream(plain).anyMatch(t -> t < 512),
+            assertTrue(
+                    Arrays.stream(plain).anyMatch(t -> t >= 512)
+                            && Arrays.stream(plain).anyMatch(t -> t < 512),
                     "the target should emit both kinds of token: " + Arrays.toString(plain));
             for (ModelDrafter.Mode mode : ModelDrafter.Mode.values()) {
                 for (int k : new int[] {1, 3, 6}) {
                     try (Drafter d = draft(w, mode)) {
-                        assertArrayEquals(plain, generate(w, d, prompt, 40, SamplingParams.greedy(), k), mode + " k=" + k);
+                        assertArrayEquals(
+                                plain, generate(w, d, prompt, 40, SamplingParams.greedy(), k), mode + " k=" + k);
                     }
                 }
             }
@@ -75,7 +87,8 @@ class PrefixVocabularyTest {
 
     @Test
     void sampledSpeculativeRunsOverTheWholeTargetVocabulary() {
-        try (ModelWeights w = ModelLoader.load(target); Drafter d = draft(w, ModelDrafter.Mode.SAMPLED)) {
+        try (ModelWeights w = ModelLoader.load(target);
+                Drafter d = draft(w, ModelDrafter.Mode.SAMPLED)) {
             int beyond = 0;
             for (long seed = 0; seed < 4; seed++) {
                 int[] out = generate(w, d, new int[] {1, 300, 301}, 30, SamplingParams.temperature(1f, seed), 4);

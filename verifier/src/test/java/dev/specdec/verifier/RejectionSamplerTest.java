@@ -43,14 +43,27 @@ class RejectionSamplerTest {
     }
 
     /** Simulates N two-token speculative generations; returns counts of (first, second). */
-    static long[] simulate(Verifier verifier, float[][] targetLogits, float[][] draftLogits, SamplingParams sp, int k,
-                           boolean deterministicDraft, long seed) {
+    static long[] simulate(
+            Verifier verifier,
+            float[][] targetLogits,
+            float[][] draftLogits,
+            SamplingParams sp,
+            int k,
+            boolean deterministicDraft,
+            long seed) {
         return simulate(verifier, targetLogits, draftLogits, sp, k, deterministicDraft, seed, V);
     }
 
     /** As above with a draft over the first {@code draftVocab} tokens only: its q rows are that long (q = 0 beyond). */
-    static long[] simulate(Verifier verifier, float[][] targetLogits, float[][] draftLogits, SamplingParams sp, int k,
-                           boolean deterministicDraft, long seed, int draftVocab) {
+    static long[] simulate(
+            Verifier verifier,
+            float[][] targetLogits,
+            float[][] draftLogits,
+            SamplingParams sp,
+            int k,
+            boolean deterministicDraft,
+            long seed,
+            int draftVocab) {
         SplittableRandom rnd = new SplittableRandom(seed);
         Distribution dist = new Distribution(V), draftDist = new Distribution(draftVocab);
         float[][] p = new float[k + 1][V], q = new float[k][draftVocab];
@@ -61,7 +74,7 @@ class RejectionSamplerTest {
         Verification out = new Verification();
         for (int n = 0; n < N; n++) {
             int len = 1;
-            hist[0] = 0;   // start token
+            hist[0] = 0; // start token
             while (len < 3) {
                 // draft k tokens from q, each conditioned on the previous token
                 for (int i = 0; i < k; i++) {
@@ -70,8 +83,13 @@ class RejectionSamplerTest {
                     System.arraycopy(hist, 0, hd, 0, len);
                     System.arraycopy(draft, 0, hd, len, i);
                     draftDist.compute(draftLogits[prev], sp, hd, len + i, q[i]);
-                    if (deterministicDraft) { draft[i] = draftDist.argmaxOf(q[i]); qRows[i] = null; }
-                    else { draft[i] = draftDist.sample(q[i], rnd.nextDouble()); qRows[i] = q[i]; }
+                    if (deterministicDraft) {
+                        draft[i] = draftDist.argmaxOf(q[i]);
+                        qRows[i] = null;
+                    } else {
+                        draft[i] = draftDist.sample(q[i], rnd.nextDouble());
+                        qRows[i] = q[i];
+                    }
                 }
                 for (int i = 0; i <= k; i++) {
                     int prev = i == 0 ? hist[len - 1] : draft[i - 1];
@@ -102,18 +120,27 @@ class RejectionSamplerTest {
 
     static final Verifier CORRECT = new Verifier() {
         final RejectionSampler s = new RejectionSampler(V);
-        @Override public void verify(int[] d, int k, float[][] q, float[][] p, DoubleSupplier u, Verification out) { s.verify(d, k, q, p, u, out); }
+
+        @Override
+        public void verify(int[] d, int k, float[][] q, float[][] p, DoubleSupplier u, Verification out) {
+            s.verify(d, k, q, p, u, out);
+        }
     };
 
     static final Verifier BLOCK = new Verifier() {
         final BlockVerifier s = new BlockVerifier(V);
-        @Override public void verify(int[] d, int k, float[][] q, float[][] p, DoubleSupplier u, Verification out) { s.verify(d, k, q, p, u, out); }
+
+        @Override
+        public void verify(int[] d, int k, float[][] q, float[][] p, DoubleSupplier u, Verification out) {
+            s.verify(d, k, q, p, u, out);
+        }
     };
 
     /** Block verification on the same chains: sampled drafts with k = 3 and 4, one-hot drafts, a prefix vocabulary. */
     @ParameterizedTest(name = "block: {0}")
     @MethodSource("blockParams")
-    void blockVerificationFollowsTheTargetDistribution(String name, SamplingParams sp, int k, boolean deterministic, int draftVocab) {
+    void blockVerificationFollowsTheTargetDistribution(
+            String name, SamplingParams sp, int k, boolean deterministic, int draftVocab) {
         float[][] target = chain(11, 1.5), draft = chain(12, 1.5);
         long[] counts = simulate(BLOCK, target, draft, sp, k, deterministic, 99, draftVocab);
         double pv = Stats.chiSquarePValue(counts, expectedJoint(target, sp));
@@ -123,7 +150,12 @@ class RejectionSamplerTest {
     static Stream<Arguments> blockParams() {
         return Stream.of(
                 Arguments.of("T=1 k=3", SamplingParams.temperature(1f, 1), 3, false, V),
-                Arguments.of("penalties + bias, top-p, k=4", new SamplingParams(1f, 0, 0.9f, 0f, 1.3f, 0.2f, 0.3f, 64, Map.of(2, 1.5f, 4, -2f), 1), 4, false, V),
+                Arguments.of(
+                        "penalties + bias, top-p, k=4",
+                        new SamplingParams(1f, 0, 0.9f, 0f, 1.3f, 0.2f, 0.3f, 64, Map.of(2, 1.5f, 4, -2f), 1),
+                        4,
+                        false,
+                        V),
                 Arguments.of("one-hot drafts", SamplingParams.temperature(1f, 1), 3, true, V),
                 Arguments.of("draft over 4 of 6 tokens", SamplingParams.temperature(1f, 1), 3, false, V - 2));
     }
@@ -148,7 +180,10 @@ class RejectionSamplerTest {
                 int[] x = {b % n, b / n % n, b / (n * n)};
                 double qb = (double) q[x[0]] * q[x[1]] * q[x[2]];
                 double prefix = 1, e = 0;
-                for (int i = 0; i < k; i++) { prefix *= Math.min(1, (double) p[x[i]] / q[x[i]]); e += prefix; }
+                for (int i = 0; i < k; i++) {
+                    prefix *= Math.min(1, (double) p[x[i]] / q[x[i]]);
+                    e += prefix;
+                }
                 rejection += qb * e;
                 // block: weights w_i, stop probabilities h_i, tau = largest i with a stop
                 double[] w = new double[k + 1];
@@ -171,7 +206,8 @@ class RejectionSamplerTest {
             assertTrue(block >= rejection - 1e-9, "block " + block + " < rejection " + rejection);
             if (trial < 5) {
                 // and the real verifiers accept on average what the formulas say (within 4 standard errors)
-                assertEquals(rejection, meanAccepted(CORRECT, p, q, k, r.split()), 4 * Math.sqrt(k * k / 4.0 / 100_000));
+                assertEquals(
+                        rejection, meanAccepted(CORRECT, p, q, k, r.split()), 4 * Math.sqrt(k * k / 4.0 / 100_000));
                 assertEquals(block, meanAccepted(BLOCK, p, q, k, r.split()), 4 * Math.sqrt(k * k / 4.0 / 100_000));
             }
         }
@@ -196,7 +232,10 @@ class RejectionSamplerTest {
     static float[] randomDist(SplittableRandom r, int n) {
         float[] d = new float[n];
         double s = 0;
-        for (int i = 0; i < n; i++) { d[i] = (float) Math.pow(r.nextDouble(), 3) + 1e-3f; s += d[i]; }
+        for (int i = 0; i < n; i++) {
+            d[i] = (float) Math.pow(r.nextDouble(), 3) + 1e-3f;
+            s += d[i];
+        }
         for (int i = 0; i < n; i++) d[i] /= s;
         return d;
     }
@@ -204,11 +243,24 @@ class RejectionSamplerTest {
     static Stream<Arguments> params() {
         return Stream.of(
                 Arguments.of("T=1", SamplingParams.temperature(1f, 1), 3, false),
-                Arguments.of("T=0.7 top-k 4", new SamplingParams(0.7f, 4, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), 1), 2, false),
-                Arguments.of("T=1.3 top-p 0.8", new SamplingParams(1.3f, 0, 0.8f, 0f, 1f, 0f, 0f, 64, Map.of(), 1), 4, false),
+                Arguments.of(
+                        "T=0.7 top-k 4", new SamplingParams(0.7f, 4, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), 1), 2, false),
+                Arguments.of(
+                        "T=1.3 top-p 0.8",
+                        new SamplingParams(1.3f, 0, 0.8f, 0f, 1f, 0f, 0f, 64, Map.of(), 1),
+                        4,
+                        false),
                 Arguments.of("min-p 0.15", new SamplingParams(1f, 0, 1f, 0.15f, 1f, 0f, 0f, 64, Map.of(), 1), 3, false),
-                Arguments.of("penalties + bias", new SamplingParams(1f, 0, 1f, 0f, 1.3f, 0.2f, 0.3f, 64, Map.of(2, 1.5f, 4, -2f), 1), 3, false),
-                Arguments.of("top-k 5 top-p 0.9 min-p 0.05", new SamplingParams(0.9f, 5, 0.9f, 0.05f, 1f, 0f, 0f, 64, Map.of(), 1), 2, false),
+                Arguments.of(
+                        "penalties + bias",
+                        new SamplingParams(1f, 0, 1f, 0f, 1.3f, 0.2f, 0.3f, 64, Map.of(2, 1.5f, 4, -2f), 1),
+                        3,
+                        false),
+                Arguments.of(
+                        "top-k 5 top-p 0.9 min-p 0.05",
+                        new SamplingParams(0.9f, 5, 0.9f, 0.05f, 1f, 0f, 0f, 64, Map.of(), 1),
+                        2,
+                        false),
                 Arguments.of("deterministic draft (q one-hot)", SamplingParams.temperature(1f, 1), 3, true),
                 Arguments.of("k=1", SamplingParams.temperature(1f, 1), 1, false));
     }
@@ -230,7 +282,9 @@ class RejectionSamplerTest {
         SamplingParams sp = SamplingParams.temperature(1f, 1);
         long[] counts = simulate(CORRECT, target, draft, sp, 3, deterministic, 99, V - 2);
         double pv = Stats.chiSquarePValue(counts, expectedJoint(target, sp));
-        assertTrue(pv > 0.001, "draft over " + (V - 2) + " of " + V + " tokens: the joint deviates from the target, p = " + pv);
+        assertTrue(
+                pv > 0.001,
+                "draft over " + (V - 2) + " of " + V + " tokens: the joint deviates from the target, p = " + pv);
     }
 
     @Test
@@ -240,17 +294,18 @@ class RejectionSamplerTest {
         double[] expected = expectedJoint(target, sp);
         Verifier alwaysAccept = (d, k, q, p, u, out) -> out.set(k, RejectionSampler.sample(p[k], u.getAsDouble()));
         Verifier resampleFromP = new Verifier() {
-            @Override public void verify(int[] d, int k, float[][] q, float[][] p, DoubleSupplier u, Verification out) {
+            @Override
+            public void verify(int[] d, int k, float[][] q, float[][] p, DoubleSupplier u, Verification out) {
                 for (int i = 0; i < k; i++) {
                     float qx = q[i] == null ? 1f : q[i][d[i]];
                     if (u.getAsDouble() * qx < p[i][d[i]]) continue;
-                    out.set(i, RejectionSampler.sample(p[i], u.getAsDouble()));   // BUG: p instead of the residual
+                    out.set(i, RejectionSampler.sample(p[i], u.getAsDouble())); // BUG: p instead of the residual
                     return;
                 }
                 out.set(k, RejectionSampler.sample(p[k], u.getAsDouble()));
             }
         };
-        Verifier acceptWithPOnly = (d, k, q, p, u, out) -> {   // BUG: ignores q (accepts with p(x))
+        Verifier acceptWithPOnly = (d, k, q, p, u, out) -> { // BUG: ignores q (accepts with p(x))
             for (int i = 0; i < k; i++) {
                 if (u.getAsDouble() < p[i][d[i]]) continue;
                 out.set(i, RejectionSampler.sample(p[i], u.getAsDouble()));
@@ -290,7 +345,7 @@ class RejectionSamplerTest {
 
     @Test
     void chiSquareHelperIsCalibrated() {
-        assertEquals(0.05, 1 - Stats.regularizedGammaP(35 / 2.0, 49.80 / 2), 0.002);   // chi2(35) 95th percentile
+        assertEquals(0.05, 1 - Stats.regularizedGammaP(35 / 2.0, 49.80 / 2), 0.002); // chi2(35) 95th percentile
         assertEquals(0.001, 1 - Stats.regularizedGammaP(35 / 2.0, 66.62 / 2), 0.0002);
     }
 }

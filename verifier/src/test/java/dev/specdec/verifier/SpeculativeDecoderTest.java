@@ -40,8 +40,14 @@ class SpeculativeDecoderTest {
     static void synthesizeAnAlwaysWrongDraft() throws IOException {
         // random weights with the target's vocabulary: a draft that is almost never right
         wrongDraftFile = Files.createTempFile("wrong-draft", ".gguf");
-        ModelSynthesizer.write(Architecture.LLAMA, ModelSynthesizer.shape("tiny"), GgmlType.F32, 5,
-                wrongDraftFile, TestData.model("llama2-spm-d256-f32.gguf"), true);
+        ModelSynthesizer.write(
+                Architecture.LLAMA,
+                ModelSynthesizer.shape("tiny"),
+                GgmlType.F32,
+                5,
+                wrongDraftFile,
+                TestData.model("llama2-spm-d256-f32.gguf"),
+                true);
     }
 
     @AfterAll
@@ -51,37 +57,50 @@ class SpeculativeDecoderTest {
 
     static int[] plain(ModelWeights w, int[] prompt, int n, SamplingParams sp) {
         try (Transformer t = w.newSession(256, 2, KvCache.Type.F32)) {
-            return new SpeculativeDecoder(t, null, null).generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE).tokens();
+            return new SpeculativeDecoder(t, null, null)
+                    .generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE)
+                    .tokens();
         }
     }
 
     static Drafter randomDrafter(Path file, ModelWeights target) {
         ModelWeights dw = ModelLoader.load(file);
-        return ModelDrafter.create(dw.newSession(256, 1, KvCache.Type.F32), target.tokenizer(), target.config().vocabSize(), "random",
-                ModelDrafter.Mode.SAMPLED).owning(dw);
+        return ModelDrafter.create(
+                        dw.newSession(256, 1, KvCache.Type.F32),
+                        target.tokenizer(),
+                        target.config().vocabSize(),
+                        "random",
+                        ModelDrafter.Mode.SAMPLED)
+                .owning(dw);
     }
 
     static Drafter drafter(String draft, ModelWeights target) {
         if (draft.equals("ngram")) return new PromptLookupDrafter(1, 3, 16);
         Path p = draft.equals("wrong") ? wrongDraftFile : TestData.model(draft);
         ModelWeights dw = ModelLoader.load(p);
-        return ModelDrafter.create(dw.newSession(256, 1, KvCache.Type.F32), target.tokenizer(), target.config().vocabSize(), draft,
-                ModelDrafter.Mode.SAMPLED).owning(dw);
+        return ModelDrafter.create(
+                        dw.newSession(256, 1, KvCache.Type.F32),
+                        target.tokenizer(),
+                        target.config().vocabSize(),
+                        draft,
+                        ModelDrafter.Mode.SAMPLED)
+                .owning(dw);
     }
 
     @ParameterizedTest(name = "{0} drafted by {1}")
     @CsvSource({
-            "llama2-spm-d256-f32.gguf, llama2-spm-d256-q4_0.gguf",
-            "llama2-spm-d256-q8_0.gguf, llama2-spm-d256-q2_k.gguf",
-            "llama2-spm-d256-f16.gguf, ngram",
-            "llama2-spm-d256-f32.gguf, wrong",
-            "stories260K.gguf, stories260K.bin",
-            "stories260K.gguf, ngram",
-            "qwen2-bpe-tiny.gguf, ngram",
-            "gemma2-spm-tiny.gguf, ngram",
-            "phi3-spm-tiny.gguf, ngram",
-            "llama3-bpe-gqa-tiny.gguf, ngram",
-            "gemma-spm-tiny.gguf, ngram"})
+        "llama2-spm-d256-f32.gguf, llama2-spm-d256-q4_0.gguf",
+        "llama2-spm-d256-q8_0.gguf, llama2-spm-d256-q2_k.gguf",
+        "llama2-spm-d256-f16.gguf, ngram",
+        "llama2-spm-d256-f32.gguf, wrong",
+        "stories260K.gguf, stories260K.bin",
+        "stories260K.gguf, ngram",
+        "qwen2-bpe-tiny.gguf, ngram",
+        "gemma2-spm-tiny.gguf, ngram",
+        "phi3-spm-tiny.gguf, ngram",
+        "llama3-bpe-gqa-tiny.gguf, ngram",
+        "gemma-spm-tiny.gguf, ngram"
+    })
     void greedySpeculativeEqualsGreedyPlain(String targetFile, String draft) {
         try (ModelWeights w = ModelLoader.load(TestData.model(targetFile))) {
             int[] prompt = {1, 5, 9, 5, 9, 5, 9, 17, 23};
@@ -91,11 +110,13 @@ class SpeculativeDecoderTest {
             assertEquals(n, expected.length);
             for (String policy : new String[] {"fixed", "heuristic", "confidence", "adaptive"}) {
                 for (int k = 1; k <= 8; k += policy.equals("fixed") ? 1 : 3) {
-                    try (Transformer t = w.newSession(256, 2, KvCache.Type.F32); Drafter d = drafter(draft, w)) {
+                    try (Transformer t = w.newSession(256, 2, KvCache.Type.F32);
+                            Drafter d = drafter(draft, w)) {
                         DraftLengthPolicy pol = DraftLengthPolicy.named(policy, k, CostModel.assumed());
                         GenerationResult r = new SpeculativeDecoder(t, d, pol)
                                 .generate(new GenerationRequest(prompt, n, sp, List.of(), false), TokenListener.NONE);
-                        assertArrayEquals(expected, r.tokens(), targetFile + " / " + draft + " / " + policy + " k=" + k);
+                        assertArrayEquals(
+                                expected, r.tokens(), targetFile + " / " + draft + " / " + policy + " k=" + k);
                         assertTrue(r.stats().targetCalls() <= n);
                     }
                 }
@@ -105,16 +126,41 @@ class SpeculativeDecoderTest {
 
     /** Every model of the test data, drafted by n-gram lookup and by a random model with its vocabulary. */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama2-spm-tiny.gguf", "llama3-bpe-gqa-tiny.gguf", "qwen2-bpe-tiny.gguf",
-            "gemma-spm-tiny.gguf", "gemma2-spm-tiny.gguf", "phi3-spm-tiny.gguf", "stories260K.gguf", "stories260K.bin",
-            "llama2-spm-d256-f32.gguf", "llama2-spm-d256-f16.gguf", "llama2-spm-d256-q8_0.gguf", "llama2-spm-d256-q4_0.gguf",
-            "llama2-spm-d256-q4_1.gguf", "llama2-spm-d256-q5_0.gguf", "llama2-spm-d256-q5_1.gguf", "llama2-spm-d256-q2_k.gguf",
-            "llama2-spm-d256-q3_k_m.gguf", "llama2-spm-d256-q4_k_m.gguf", "llama2-spm-d256-q5_k_m.gguf", "llama2-spm-d256-q6_k.gguf"})
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "llama2-spm-tiny.gguf",
+                "llama3-bpe-gqa-tiny.gguf",
+                "qwen2-bpe-tiny.gguf",
+                "gemma-spm-tiny.gguf",
+                "gemma2-spm-tiny.gguf",
+                "phi3-spm-tiny.gguf",
+                "stories260K.gguf",
+                "stories260K.bin",
+                "llama2-spm-d256-f32.gguf",
+                "llama2-spm-d256-f16.gguf",
+                "llama2-spm-d256-q8_0.gguf",
+                "llama2-spm-d256-q4_0.gguf",
+                "llama2-spm-d256-q4_1.gguf",
+                "llama2-spm-d256-q5_0.gguf",
+                "llama2-spm-d256-q5_1.gguf",
+                "llama2-spm-d256-q2_k.gguf",
+                "llama2-spm-d256-q3_k_m.gguf",
+                "llama2-spm-d256-q4_k_m.gguf",
+                "llama2-spm-d256-q5_k_m.gguf",
+                "llama2-spm-d256-q6_k.gguf"
+            })
     void greedyExactForEveryTestModel(String targetFile) throws IOException {
         Path vocabSource = TestData.model(targetFile.endsWith(".bin") ? "stories260K.gguf" : targetFile);
         Path randomDraft = Files.createTempFile("draft", ".gguf");
         try (ModelWeights w = ModelLoader.load(TestData.model(targetFile))) {
-            ModelSynthesizer.write(Architecture.LLAMA, ModelSynthesizer.shape("tiny"), GgmlType.F32, 11, randomDraft, vocabSource, true);
+            ModelSynthesizer.write(
+                    Architecture.LLAMA,
+                    ModelSynthesizer.shape("tiny"),
+                    GgmlType.F32,
+                    11,
+                    randomDraft,
+                    vocabSource,
+                    true);
             int vocab = w.config().vocabSize();
             int[] prompt = {1 % vocab, 17, 29, 17, 29, 41, 17, 29};
             int[] expected = plain(w, prompt, 32, SamplingParams.greedy());
@@ -122,10 +168,18 @@ class SpeculativeDecoderTest {
                 for (int k : policy.equals("fixed") ? new int[] {1, 3, 8} : new int[] {4}) {
                     for (boolean ngram : new boolean[] {true, false}) {
                         try (Transformer t = w.newSession(256, 2, KvCache.Type.F32);
-                             Drafter d = ngram ? new PromptLookupDrafter(1, 3, 16) : randomDrafter(randomDraft, w)) {
-                            GenerationResult r = new SpeculativeDecoder(t, d, DraftLengthPolicy.named(policy, k, CostModel.assumed()))
-                                    .generate(new GenerationRequest(prompt, 32, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
-                            assertArrayEquals(expected, r.tokens(), targetFile + " / " + (ngram ? "ngram" : "random draft") + " / " + policy + " k=" + k);
+                                Drafter d = ngram ? new PromptLookupDrafter(1, 3, 16) : randomDrafter(randomDraft, w)) {
+                            GenerationResult r = new SpeculativeDecoder(
+                                            t, d, DraftLengthPolicy.named(policy, k, CostModel.assumed()))
+                                    .generate(
+                                            new GenerationRequest(
+                                                    prompt, 32, SamplingParams.greedy(), List.of(), false),
+                                            TokenListener.NONE);
+                            assertArrayEquals(
+                                    expected,
+                                    r.tokens(),
+                                    targetFile + " / " + (ngram ? "ngram" : "random draft") + " / " + policy + " k="
+                                            + k);
                         }
                     }
                 }
@@ -140,15 +194,26 @@ class SpeculativeDecoderTest {
         try (ModelWeights w = ModelLoader.load(TestData.model("llama2-spm-d256-f32.gguf"))) {
             int[] prompt = {1, 5, 9, 17, 23};
             long good, bad;
-            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32); Drafter d = drafter("llama2-spm-d256-q8_0.gguf", w)) {
+            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32);
+                    Drafter d = drafter("llama2-spm-d256-q8_0.gguf", w)) {
                 good = new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", 4, null))
-                        .generate(new GenerationRequest(prompt, 40, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).stats().targetCalls();
+                        .generate(
+                                new GenerationRequest(prompt, 40, SamplingParams.greedy(), List.of(), false),
+                                TokenListener.NONE)
+                        .stats()
+                        .targetCalls();
             }
-            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32); Drafter d = drafter("wrong", w)) {
+            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32);
+                    Drafter d = drafter("wrong", w)) {
                 bad = new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", 4, null))
-                        .generate(new GenerationRequest(prompt, 40, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).stats().targetCalls();
+                        .generate(
+                                new GenerationRequest(prompt, 40, SamplingParams.greedy(), List.of(), false),
+                                TokenListener.NONE)
+                        .stats()
+                        .targetCalls();
             }
-            assertTrue(good < 20, "a Q8_0 copy of the target should be accepted mostly: " + good + " calls for 40 tokens");
+            assertTrue(
+                    good < 20, "a Q8_0 copy of the target should be accepted mostly: " + good + " calls for 40 tokens");
             assertTrue(bad > 30, "a random draft should be rejected mostly: " + bad + " calls for 40 tokens");
         }
     }
@@ -164,8 +229,8 @@ class SpeculativeDecoderTest {
     void sampledSpeculativeOutputFollowsTheTargetDistribution() {
         SamplingParams base = new SamplingParams(1f, 6, 1f, 0f, 1f, 0f, 0f, 64, Map.of(), 0);
         try (ModelWeights w = ModelLoader.load(TestData.model("llama2-spm-d256-f32.gguf"));
-             Transformer t = w.newSession(64, 1, KvCache.Type.F32);
-             Drafter d = drafter("llama2-spm-d256-q4_0.gguf", w)) {
+                Transformer t = w.newSession(64, 1, KvCache.Type.F32);
+                Drafter d = drafter("llama2-spm-d256-q4_0.gguf", w)) {
             int vocab = w.config().vocabSize();
             int[] prompt = {1, 45, 96};
             // the exact joint from the target's logits
@@ -189,13 +254,20 @@ class SpeculativeDecoderTest {
             java.util.List<Double> probs = new java.util.ArrayList<>();
             for (int a : support) {
                 float[] pb = second.get(a);
-                for (int b = 0; b < vocab; b++) if (pb[b] > 0) { cells.add(a * vocab + b); probs.add((double) p1[a] * pb[b]); }
+                for (int b = 0; b < vocab; b++)
+                    if (pb[b] > 0) {
+                        cells.add(a * vocab + b);
+                        probs.add((double) p1[a] * pb[b]);
+                    }
             }
             long[] counts = new long[cells.size()];
             int n = 6000;
             SpeculativeDecoder dec = new SpeculativeDecoder(t, d, DraftLengthPolicy.named("fixed", 3, null));
             for (int i = 0; i < n; i++) {
-                int[] out = dec.generate(new GenerationRequest(prompt, 2, base.withSeed(1000 + i), List.of(), false), TokenListener.NONE).tokens();
+                int[] out = dec.generate(
+                                new GenerationRequest(prompt, 2, base.withSeed(1000 + i), List.of(), false),
+                                TokenListener.NONE)
+                        .tokens();
                 int cell = cells.indexOf(out[0] * vocab + out[1]);
                 assertTrue(cell >= 0, "emitted a pair outside the target's support: " + out[0] + " " + out[1]);
                 counts[cell]++;
@@ -215,9 +287,13 @@ class SpeculativeDecoderTest {
             int[] resumedPrompt = new int[prompt.length + 25];
             System.arraycopy(prompt, 0, resumedPrompt, 0, prompt.length);
             System.arraycopy(full, 0, resumedPrompt, prompt.length, 25);
-            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32); Drafter d = drafter("ngram", w)) {
+            try (Transformer t = w.newSession(256, 2, KvCache.Type.F32);
+                    Drafter d = drafter("ngram", w)) {
                 SpeculativeDecoder dec = new SpeculativeDecoder(t, d, DraftLengthPolicy.named("heuristic", 3, null));
-                int[] rest = dec.generate(new GenerationRequest(resumedPrompt, 25, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens();
+                int[] rest = dec.generate(
+                                new GenerationRequest(resumedPrompt, 25, SamplingParams.greedy(), List.of(), false),
+                                TokenListener.NONE)
+                        .tokens();
                 assertArrayEquals(java.util.Arrays.copyOfRange(full, 25, 50), rest);
             }
         }
@@ -230,7 +306,10 @@ class SpeculativeDecoderTest {
             int[] out1;
             try (CountingModel t = new CountingModel(w.newSession(256, 2, KvCache.Type.F32))) {
                 SpeculativeDecoder dec = new SpeculativeDecoder(t, null, null);
-                out1 = dec.generate(new GenerationRequest(first, 10, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens();
+                out1 = dec.generate(
+                                new GenerationRequest(first, 10, SamplingParams.greedy(), List.of(), false),
+                                TokenListener.NONE)
+                        .tokens();
                 // a follow-up turn: the first prompt, the reply, and more tokens
                 int[] second = new int[first.length + out1.length + 3];
                 System.arraycopy(first, 0, second, 0, first.length);
@@ -239,20 +318,34 @@ class SpeculativeDecoderTest {
                 second[second.length - 2] = 8;
                 second[second.length - 1] = 9;
                 int callsBefore = t.forwardCounts.size();
-                GenerationResult reused = dec.generate(new GenerationRequest(second, 12, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
+                GenerationResult reused = dec.generate(
+                        new GenerationRequest(second, 12, SamplingParams.greedy(), List.of(), false),
+                        TokenListener.NONE);
                 // the cache holds the first turn (its prompt and all but the last reply token), so the
                 // prompt pass runs only that token and the first 2 new ones (the last prompt token is
                 // the first step's input), not all second.length - 1 = 17
                 int promptPass = t.forwardCounts.get(callsBefore);
-                assertEquals(3, promptPass, "the second turn recomputed its prompt: " + t.forwardCounts.subList(callsBefore, t.forwardCounts.size()));
+                assertEquals(
+                        3,
+                        promptPass,
+                        "the second turn recomputed its prompt: "
+                                + t.forwardCounts.subList(callsBefore, t.forwardCounts.size()));
                 // and then one token per generated token: nothing else was recomputed
-                assertEquals(promptPass + 12, t.forwardCounts.subList(callsBefore, t.forwardCounts.size()).stream().mapToInt(Integer::intValue).sum());
+                assertEquals(
+                        promptPass + 12,
+                        t.forwardCounts.subList(callsBefore, t.forwardCounts.size()).stream()
+                                .mapToInt(Integer::intValue)
+                                .sum());
                 int[] fresh = plain(w, second, 12, SamplingParams.greedy());
                 assertArrayEquals(fresh, reused.tokens());
                 // and a prompt that diverges early still gives the fresh result
                 int[] other = {1, 400, 77, 78};
-                assertArrayEquals(plain(w, other, 8, SamplingParams.greedy()),
-                        dec.generate(new GenerationRequest(other, 8, SamplingParams.greedy(), List.of(), false), TokenListener.NONE).tokens());
+                assertArrayEquals(
+                        plain(w, other, 8, SamplingParams.greedy()),
+                        dec.generate(
+                                        new GenerationRequest(other, 8, SamplingParams.greedy(), List.of(), false),
+                                        TokenListener.NONE)
+                                .tokens());
             }
         }
     }
@@ -262,17 +355,27 @@ class SpeculativeDecoderTest {
         assertThrows(IllegalArgumentException.class, () -> DraftLengthPolicy.named("fixed", 0, null));
         assertThrows(IllegalArgumentException.class, () -> DraftLengthPolicy.named("fixed", 65, null));
         assertThrows(IllegalArgumentException.class, () -> DraftLengthPolicy.named("bogus", 4, null));
-        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationRequest(new int[0], 5, SamplingParams.greedy()));
+        IllegalArgumentException empty = assertThrows(
+                IllegalArgumentException.class, () -> new GenerationRequest(new int[0], 5, SamplingParams.greedy()));
         assertTrue(empty.getMessage().contains("empty"));
         try (ModelWeights w = ModelLoader.load(TestData.model("llama2-spm-tiny.gguf"));
-             ModelWeights other = ModelLoader.load(TestData.model("gemma-spm-tiny.gguf"));
-             Transformer t = w.newSession(16, 1, KvCache.Type.F32)) {
-            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                    () -> new SpeculativeDecoder(t, null, null).generate(new GenerationRequest(new int[20], 4, SamplingParams.greedy()), TokenListener.NONE));
+                ModelWeights other = ModelLoader.load(TestData.model("gemma-spm-tiny.gguf"));
+                Transformer t = w.newSession(16, 1, KvCache.Type.F32)) {
+            IllegalArgumentException tooLong = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new SpeculativeDecoder(t, null, null)
+                            .generate(
+                                    new GenerationRequest(new int[20], 4, SamplingParams.greedy()),
+                                    TokenListener.NONE));
             assertTrue(tooLong.getMessage().contains("context"), tooLong.getMessage());
-            IncompatibleVocabularyException e = assertThrows(IncompatibleVocabularyException.class,
-                    () -> ModelDrafter.create(other.newSession(16, 1, KvCache.Type.F32), w.tokenizer(), w.config().vocabSize(), "stories", ModelDrafter.Mode.SAMPLED));
+            IncompatibleVocabularyException e = assertThrows(
+                    IncompatibleVocabularyException.class,
+                    () -> ModelDrafter.create(
+                            other.newSession(16, 1, KvCache.Type.F32),
+                            w.tokenizer(),
+                            w.config().vocabSize(),
+                            "stories",
+                            ModelDrafter.Mode.SAMPLED));
             assertTrue(e.getMessage().contains("token id"), e.getMessage());
         }
     }
@@ -280,15 +383,17 @@ class SpeculativeDecoderTest {
     @Test
     void stopsAtStopStringsAndEndOfGeneration() {
         try (ModelWeights w = ModelLoader.load(TestData.model("stories260K.gguf"));
-             Transformer t = w.newSession(256, 2, KvCache.Type.F32)) {
+                Transformer t = w.newSession(256, 2, KvCache.Type.F32)) {
             int[] prompt = {1, 400, 401, 402};
             SpeculativeDecoder dec = new SpeculativeDecoder(t, null, null);
-            GenerationResult all = dec.generate(new GenerationRequest(prompt, 30, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
+            GenerationResult all = dec.generate(
+                    new GenerationRequest(prompt, 30, SamplingParams.greedy(), List.of(), false), TokenListener.NONE);
             String text = all.text();
             assertTrue(text.length() > 6, text);
             String stop = text.substring(3, 6);
             StringBuilder streamed = new StringBuilder();
-            GenerationResult cut = dec.generate(new GenerationRequest(prompt, 30, SamplingParams.greedy(), List.of(stop), false),
+            GenerationResult cut = dec.generate(
+                    new GenerationRequest(prompt, 30, SamplingParams.greedy(), List.of(stop), false),
                     (tok, s) -> streamed.append(s));
             assertEquals(StopReason.STOP_STRING, cut.stopReason());
             assertEquals(text.substring(0, text.indexOf(stop)), cut.text());

@@ -16,13 +16,17 @@ final class Stats {
         int cells = 0;
         for (int i = 0; i < observed.length; i++) {
             double e = expectedProb[i] * n;
-            if (e < 5) { pooledE += e; pooledO += observed[i]; continue; }
+            if (e < 5) {
+                pooledE += e;
+                pooledO += observed[i];
+                continue;
+            }
             chi += (observed[i] - e) * (observed[i] - e) / e;
             cells++;
         }
         if (pooledE > 0) {
             if (pooledE < 1e-12) {
-                if (pooledO > 0) return 0;   // mass where the target has none
+                if (pooledO > 0) return 0; // mass where the target has none
             } else {
                 chi += (pooledO - pooledE) * (pooledO - pooledE) / pooledE;
                 cells++;
@@ -61,7 +65,14 @@ final class Stats {
     }
 
     static double logGamma(double x) {
-        double[] c = {76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5};
+        double[] c = {
+            76.18009172947146,
+            -86.50532032941677,
+            24.01409824083091,
+            -1.231739572450155,
+            0.1208650973866179e-2,
+            -0.5395239384953e-5
+        };
         double y = x, tmp = x + 5.5;
         tmp -= (x + 0.5) * Math.log(tmp);
         double ser = 1.000000000190015;
@@ -74,7 +85,8 @@ final class Stats {
         double lo = 0, hi = df + 100 + 20 * Math.sqrt(df);
         for (int i = 0; i < 200; i++) {
             double mid = (lo + hi) / 2;
-            if (1 - regularizedGammaP(df / 2.0, mid / 2) > alpha) lo = mid; else hi = mid;
+            if (1 - regularizedGammaP(df / 2.0, mid / 2) > alpha) lo = mid;
+            else hi = mid;
         }
         return (lo + hi) / 2;
     }
@@ -114,11 +126,17 @@ final class Stats {
         return 1 - (normalCdf(hi) - normalCdf(lo));
     }
 
-    static double normalCdf(double z) { return 0.5 * erfc(-z / Math.sqrt(2)); }
+    static double normalCdf(double z) {
+        return 0.5 * erfc(-z / Math.sqrt(2));
+    }
 
     static double normalQuantile(double p) {
         double lo = -40, hi = 40;
-        for (int i = 0; i < 200; i++) { double m = (lo + hi) / 2; if (normalCdf(m) < p) lo = m; else hi = m; }
+        for (int i = 0; i < 200; i++) {
+            double m = (lo + hi) / 2;
+            if (normalCdf(m) < p) lo = m;
+            else hi = m;
+        }
         return (lo + hi) / 2;
     }
 

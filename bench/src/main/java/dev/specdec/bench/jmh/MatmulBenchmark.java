@@ -34,13 +34,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatmulBenchmark {
-    @Param({"F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"}) public String type;
-    @Param({"1", "2", "3", "5", "9", "17"}) public int b;
+    @Param({"F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    public String type;
+
+    @Param({"1", "2", "3", "5", "9", "17"})
+    public int b;
     /** in x out: attention q/o, ffn gate/up, ffn down, output. */
-    @Param({"2048x2048", "2048x8192", "8192x2048", "2048x32000"}) public String shape;
-    @Param({"2"}) public int threads;
+    @Param({"2048x2048", "2048x8192", "8192x2048", "2048x32000"})
+    public String shape;
+
+    @Param({"2"})
+    public int threads;
 
     /** Bytes of weights cycled through: several times the last-level cache. */
     private static final long WORKING_SET = 128L << 20;
@@ -70,7 +78,7 @@ public class MatmulBenchmark {
                     t.format().quantize(row, 0, in, seg, o * rowBytes);
                 }
             } else {
-                MemorySegment.copy(w[0].data(), 0, seg, 0, matrix);    // same values, other addresses
+                MemorySegment.copy(w[0].data(), 0, seg, 0, matrix); // same values, other addresses
             }
             w[c] = new Tensor("w", t, new long[] {in, out}, seg);
         }

@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +25,9 @@ public final class Manifest {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    public static String create(String version, List<String> commandLine, List<Path> files, Map<String, String> settings) throws IOException {
+    public static String create(
+            String version, List<String> commandLine, List<Path> files, Map<String, String> settings)
+            throws IOException {
         ObjectMapper json = JSON;
         ObjectNode m = json.createObjectNode();
         m.put("specdec_version", version);
@@ -48,7 +50,10 @@ public final class Manifest {
         mach.put("cores", Runtime.getRuntime().availableProcessors());
         mach.put("vector", dev.specdec.kernels.Vectors.describe());
         mach.put("jdk", System.getProperty("java.vm.name") + " " + Runtime.version());
-        mach.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        mach.put(
+                "os",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
         m.put("date", Instant.now().toString());
         return json.writeValueAsString(m);
     }
@@ -78,8 +83,11 @@ public final class Manifest {
     private static List<String> files(JsonNode m) {
         List<String> r = new ArrayList<>();
         for (JsonNode f : m.path("files")) {
-            r.add(Path.of(f.path("path").asText()).getFileName() + " (" + f.path("bytes").asLong() + " bytes, sha256 "
-                    + f.path("sha256").asText().substring(0, Math.min(12, f.path("sha256").asText().length())) + ")");
+            r.add(Path.of(f.path("path").asText()).getFileName() + " ("
+                    + f.path("bytes").asLong() + " bytes, sha256 "
+                    + f.path("sha256")
+                            .asText()
+                            .substring(0, Math.min(12, f.path("sha256").asText().length())) + ")");
         }
         return r;
     }

@@ -49,10 +49,16 @@ public record Prompt(String id, String prompt, String category) {
                 throw new IllegalArgumentException(name + " line " + n + ": not JSON");
             }
             if (o == null || !o.path("id").isTextual() || !o.path("prompt").isTextual()) {
-                throw new IllegalArgumentException(name + " line " + n + ": expected {\"id\": \"...\", \"prompt\": \"...\", \"category\": \"...\"}");
+                throw new IllegalArgumentException(name + " line " + n
+                        + ": expected {\"id\": \"...\", \"prompt\": \"...\", \"category\": \"...\"}");
             }
-            if (!ids.add(o.get("id").asText())) throw new IllegalArgumentException(name + " line " + n + ": duplicate id " + o.get("id").asText());
-            out.add(new Prompt(o.get("id").asText(), o.get("prompt").asText(), o.path("category").asText("uncategorized")));
+            if (!ids.add(o.get("id").asText()))
+                throw new IllegalArgumentException(
+                        name + " line " + n + ": duplicate id " + o.get("id").asText());
+            out.add(new Prompt(
+                    o.get("id").asText(),
+                    o.get("prompt").asText(),
+                    o.path("category").asText("uncategorized")));
         }
         if (out.isEmpty()) throw new IllegalArgumentException(name + ": no prompts");
         return out;

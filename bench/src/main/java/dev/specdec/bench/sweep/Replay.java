@@ -24,7 +24,8 @@ public final class Replay {
     /** One policy's result: tokens per unit of time relative to plain decoding, and acceptance. */
     public record Result(String policy, int k, double speedup, double tokensPerStep, double acceptance) {}
 
-    public static List<Result> run(List<RunRecord> records, List<String> policies, int[] ks, CostModel costs, int replicates) {
+    public static List<Result> run(
+            List<RunRecord> records, List<String> policies, int[] ks, CostModel costs, int replicates) {
         List<List<double[]>> traces = new ArrayList<>();
         for (RunRecord r : records) if (r.trace() != null && !r.trace().isEmpty()) traces.add(r.trace());
         if (traces.isEmpty()) throw new IllegalArgumentException("no traces in the runs: sweep with --record first");
@@ -43,9 +44,9 @@ public final class Replay {
                 List<double[]> tr = traces.get(ti);
                 int n = tr.size();
                 double[] u = new double[n];
-                SplittableRandom rnd = new SplittableRandom(1_000_003L * ti + rep);   // common random numbers
+                SplittableRandom rnd = new SplittableRandom(1_000_003L * ti + rep); // common random numbers
                 for (int i = 0; i < n; i++) u[i] = rnd.nextDouble();
-                int[] run = new int[n + 1];   // run[i]: consecutive acceptances from position i
+                int[] run = new int[n + 1]; // run[i]: consecutive acceptances from position i
                 for (int i = n - 1; i >= 0; i--) run[i] = u[i] < acceptance(tr.get(i)) ? run[i + 1] + 1 : 0;
                 int[] oracle = policyName.equals("oracle") ? oracleChoices(run, n, k, costs) : null;
                 DraftLengthPolicy policy = oracle != null ? null : DraftLengthPolicy.named(policyName, k, costs);
@@ -65,7 +66,9 @@ public final class Replay {
                     }
                     int a = Math.min(run[pos], kk);
                     double cost = costs.passCost(kk + 1) + kk * costs.draftPerToken();
-                    if (policy != null) policy.update(kk, a, (long) (kk * costs.draftPerToken() * 1e6), (long) (costs.passCost(kk + 1) * 1e6));
+                    if (policy != null)
+                        policy.update(kk, a, (long) (kk * costs.draftPerToken() * 1e6), (long)
+                                (costs.passCost(kk + 1) * 1e6));
                     int emitted = Math.min(a + 1, n - pos);
                     pos += emitted;
                     tokens += emitted;
@@ -91,7 +94,10 @@ public final class Replay {
             for (int kk = 0; kk <= Math.min(run[pos], k); kk++) {
                 int next = Math.min(n, pos + kk + 1);
                 double c = costs.passCost(kk + 1) + kk * costs.draftPerToken() + best[next];
-                if (c < best[pos]) { best[pos] = c; choice[pos] = kk; }
+                if (c < best[pos]) {
+                    best[pos] = c;
+                    choice[pos] = kk;
+                }
             }
         }
         return choice;
@@ -103,9 +109,17 @@ public final class Replay {
     }
 
     public static String table(List<Result> results) {
-        StringBuilder sb = new StringBuilder("| policy | k | predicted speedup | tokens/step | acceptance |\n|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder(
+                "| policy | k | predicted speedup | tokens/step | acceptance |\n|---|---|---|---|---|\n");
         for (Result r : results) {
-            sb.append(String.format(java.util.Locale.ROOT, "| %s | %d | %.3f | %.2f | %.3f |%n", r.policy(), r.k(), r.speedup(), r.tokensPerStep(), r.acceptance()));
+            sb.append(String.format(
+                    java.util.Locale.ROOT,
+                    "| %s | %d | %.3f | %.2f | %.3f |%n",
+                    r.policy(),
+                    r.k(),
+                    r.speedup(),
+                    r.tokensPerStep(),
+                    r.acceptance()));
         }
         return sb.toString();
     }

@@ -9,17 +9,41 @@ import java.util.List;
  * draft's top probability: what {@code specdec replay} needs.
  */
 public record RunRecord(
-        String promptId, String category, long seed, String draft, int k, String policy, float temperature,
-        int generated, long targetCalls, long draftTokens, long acceptedTokens,
-        long[] proposedAt, long[] acceptedAt, long[] acceptedLengthHistogram,
-        double draftMs, double targetMs, double verifyMs, double totalMs, double promptMs, double ttftMs,
-        double tokensPerSecond, double[] tokenLatencyMs, List<double[]> trace) {
+        String promptId,
+        String category,
+        long seed,
+        String draft,
+        int k,
+        String policy,
+        float temperature,
+        int generated,
+        long targetCalls,
+        long draftTokens,
+        long acceptedTokens,
+        long[] proposedAt,
+        long[] acceptedAt,
+        long[] acceptedLengthHistogram,
+        double draftMs,
+        double targetMs,
+        double verifyMs,
+        double totalMs,
+        double promptMs,
+        double ttftMs,
+        double tokensPerSecond,
+        double[] tokenLatencyMs,
+        List<double[]> trace) {
 
-    public SweepConfig config() { return new SweepConfig(draft, k, policy, temperature); }
+    public SweepConfig config() {
+        return new SweepConfig(draft, k, policy, temperature);
+    }
 
     /** Identifies the run for --resume. */
-    public String key() { return promptId + "|" + seed + "|" + config().key(); }
+    public String key() {
+        return promptId + "|" + seed + "|" + config().key();
+    }
 
     /** Generation time excluding the prompt. */
-    public double decodeMs() { return totalMs - promptMs; }
+    public double decodeMs() {
+        return totalMs - promptMs;
+    }
 }

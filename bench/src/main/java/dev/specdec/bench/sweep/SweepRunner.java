@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.specdec.draft.DraftProposal;
 import dev.specdec.draft.ModelDrafter;
 import dev.specdec.draft.PromptLookupDrafter;
-import dev.specdec.sampling.Distribution;
-import dev.specdec.sampling.SamplingParams;
-import dev.specdec.target.LanguageModel;
 import dev.specdec.engine.Request;
 import dev.specdec.engine.Result;
 import dev.specdec.engine.Session;
 import dev.specdec.engine.Speculation;
+import dev.specdec.sampling.Distribution;
+import dev.specdec.sampling.SamplingParams;
+import dev.specdec.target.LanguageModel;
 import dev.specdec.verifier.VerifyMode;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -36,12 +36,20 @@ import me.tongfei.progressbar.ProgressBarStyle;
  */
 public final class SweepRunner {
     /** What to run. */
-    public record Plan(List<Prompt> prompts, List<String> drafts, int[] ks, List<String> policies, float[] temperatures,
-                       int seeds, int maxTokens, boolean record) {
+    public record Plan(
+            List<Prompt> prompts,
+            List<String> drafts,
+            int[] ks,
+            List<String> policies,
+            float[] temperatures,
+            int seeds,
+            int maxTokens,
+            boolean record) {
         List<SweepConfig> configs(float temperature) {
             List<SweepConfig> c = new ArrayList<>();
             c.add(SweepConfig.baseline(temperature));
-            for (String d : drafts) for (String p : policies) for (int k : ks) c.add(new SweepConfig(d, k, p, temperature));
+            for (String d : drafts)
+                for (String p : policies) for (int k : ks) c.add(new SweepConfig(d, k, p, temperature));
             return c;
         }
     }
@@ -114,12 +122,21 @@ public final class SweepRunner {
         }
         if (!todo.isEmpty()) {
             // warm-up: every configuration once, untimed, so JIT compilation does not land in the first measured runs
-            for (SweepConfig c : plan.configs(plan.temperatures[0])) runOne(plan.prompts.getFirst(), 0, c, Math.min(plan.maxTokens, 32), false);
+            for (SweepConfig c : plan.configs(plan.temperatures[0]))
+                runOne(plan.prompts.getFirst(), 0, c, Math.min(plan.maxTokens, 32), false);
         }
         int made = 0;
-        try (BufferedWriter out = Files.newBufferedWriter(runsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-             ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("sweep").setInitialMax(todo.size())
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().build() : null) {
+        try (BufferedWriter out = Files.newBufferedWriter(
+                        runsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                ProgressBar bar = progress
+                        ? new ProgressBarBuilder()
+                                .setTaskName("sweep")
+                                .setInitialMax(todo.size())
+                                .setStyle(ProgressBarStyle.ASCII)
+                                .setUpdateIntervalMillis(500)
+                                .showSpeed()
+                                .build()
+                        : null) {
             for (Object[] t : todo) {
                 RunRecord r = runOne((Prompt) t[0], (long) t[1], (SweepConfig) t[2], plan.maxTokens, plan.record);
                 out.write(JSON.writeValueAsString(r));
@@ -138,12 +155,24 @@ public final class SweepRunner {
         SamplingParams sp = SamplingParams.temperature(c.temperature(), seed);
         Session session = c.isBaseline() ? plain : drafted.get(c.draft());
         if (session == null) throw new IllegalArgumentException("no drafter named " + c.draft());
-        Speculation spec = c.isBaseline() ? Speculation.OFF.withVerify(verify)
-                : new Speculation(c.draft().equals("ngram") ? Speculation.Draft.NGRAM : Speculation.Draft.DEFAULT, c.k(), c.policy(), false, verify);
+        Speculation spec = c.isBaseline()
+                ? Speculation.OFF.withVerify(verify)
+                : new Speculation(
+                        c.draft().equals("ngram") ? Speculation.Draft.NGRAM : Speculation.Draft.DEFAULT,
+                        c.k(),
+                        c.policy(),
+                        false,
+                        verify);
         long[] last = {System.nanoTime()};
         double[] lat = new double[maxTokens];
         int[] count = {0};
-        Result r = session.generate(Request.tokens(ids).maxTokens(maxTokens).sampling(sp).ignoreEndOfGeneration().speculation(spec).build(),
+        Result r = session.generate(
+                Request.tokens(ids)
+                        .maxTokens(maxTokens)
+                        .sampling(sp)
+                        .ignoreEndOfGeneration()
+                        .speculation(spec)
+                        .build(),
                 (tok, text) -> {
                     long now = System.nanoTime();
                     if (count[0] < lat.length) lat[count[0]++] = (now - last[0]) / 1e6;
@@ -152,11 +181,33 @@ public final class SweepRunner {
         var s = r.stats();
         // the first latency counts from the start of the request: time to first token
         if (count[0] > 0) lat[0] = (s.timeToFirstTokenNanos()) / 1e6;
-        List<double[]> trace = record && !c.isBaseline() ? trace(ids, r.tokens(), sp, c.draft().equals("ngram") ? null : session.draftModel()) : null;
-        return new RunRecord(p.id(), p.category(), seed, c.draft(), c.k(), c.policy(), c.temperature(), r.tokens().length,
-                s.targetCalls(), s.draftTokens(), s.acceptedTokens(), s.proposedAtPosition(), s.acceptedAtPosition(), s.acceptedLengthHistogram(),
-                s.draftNanos() / 1e6, s.targetNanos() / 1e6, s.verifyNanos() / 1e6, s.totalNanos() / 1e6, s.promptNanos() / 1e6,
-                s.timeToFirstTokenNanos() / 1e6, s.tokensPerSecond(), Arrays.copyOf(lat, count[0]), trace);
+        List<double[]> trace = record && !c.isBaseline()
+                ? trace(ids, r.tokens(), sp, c.draft().equals("ngram") ? null : session.draftModel())
+                : null;
+        return new RunRecord(
+                p.id(),
+                p.category(),
+                seed,
+                c.draft(),
+                c.k(),
+                c.policy(),
+                c.temperature(),
+                r.tokens().length,
+                s.targetCalls(),
+                s.draftTokens(),
+                s.acceptedTokens(),
+                s.proposedAtPosition(),
+                s.acceptedAtPosition(),
+                s.acceptedLengthHistogram(),
+                s.draftNanos() / 1e6,
+                s.targetNanos() / 1e6,
+                s.verifyNanos() / 1e6,
+                s.totalNanos() / 1e6,
+                s.promptNanos() / 1e6,
+                s.timeToFirstTokenNanos() / 1e6,
+                s.tokensPerSecond(),
+                Arrays.copyOf(lat, count[0]),
+                trace);
     }
 
     /**
@@ -175,7 +226,9 @@ public final class SweepRunner {
         int[] full = Arrays.copyOf(prompt, prompt.length + n);
         System.arraycopy(y, 0, full, prompt.length, n);
         float[][] pl = logitsAlong(target, full, prompt.length, n);
-        int[] seen = draftModel != null ? ModelDrafter.asSeenBy(draftModel, full) : full;   // the sequence as the draft sees it
+        int[] seen = draftModel != null
+                ? ModelDrafter.asSeenBy(draftModel, full)
+                : full; // the sequence as the draft sees it
         float[][] ql = draftModel != null ? logitsAlong(draftModel, seen, prompt.length, n) : null;
         Distribution dist = new Distribution(target.vocabularySize(), "the target model");
         float[] p = new float[target.vocabularySize()];

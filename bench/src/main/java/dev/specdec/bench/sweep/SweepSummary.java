@@ -18,20 +18,44 @@ import org.HdrHistogram.Histogram;
 public final class SweepSummary {
 
     /** One row of the summary. */
-    public record Row(SweepConfig config, int runs, double alpha, double[] alphaCi, double[] perPosition, long[] histogram,
-                      double tokensPerCall, double draftMsPerCall, double targetMsPerCall, double tokensPerSecond,
-                      double speedup, double[] speedupCi, double predictedSpeedup, double costRatio, double passRatio,
-                      double p50Ms, double p90Ms, double p99Ms, double ttftP50Ms, Map<String, Double> speedupByCategory) {}
+    public record Row(
+            SweepConfig config,
+            int runs,
+            double alpha,
+            double[] alphaCi,
+            double[] perPosition,
+            long[] histogram,
+            double tokensPerCall,
+            double draftMsPerCall,
+            double targetMsPerCall,
+            double tokensPerSecond,
+            double speedup,
+            double[] speedupCi,
+            double predictedSpeedup,
+            double costRatio,
+            double passRatio,
+            double p50Ms,
+            double p90Ms,
+            double p99Ms,
+            double ttftP50Ms,
+            Map<String, Double> speedupByCategory) {}
 
     /** Best k per (draft, policy, temperature): measured and predicted. */
-    public record BestK(String draft, String policy, float temperature, int measured, double measuredSpeedup, int predicted,
-                        double predictedSpeedup) {}
+    public record BestK(
+            String draft,
+            String policy,
+            float temperature,
+            int measured,
+            double measuredSpeedup,
+            int predicted,
+            double predictedSpeedup) {}
 
     private static final int BOOTSTRAP = 1000;
 
     public static List<Row> summarize(List<RunRecord> records) {
         Map<String, List<RunRecord>> byConfig = new LinkedHashMap<>();
-        for (RunRecord r : records) byConfig.computeIfAbsent(r.config().key(), x -> new ArrayList<>()).add(r);
+        for (RunRecord r : records)
+            byConfig.computeIfAbsent(r.config().key(), x -> new ArrayList<>()).add(r);
         List<Row> rows = new ArrayList<>();
         for (List<RunRecord> group : byConfig.values()) {
             SweepConfig c = group.getFirst().config();
@@ -39,7 +63,8 @@ public final class SweepSummary {
             // baseline of the same prompt, seed and temperature
             Map<String, RunRecord> base = new LinkedHashMap<>();
             for (RunRecord r : records) {
-                if (r.config().isBaseline() && r.temperature() == c.temperature()) base.put(r.promptId() + "|" + r.seed(), r);
+                if (r.config().isBaseline() && r.temperature() == c.temperature())
+                    base.put(r.promptId() + "|" + r.seed(), r);
             }
             rows.add(row(c, group, base));
         }
@@ -57,7 +82,7 @@ public final class SweepSummary {
         double[] posAcc = new double[maxPos], posProp = new double[maxPos];
         long[] hist = new long[maxLen];
         Histogram latency = new Histogram(3_600_000_000L, 3), ttft = new Histogram(3_600_000_000L, 3);
-        List<double[]> perPrompt = new ArrayList<>();   // {speedup, accepted, drafted}
+        List<double[]> perPrompt = new ArrayList<>(); // {speedup, accepted, drafted}
         Map<String, List<Double>> byCategory = new TreeMap<>();
         int baseTokens = 0;
         double baseMs = 0;
@@ -90,10 +115,14 @@ public final class SweepSummary {
         for (int i = 0; i < maxPos; i++) perPosition[i] = posProp[i] == 0 ? 0 : posAcc[i] / posProp[i];
         double alpha = drafted == 0 ? 0 : (double) accepted / drafted;
         double speedup = perPrompt.stream().mapToDouble(x -> x[0]).average().orElse(Double.NaN);
-        double[] speedupCi = bootstrap(perPrompt, x -> x.stream().mapToDouble(v -> v[0]).average().orElse(Double.NaN));
+        double[] speedupCi = bootstrap(
+                perPrompt, x -> x.stream().mapToDouble(v -> v[0]).average().orElse(Double.NaN));
         double[] alphaCi = bootstrap(perPrompt, x -> {
             double a = 0, d = 0;
-            for (double[] v : x) { a += v[1]; d += v[2]; }
+            for (double[] v : x) {
+                a += v[1];
+                d += v[2];
+            }
             return d == 0 ? 0 : a / d;
         });
         double targetMsPerToken = baseTokens == 0 ? Double.NaN : baseMs / baseTokens;
@@ -104,11 +133,29 @@ public final class SweepSummary {
         double pass = targetMsPerCall / targetMsPerToken;
         double predicted = predictedSpeedup(alpha, costRatio, pass, (int) Math.round(Math.max(1, meanK)));
         Map<String, Double> cat = new LinkedHashMap<>();
-        byCategory.forEach((k, v) -> cat.put(k, v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
-        return new Row(c, runs.size(), alpha, alphaCi, perPosition, hist, calls == 0 ? 0 : (double) generated / calls,
-                draftMsPerCall, targetMsPerCall, decodeMs == 0 ? 0 : generated * 1000.0 / decodeMs, speedup, speedupCi, predicted, costRatio, pass,
-                latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(90) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-                ttft.getValueAtPercentile(50) / 1e6, cat);
+        byCategory.forEach((k, v) ->
+                cat.put(k, v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+        return new Row(
+                c,
+                runs.size(),
+                alpha,
+                alphaCi,
+                perPosition,
+                hist,
+                calls == 0 ? 0 : (double) generated / calls,
+                draftMsPerCall,
+                targetMsPerCall,
+                decodeMs == 0 ? 0 : generated * 1000.0 / decodeMs,
+                speedup,
+                speedupCi,
+                predicted,
+                costRatio,
+                pass,
+                latency.getValueAtPercentile(50) / 1e6,
+                latency.getValueAtPercentile(90) / 1e6,
+                latency.getValueAtPercentile(99) / 1e6,
+                ttft.getValueAtPercentile(50) / 1e6,
+                cat);
     }
 
     /**
@@ -138,13 +185,28 @@ public final class SweepSummary {
     /** Best k measured and predicted per (draft, policy, temperature), among the k values swept. */
     public static List<BestK> bestK(List<Row> rows) {
         Map<String, List<Row>> g = new LinkedHashMap<>();
-        for (Row r : rows) g.computeIfAbsent(r.config().draft() + "|" + r.config().policy() + "|" + r.config().temperature(), x -> new ArrayList<>()).add(r);
+        for (Row r : rows)
+            g.computeIfAbsent(
+                            r.config().draft() + "|" + r.config().policy() + "|"
+                                    + r.config().temperature(),
+                            x -> new ArrayList<>())
+                    .add(r);
         List<BestK> out = new ArrayList<>();
         for (List<Row> rs : g.values()) {
-            Row m = rs.stream().max((a, b) -> Double.compare(a.speedup(), b.speedup())).orElseThrow();
-            Row p = rs.stream().max((a, b) -> Double.compare(a.predictedSpeedup(), b.predictedSpeedup())).orElseThrow();
-            out.add(new BestK(m.config().draft(), m.config().policy(), m.config().temperature(), m.config().k(), m.speedup(),
-                    p.config().k(), p.predictedSpeedup()));
+            Row m = rs.stream()
+                    .max((a, b) -> Double.compare(a.speedup(), b.speedup()))
+                    .orElseThrow();
+            Row p = rs.stream()
+                    .max((a, b) -> Double.compare(a.predictedSpeedup(), b.predictedSpeedup()))
+                    .orElseThrow();
+            out.add(new BestK(
+                    m.config().draft(),
+                    m.config().policy(),
+                    m.config().temperature(),
+                    m.config().k(),
+                    m.speedup(),
+                    p.config().k(),
+                    p.predictedSpeedup()));
         }
         return out;
     }

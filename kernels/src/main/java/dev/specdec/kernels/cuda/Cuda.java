@@ -55,7 +55,8 @@ public final class Cuda implements AutoCloseable {
 
     private static CudaStatus doProbe() {
         if (Cuda.class.getResource("/cuda/specdec.ptx") == null) {
-            return CudaStatus.unavailable("the CUDA kernels are not in this build (nvcc was not found when specdec was built)");
+            return CudaStatus.unavailable(
+                    "the CUDA kernels are not in this build (nvcc was not found when specdec was built)");
         }
         try {
             JCudaDriver.setExceptionsEnabled(true);
@@ -69,9 +70,11 @@ public final class Cuda implements AutoCloseable {
             cuDeviceGetName(name, name.length, dev);
             return new CudaStatus(true, "ok", new String(name).trim());
         } catch (UnsatisfiedLinkError e) {
-            return CudaStatus.unavailable("no NVIDIA driver: JCuda's native library could not be loaded (is libcuda.so installed?)");
+            return CudaStatus.unavailable(
+                    "no NVIDIA driver: JCuda's native library could not be loaded (is libcuda.so installed?)");
         } catch (Throwable e) {
-            return CudaStatus.unavailable("no usable CUDA driver or device (" + firstLine(String.valueOf(e.getMessage())) + ")");
+            return CudaStatus.unavailable(
+                    "no usable CUDA driver or device (" + firstLine(String.valueOf(e.getMessage())) + ")");
         }
     }
 
@@ -94,7 +97,7 @@ public final class Cuda implements AutoCloseable {
     private static byte[] ptx() {
         try (InputStream in = Cuda.class.getResourceAsStream("/cuda/specdec.ptx")) {
             byte[] b = in.readAllBytes();
-            byte[] z = new byte[b.length + 1];   // the driver expects a NUL-terminated image
+            byte[] z = new byte[b.length + 1]; // the driver expects a NUL-terminated image
             System.arraycopy(b, 0, z, 0, b.length);
             return z;
         } catch (IOException e) {
@@ -103,7 +106,9 @@ public final class Cuda implements AutoCloseable {
     }
 
     /** Makes this context current on the calling thread. */
-    public void bind() { cuCtxSetCurrent(context); }
+    public void bind() {
+        cuCtxSetCurrent(context);
+    }
 
     /** The entry point of {@code kernel} (not per type), looked up once. */
     public CUfunction function(CudaKernel kernel) {
@@ -137,7 +142,8 @@ public final class Cuda implements AutoCloseable {
         long n = src.byteSize();
         for (long off = 0; off < n; off += 1L << 30) {
             long len = Math.min(1L << 30, n - off);
-            cuMemcpyHtoD(dst.withByteOffset(off), Pointer.to(src.asSlice(off, len).asByteBuffer()), len);
+            cuMemcpyHtoD(
+                    dst.withByteOffset(off), Pointer.to(src.asSlice(off, len).asByteBuffer()), len);
         }
     }
 
@@ -153,7 +159,9 @@ public final class Cuda implements AutoCloseable {
         return p;
     }
 
-    public void uploadInts(CUdeviceptr dst, int[] a, int n) { cuMemcpyHtoD(dst, Pointer.to(a), 4L * n); }
+    public void uploadInts(CUdeviceptr dst, int[] a, int n) {
+        cuMemcpyHtoD(dst, Pointer.to(a), 4L * n);
+    }
 
     public void download(float[] dst, int dstOff, CUdeviceptr src, long srcFloatOff, int n) {
         cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOff), src.withByteOffset(4L * srcFloatOff), 4L * n);
@@ -190,9 +198,12 @@ public final class Cuda implements AutoCloseable {
         cuLaunchKernel(function, blocks, 1, 1, threads, 1, 1, sharedBytes, null, Pointer.to(ps), null);
     }
 
-    public void sync() { cuCtxSynchronize(); }
+    public void sync() {
+        cuCtxSynchronize();
+    }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         for (CUdeviceptr p : allocations) cuMemFree(p);
         allocations.clear();
         JCudaDriver.cuCtxDestroy(context);

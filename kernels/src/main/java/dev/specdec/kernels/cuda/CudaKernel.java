@@ -1,12 +1,12 @@
 package dev.specdec.kernels.cuda;
 
-import dev.specdec.kernels.GgmlType;
-import java.util.Locale;
-
 import static dev.specdec.kernels.cuda.CudaKernel.Arg.FLOAT;
 import static dev.specdec.kernels.cuda.CudaKernel.Arg.INT;
 import static dev.specdec.kernels.cuda.CudaKernel.Arg.LONG;
 import static dev.specdec.kernels.cuda.CudaKernel.Arg.PTR;
+
+import dev.specdec.kernels.GgmlType;
+import java.util.Locale;
 
 /**
  * The entry points of {@code kernels/src/main/cuda/specdec.cu}, so that no launch names a kernel by
@@ -43,7 +43,10 @@ public enum CudaKernel {
 
     /** A kernel parameter's type as the launch passes it: a device pointer, or a 32-bit int, 64-bit long or float by value. */
     public enum Arg {
-        PTR, INT, LONG, FLOAT;
+        PTR,
+        INT,
+        LONG,
+        FLOAT;
 
         boolean accepts(Object a) {
             return switch (this) {
@@ -64,7 +67,9 @@ public enum CudaKernel {
     }
 
     /** The parameter types of the entry point, in order (CudaKernelTest compares them with the .cu signatures). */
-    public java.util.List<Arg> params() { return java.util.List.of(params); }
+    public java.util.List<Arg> params() {
+        return java.util.List.of(params);
+    }
 
     /**
      * Checks a launch's arguments against the signature, before the driver sees them: a wrong count
@@ -83,7 +88,9 @@ public enum CudaKernel {
     }
 
     /** Whether this kernel has one entry point per computed type. */
-    public boolean perType() { return perType; }
+    public boolean perType() {
+        return perType;
+    }
 
     /** The entry point of a kernel that is not per type. */
     public String symbol() {
@@ -94,10 +101,13 @@ public enum CudaKernel {
     /** The entry point of a per-type kernel for {@code type}. */
     public String symbol(GgmlType type) {
         if (!perType) throw new IllegalArgumentException(this + " is not per type");
-        if (type.format() == null) throw new IllegalArgumentException("no CUDA kernels for " + type + " (specdec does not compute with it)");
+        if (type.format() == null)
+            throw new IllegalArgumentException("no CUDA kernels for " + type + " (specdec does not compute with it)");
         return name().toLowerCase(Locale.ROOT) + "_" + typeSuffix(type);
     }
 
     /** The suffix of a type's entry points ({@code q4_0} in {@code matmul_q4_0}); the generated header uses it too. */
-    public static String typeSuffix(GgmlType type) { return type.name().toLowerCase(Locale.ROOT); }
+    public static String typeSuffix(GgmlType type) {
+        return type.name().toLowerCase(Locale.ROOT);
+    }
 }

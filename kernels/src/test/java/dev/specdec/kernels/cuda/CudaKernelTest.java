@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
 class CudaKernelTest {
     private static final Path SOURCE = Path.of("src/main/cuda/specdec.cu");
 
-    private static String source() throws IOException { return Files.readString(SOURCE); }
+    private static String source() throws IOException {
+        return Files.readString(SOURCE);
+    }
 
     private static Set<String> all(Pattern p, String s) {
         Set<String> found = new TreeSet<>();
@@ -38,7 +40,9 @@ class CudaKernelTest {
     @Test
     void theKernelsThatAreNotPerTypeAreExactlyTheSourcesPlainEntryPoints() throws IOException {
         Set<String> inSource = all(Pattern.compile("extern \"C\" __global__ void (\\w+)\\("), source());
-        Set<String> inJava = Arrays.stream(CudaKernel.values()).filter(k -> !k.perType()).map(CudaKernel::symbol)
+        Set<String> inJava = Arrays.stream(CudaKernel.values())
+                .filter(k -> !k.perType())
+                .map(CudaKernel::symbol)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(inJava, inSource, "extern \"C\" kernels of " + SOURCE + " vs CudaKernel");
     }
@@ -47,11 +51,16 @@ class CudaKernelTest {
     void thePerTypeKernelsAreMadeFromTheGeneratedTypeList() throws IOException {
         String s = source();
         Set<String> macros = all(Pattern.compile("extern \"C\" __global__ void (\\w+)_##NAME\\("), s);
-        Set<String> perType = Arrays.stream(CudaKernel.values()).filter(CudaKernel::perType).map(k -> k.name().toLowerCase())
+        Set<String> perType = Arrays.stream(CudaKernel.values())
+                .filter(CudaKernel::perType)
+                .map(k -> k.name().toLowerCase())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(perType, macros, "per-type kernel macros of " + SOURCE + " vs CudaKernel");
         for (CudaKernel k : CudaKernel.values()) {
-            if (k.perType()) assertTrue(s.contains("SD_COMPUTE_TYPES(" + k.name() + ")"), k + " is not instantiated over SD_COMPUTE_TYPES");
+            if (k.perType())
+                assertTrue(
+                        s.contains("SD_COMPUTE_TYPES(" + k.name() + ")"),
+                        k + " is not instantiated over SD_COMPUTE_TYPES");
         }
         assertTrue(s.contains("#include \"ggml_layout.h\""), "the .cu must take its layouts from the generated header");
     }
@@ -73,14 +82,19 @@ class CudaKernelTest {
     void theDecodeHasOneBranchPerComputedTypeAndNoLayoutLiterals() throws IOException {
         String s = source();
         Set<String> branches = all(Pattern.compile("TYPE == SD_(\\w+?)_ID"), s);
-        Set<String> computed = Arrays.stream(GgmlType.values()).filter(t -> t.format() != null).map(Enum::name)
+        Set<String> computed = Arrays.stream(GgmlType.values())
+                .filter(t -> t.format() != null)
+                .map(Enum::name)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(computed, branches, "types decoded by deq<TYPE> in " + SOURCE);
         // block bytes are read from the header: no "(i / 32) * 18" style literals
-        assertFalse(Pattern.compile("\\(i / \\d+\\) \\* \\d+").matcher(s).find(), "a block layout literal in " + SOURCE);
+        assertFalse(
+                Pattern.compile("\\(i / \\d+\\) \\* \\d+").matcher(s).find(), "a block layout literal in " + SOURCE);
         for (String macro : all(Pattern.compile("\\b(SD_\\w+)\\b"), s)) {
             if (macro.equals("SD_COMPUTE_TYPES")) continue;
-            assertTrue(LayoutHeader.render().contains("#define " + macro + " "), macro + " is used by the .cu but not generated");
+            assertTrue(
+                    LayoutHeader.render().contains("#define " + macro + " "),
+                    macro + " is used by the .cu but not generated");
         }
     }
 
@@ -89,7 +103,8 @@ class CudaKernelTest {
         String s = source();
         for (CudaKernel k : CudaKernel.values()) {
             String name = k.perType() ? k.name().toLowerCase() + "_##NAME" : k.symbol();
-            Matcher m = Pattern.compile("extern \"C\" __global__ void " + Pattern.quote(name) + "\\(([^)]*)\\)").matcher(s);
+            Matcher m = Pattern.compile("extern \"C\" __global__ void " + Pattern.quote(name) + "\\(([^)]*)\\)")
+                    .matcher(s);
             assertTrue(m.find(), k + ": no entry point " + name + " in " + SOURCE);
             List<CudaKernel.Arg> inSource = new ArrayList<>();
             for (String param : m.group(1).split(",")) inSource.add(argOf(param.strip()));
@@ -99,10 +114,12 @@ class CudaKernelTest {
 
     @Test
     void aLaunchWithArgumentsThatDoNotMatchTheSignatureIsRefusedBeforeTheDriver() {
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
                 () -> CudaKernel.SOFTCAP.checkArguments(new Object[] {new jcuda.driver.CUdeviceptr(), 5, 30f}));
         assertTrue(e.getMessage().contains("argument 1 must be LONG, got Integer"), e.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
                 () -> CudaKernel.ADD.checkArguments(new Object[] {new jcuda.driver.CUdeviceptr()}));
         CudaKernel.SOFTCAP.checkArguments(new Object[] {new jcuda.driver.CUdeviceptr(), 5L, 30f});
     }
@@ -110,7 +127,8 @@ class CudaKernelTest {
     /** A C parameter declaration ("const float* x", "long n") as the launch passes it. */
     private static CudaKernel.Arg argOf(String param) {
         if (param.contains("*")) return CudaKernel.Arg.PTR;
-        String type = param.substring(0, param.lastIndexOf(' ')).replace("const", "").strip();
+        String type =
+                param.substring(0, param.lastIndexOf(' ')).replace("const", "").strip();
         return switch (type) {
             case "int" -> CudaKernel.Arg.INT;
             case "long" -> CudaKernel.Arg.LONG;
