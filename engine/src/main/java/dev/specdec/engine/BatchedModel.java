@@ -1,8 +1,5 @@
 package dev.specdec.engine;
 
-import dev.specdec.target.LanguageModel;
-import dev.specdec.target.ModelConfig;
-import dev.specdec.target.Tokenizer;
 import dev.specdec.target.Transformer;
 
 /**
@@ -10,13 +7,12 @@ import dev.specdec.target.Transformer;
  * {@link PassCombiner}, which runs them together with other sessions' passes. Everything else
  * (the KV cache, the tokens behind it) is the session's own.
  */
-final class BatchedModel implements LanguageModel {
-    private final Transformer model;
+final class BatchedModel extends ForwardingModel {
     private final PassCombiner combiner;
     private final PassCombiner.Pending pending;
 
     BatchedModel(Transformer model, PassCombiner combiner) {
-        this.model = model;
+        super(model);
         this.combiner = combiner;
         this.pending = new PassCombiner.Pending(model);
     }
@@ -33,45 +29,5 @@ final class BatchedModel implements LanguageModel {
             pending.tokens = null;
             pending.logits = null;
         }
-    }
-
-    @Override
-    public ModelConfig config() {
-        return model.config();
-    }
-
-    @Override
-    public int vocabularySize() {
-        return model.vocabularySize();
-    }
-
-    @Override
-    public Tokenizer tokenizer() {
-        return model.tokenizer();
-    }
-
-    @Override
-    public int contextLength() {
-        return model.contextLength();
-    }
-
-    @Override
-    public int cachedLength() {
-        return model.cachedLength();
-    }
-
-    @Override
-    public void truncate(int length) {
-        model.truncate(length);
-    }
-
-    @Override
-    public int commonPrefix(int[] tokens, int length) {
-        return model.commonPrefix(tokens, length);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }

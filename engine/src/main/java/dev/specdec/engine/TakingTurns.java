@@ -1,8 +1,6 @@
 package dev.specdec.engine;
 
 import dev.specdec.target.LanguageModel;
-import dev.specdec.target.ModelConfig;
-import dev.specdec.target.Tokenizer;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -12,12 +10,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * (the KV cache, the buffers) is the session's own, so a session's output does not depend on the
  * others.
  */
-final class TakingTurns implements LanguageModel {
-    private final LanguageModel model;
+final class TakingTurns extends ForwardingModel {
     private final ReentrantLock turns;
 
     TakingTurns(LanguageModel model, ReentrantLock turns) {
-        this.model = model;
+        super(model);
         this.turns = turns;
     }
 
@@ -29,45 +26,5 @@ final class TakingTurns implements LanguageModel {
         } finally {
             turns.unlock();
         }
-    }
-
-    @Override
-    public ModelConfig config() {
-        return model.config();
-    }
-
-    @Override
-    public int vocabularySize() {
-        return model.vocabularySize();
-    }
-
-    @Override
-    public Tokenizer tokenizer() {
-        return model.tokenizer();
-    }
-
-    @Override
-    public int contextLength() {
-        return model.contextLength();
-    }
-
-    @Override
-    public int cachedLength() {
-        return model.cachedLength();
-    }
-
-    @Override
-    public void truncate(int length) {
-        model.truncate(length);
-    }
-
-    @Override
-    public int commonPrefix(int[] tokens, int length) {
-        return model.commonPrefix(tokens, length);
-    }
-
-    @Override
-    public void close() {
-        model.close();
     }
 }
