@@ -19,11 +19,15 @@ final class DraftOptions {
     String draft;
 
     @Option(
-            names = {"-k", "--k"},
+            names = "-k",
             description =
-                    "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).",
-            defaultValue = "" + Speculation.DEFAULT_K)
-    int k;
+                    "Draft tokens per step (1..64; the maximum for adaptive policies; default: ${DEFAULT-VALUE}).")
+    int k = Speculation.DEFAULT_K; // an initial value, not defaultValue: picocli would apply that after the hidden --k
+
+    @Option(names = "--k", hidden = true, description = "Old spelling of -k.")
+    void oldK(int v) {
+        k = v;
+    }
 
     @Option(
             names = "--policy",

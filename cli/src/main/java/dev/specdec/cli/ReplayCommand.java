@@ -35,8 +35,13 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Policies (default: ${DEFAULT-VALUE}).")
     List<String> policies;
 
-    @Option(names = "--k", defaultValue = "1..8", description = "k values (default: ${DEFAULT-VALUE}).")
-    String ks;
+    @Option(names = "-k", description = "k values (default: ${DEFAULT-VALUE}).")
+    String ks = "1..8"; // an initial value, not defaultValue: picocli would apply that after the hidden --k
+
+    @Option(names = "--k", hidden = true, description = "Old spelling of -k.")
+    void oldK(String v) {
+        ks = v;
+    }
 
     @Option(
             names = "--replicates",

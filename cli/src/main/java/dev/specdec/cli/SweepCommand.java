@@ -56,11 +56,13 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--draft", required = true, description = "Draft model file or 'ngram' (repeatable).")
     List<String> drafts;
 
-    @Option(
-            names = {"-k", "--k"},
-            defaultValue = "1..8",
-            description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).")
-    String ks;
+    @Option(names = "-k", description = "k values: '1..12' or '1,2,4,8' (default: ${DEFAULT-VALUE}).")
+    String ks = "1..8"; // an initial value, not defaultValue: picocli would apply that after the hidden --k
+
+    @Option(names = "--k", hidden = true, description = "Old spelling of -k.")
+    void oldK(String v) {
+        ks = v;
+    }
 
     @Option(
             names = "--policy",
