@@ -45,9 +45,11 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(
             names = "--batching",
             split = ",",
-            defaultValue = "on",
+            defaultValue = "backoff",
             description =
-                    "With -m: the in-process server's engine batches concurrent sessions (on), takes turns (off), or both runs (on,off) (default: ${DEFAULT-VALUE}).")
+                    "With -m: the in-process server's engine batches concurrent sessions and lets each back off its draft "
+                            + "length as the batch grows (backoff, as serve does), batches them with fixed draft lengths (on), or makes "
+                            + "them take turns (off); a list runs each (default: ${DEFAULT-VALUE}).")
     List<String> batching;
 
     @Option(
@@ -126,12 +128,13 @@ final class BenchServeCommand implements Callable<Integer> {
         dro.check();
         Usage.require(
                 spec,
-                batching.stream().allMatch(s -> s.equals("on") || s.equals("off")),
-                "--batching must be on, off or on,off");
+                batching.stream().allMatch(s -> s.equals("on") || s.equals("off") || s.equals("backoff")),
+                "--batching must be a list of on, off, backoff");
         int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
         for (String b : batching) {
             try (Engine engine = dro.applyTo(mo.engine(target.model))
-                            .batching(b.equals("on"))
+                            .batching(!b.equals("off"))
+                            .backOffInBatches(b.equals("backoff"))
                             .build();
                     SpecdecServer server = SpecdecServer.start(
                             engine, ServerConfig.defaults().withPort(0).withLimits(most, most))) {

@@ -81,6 +81,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "The model id /v1/models lists and requests may name (default: the model's file name).")
     String modelId;
 
+    @Option(
+            names = "--no-back-off",
+            description =
+                    "Keep each request's draft length as its policy says even when batched requests make draft rows "
+                            + "cost more than they give (by default speculation backs off per request, from the measured cost curve).")
+    boolean noBackOff;
+
     @Mixin
     ModelOptions mo;
 
@@ -114,7 +121,10 @@ final class ServeCommand implements Callable<Integer> {
                 Duration.ofSeconds(graceSeconds),
                 modelId,
                 so.seed);
-        try (Engine engine = dro.applyTo(mo.engine(model)).sampling(params).build()) {
+        try (Engine engine = dro.applyTo(mo.engine(model))
+                .sampling(params)
+                .backOffInBatches(!noBackOff)
+                .build()) {
             SpecdecServer server = listen(engine, config);
             CountDownLatch stop = new CountDownLatch(1);
             Termination.onSignal(stop::countDown);

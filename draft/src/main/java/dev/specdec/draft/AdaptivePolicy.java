@@ -12,13 +12,11 @@ package dev.specdec.draft;
  * and so may choose another k in a rerun.
  */
 public final class AdaptivePolicy implements DraftLengthPolicy {
-    private static final double DECAY = 0.95;
-
     private final int maxK;
     private final CostModel costs; // the machine's pass costs; the draft cost is learned in update
     private final boolean deterministic; // true: the stored draft cost is kept, measured times are ignored
     private double draftPerToken;
-    private double accepted = 3, trials = 5; // prior: alpha ~ 0.6 worth 5 observations
+    private final AcceptanceRate acceptance = new AcceptanceRate();
     private double singlePassNanos = -1;
     private int k;
 
@@ -37,7 +35,7 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
     }
 
     public double alpha() {
-        return accepted / trials;
+        return acceptance.value();
     }
 
     @Override
@@ -48,10 +46,7 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
     @Override
     public void update(int proposed, int accepted, long draftNanos, long targetNanos) {
         if (proposed <= 0) return;
-        // a rejection at position i means i acceptances in i+1 Bernoulli trials
-        int trialsNow = accepted == proposed ? proposed : accepted + 1;
-        this.accepted = this.accepted * DECAY + accepted;
-        this.trials = this.trials * DECAY + trialsNow;
+        acceptance.update(proposed, accepted);
         if (deterministic) {
             k = choose();
             return;
@@ -65,7 +60,7 @@ public final class AdaptivePolicy implements DraftLengthPolicy {
     }
 
     private int choose() {
-        return costs.bestK(Math.min(alpha(), 0.999), maxK, draftPerToken);
+        return costs.bestK(alpha(), maxK, draftPerToken);
     }
 
     @Override

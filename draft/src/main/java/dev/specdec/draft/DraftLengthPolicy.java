@@ -4,9 +4,10 @@ package dev.specdec.draft;
  * Chooses how many tokens to draft next, learning from what the verifier accepted. One instance
  * per generation (policies keep state).
  */
-public sealed interface DraftLengthPolicy permits FixedPolicy, HeuristicPolicy, ConfidencePolicy, AdaptivePolicy {
+public sealed interface DraftLengthPolicy
+        permits FixedPolicy, HeuristicPolicy, ConfidencePolicy, AdaptivePolicy, BatchAwarePolicy {
 
-    /** The most tokens to draft in the next step (>= 1). */
+    /** The most tokens to draft in the next step (>= 1; 0, plain decoding this step, only from {@link BatchAwarePolicy}). */
     int nextK();
 
     /** Drafting stops early when the draft's top probability falls below this; 0 = never. */

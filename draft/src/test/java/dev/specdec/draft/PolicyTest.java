@@ -79,4 +79,26 @@ class PolicyTest {
                 d.propose(new int[] {1, 2, 3}, 3, 4, SamplingParams.greedy(), null, 0f)
                         .count());
     }
+
+    /** Batched with others, draft rows cost what the pass-cost curve says: a compute-bound curve makes drafting lose. */
+    @org.junit.jupiter.api.Test
+    void theBatchAwarePolicyBacksOffWhenDraftRowsStopBeingFree() {
+        double[] computeBound = new double[80];
+        for (int b = 1; b < computeBound.length; b++) computeBound[b] = b; // every row costs as much as the first
+        CostModel steep = new CostModel(computeBound, 0.05);
+        double[] load = {1};
+        BatchAwarePolicy p = new BatchAwarePolicy(new FixedPolicy(4), steep, () -> load[0]);
+        assertEquals(4, p.nextK(), "alone: the inner policy's k");
+        load[0] = 4;
+        assertEquals(0, p.nextK(), "4 sequences on a compute-bound curve: plain decoding");
+        // the memory-bound prior: rows nearly free, so a well-accepted draft keeps drafting in a batch
+        BatchAwarePolicy q = new BatchAwarePolicy(new FixedPolicy(4), CostModel.assumed(), () -> load[0]);
+        for (int i = 0; i < 40; i++) q.update(4, 4, 1, 1);
+        assertTrue(q.nextK() >= 1, "k " + q.nextK());
+        // and with a poor draft the same prior backs off
+        BatchAwarePolicy r = new BatchAwarePolicy(new FixedPolicy(4), CostModel.assumed(), () -> 16);
+        for (int i = 0; i < 40; i++) r.update(4, 0, 1, 1);
+        assertEquals(0, r.nextK());
+        assertThrows(IllegalArgumentException.class, () -> new BatchAwarePolicy(p, steep, () -> 1));
+    }
 }

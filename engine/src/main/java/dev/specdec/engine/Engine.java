@@ -69,7 +69,7 @@ public final class Engine implements AutoCloseable {
     private final CostModel costs;
     private final KvBudget budget;
     private final long sessionBytes;
-    private final boolean batching;
+    private final boolean batching, backOff;
     private volatile boolean closed;
 
     private Engine(Builder b) {
@@ -82,6 +82,7 @@ public final class Engine implements AutoCloseable {
         this.ngramMin = b.ngramMin;
         this.ngramMax = b.ngramMax;
         this.batching = b.batching;
+        this.backOff = b.backOff;
         int t = threadsFor(b.threads);
         if (b.threads > t)
             b.warnings.accept("threads " + b.threads + " is more than the " + t + " cores available; using " + t);
@@ -139,6 +140,7 @@ public final class Engine implements AutoCloseable {
         this.target = tw;
         this.draft = dw;
         this.pool = p;
+        combiner.track(tw);
     }
 
     /**
@@ -309,6 +311,16 @@ public final class Engine implements AutoCloseable {
         return combiner.counters();
     }
 
+    /** How many sessions shared a target pass lately (1 alone): what a batch-aware policy weighs. */
+    double recentSequencesPerPass() {
+        return combiner.recentSequences();
+    }
+
+    /** Whether sessions' draft-length policies back off as the batch grows ({@link Builder#backOffInBatches}). */
+    boolean backsOffInBatches() {
+        return batching && backOff;
+    }
+
     /** Sessions open now. */
     public int openSessions() {
         return budget.sessions();
@@ -360,7 +372,7 @@ public final class Engine implements AutoCloseable {
     public static final class Builder {
         private final Path target;
         private Path draftModel, tokenizer;
-        private boolean ngram, checkTensors, waitForBudget, batching = true;
+        private boolean ngram, checkTensors, waitForBudget, batching = true, backOff;
         private Device device = Device.CPU, draftDevice;
         private int threads, contextLength, ngramMin = 1, ngramMax = 3;
         private KvCache.Type kvType = KvCache.Type.F32;
@@ -481,6 +493,18 @@ public final class Engine implements AutoCloseable {
          */
         public Builder batching(boolean on) {
             batching = on;
+            return this;
+        }
+
+        /**
+         * Whether a session drafts fewer tokens, down to none, when the sessions batched with it make
+         * draft rows cost more than they give (the cost profile's b-row curve; {@code BatchAwarePolicy}).
+         * Default false: k then depends on what else runs, so a seeded request under rejection
+         * sampling may get another text under load (drafter-invariant verification keeps it). The
+         * server turns it on.
+         */
+        public Builder backOffInBatches(boolean on) {
+            backOff = on;
             return this;
         }
 

@@ -40,6 +40,18 @@ final class PassCombiner {
     private int[] counts = new int[8], positions = new int[8];
     private float[][][] logits = new float[8][][];
     private long passes, rows, sequences;
+    private volatile dev.specdec.target.ModelWeights tracked; // the target: its passes tell how many sessions share one
+    private volatile double recentSequences = 1;
+
+    /** Counts the sequences per pass of these weights (the target's) for {@link #recentSequences}. */
+    void track(dev.specdec.target.ModelWeights target) {
+        tracked = target;
+    }
+
+    /** Sequences per pass of the tracked weights lately (an exponential average; 1 for a lone session). */
+    double recentSequences() {
+        return recentSequences;
+    }
 
     /** Runs {@code p}'s forward, in a pass with whatever else is queued; returns when it is done. */
     void forward(Pending p) {
@@ -114,6 +126,7 @@ final class PassCombiner {
             RuntimeException failure = null;
             try {
                 Transformer.forwardMany(models, tokens, counts, positions, logits, m);
+                if (w == tracked) recentSequences = 0.7 * recentSequences + 0.3 * m;
                 passes++;
                 sequences += m;
                 for (int i = 0; i < m; i++) rows += counts[i];

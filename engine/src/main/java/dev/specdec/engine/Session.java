@@ -1,5 +1,6 @@
 package dev.specdec.engine;
 
+import dev.specdec.draft.BatchAwarePolicy;
 import dev.specdec.draft.CostModel;
 import dev.specdec.draft.DraftLengthPolicy;
 import dev.specdec.draft.Drafter;
@@ -183,7 +184,9 @@ public final class Session implements AutoCloseable {
     private DraftLengthPolicy policy(Speculation s, DraftKind kind) {
         CostModel costs = engine.costModel();
         if (kind == DraftKind.NGRAM) costs = new CostModel(costs.pass(), 0.01); // lookup is nearly free
-        return DraftLengthPolicy.named(s.policy(), s.k(), costs);
+        DraftLengthPolicy p = DraftLengthPolicy.named(s.policy(), s.k(), costs);
+        // batched with other sessions, draft rows are no longer nearly free: back off as the cost curve says
+        return engine.backsOffInBatches() ? new BatchAwarePolicy(p, costs, engine::recentSequencesPerPass) : p;
     }
 
     /**

@@ -75,6 +75,7 @@ class ServerConcurrencyTest {
                         .draft(TestData.model("llama2-spm-d256-q4_0.gguf"))
                         .threads(2)
                         .contextLength(128)
+                        .backOffInBatches(true) // as serve runs: k may shrink under load, the text may not change
                         .build();
                 SpecdecServer server = SpecdecServer.start(
                         engine, ServerConfig.defaults().withPort(0).withLimits(16, 16))) {
@@ -96,8 +97,12 @@ class ServerConcurrencyTest {
                 for (int i = 0; i < n; i++) {
                     List<String> got = together.get(i).get(300, TimeUnit.SECONDS);
                     assertTrue(alone.get(i).size() > 2, "request " + i + " made text: " + alone.get(i));
+                    // token for token: the same text and finish reason; the chunking follows the steps, whose
+                    // draft lengths may differ under load
                     assertEquals(
-                            alone.get(i), got, "request " + i + ": concurrent output differs from its output alone");
+                            String.join("", alone.get(i)),
+                            String.join("", got),
+                            "request " + i + ": concurrent output differs from its output alone");
                 }
             }
             assertEquals(0, http.metric("specdec:num_requests_running"));
