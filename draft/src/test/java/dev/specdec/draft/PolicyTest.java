@@ -80,25 +80,55 @@ class PolicyTest {
                         .count());
     }
 
-    /** Batched with others, draft rows cost what the pass-cost curve says: a compute-bound curve makes drafting lose. */
-    @org.junit.jupiter.api.Test
+    /** A batch of n sequences whose passes cost {@code fixed + perRow * rows} nanoseconds (NaN: not measured yet). */
+    record FakeLoad(double[] n, double fixed, double perRow, double draftPerRow) implements BatchLoad {
+        @Override
+        public double sequences() {
+            return n[0];
+        }
+
+        @Override
+        public double targetPassNanos(int rows) {
+            return fixed + perRow * rows;
+        }
+
+        @Override
+        public double draftPassNanos(int rows) {
+            return draftPerRow * rows;
+        }
+    }
+
+    /** Batched with others, draft rows cost what the batch's measured passes say: a compute-bound pass makes drafting lose. */
+    @Test
     void theBatchAwarePolicyBacksOffWhenDraftRowsStopBeingFree() {
-        double[] computeBound = new double[80];
-        for (int b = 1; b < computeBound.length; b++) computeBound[b] = b; // every row costs as much as the first
-        CostModel steep = new CostModel(computeBound, 0.05);
-        double[] load = {1};
-        BatchAwarePolicy p = new BatchAwarePolicy(new FixedPolicy(4), steep, () -> load[0]);
+        double[] n = {1};
+        // compute-bound: every row costs as much as the first (1 ms), the draft a tenth of that
+        BatchAwarePolicy p =
+                new BatchAwarePolicy(new FixedPolicy(4), CostModel.assumed(), new FakeLoad(n, 0, 1e6, 1e5));
+        for (int i = 0; i < 40; i++) p.update(4, 4, 1, 1); // a draft that is always right
         assertEquals(4, p.nextK(), "alone: the inner policy's k");
-        load[0] = 4;
-        assertEquals(0, p.nextK(), "4 sequences on a compute-bound curve: plain decoding");
-        // the memory-bound prior: rows nearly free, so a well-accepted draft keeps drafting in a batch
-        BatchAwarePolicy q = new BatchAwarePolicy(new FixedPolicy(4), CostModel.assumed(), () -> load[0]);
+        n[0] = 4;
+        assertEquals(0, p.nextK(), "4 sequences on compute-bound passes: plain decoding, even with perfect drafts");
+        n[0] = 1;
+        assertEquals(4, p.nextK(), "alone again: the inner policy's k");
+        // memory-bound: a pass costs 20 ms plus 0.1 ms a row; a good draft keeps drafting in a batch of 8
+        BatchAwarePolicy q = new BatchAwarePolicy(
+                new FixedPolicy(4), CostModel.assumed(), new FakeLoad(new double[] {8}, 20e6, 1e5, 1e4));
         for (int i = 0; i < 40; i++) q.update(4, 4, 1, 1);
-        assertTrue(q.nextK() >= 1, "k " + q.nextK());
-        // and with a poor draft the same prior backs off
-        BatchAwarePolicy r = new BatchAwarePolicy(new FixedPolicy(4), CostModel.assumed(), () -> 16);
+        assertEquals(4, q.nextK());
+        // and a draft that is always wrong backs off there too
+        BatchAwarePolicy r = new BatchAwarePolicy(
+                new FixedPolicy(4), CostModel.assumed(), new FakeLoad(new double[] {8}, 20e6, 1e5, 1e4));
         for (int i = 0; i < 40; i++) r.update(4, 0, 1, 1);
         assertEquals(0, r.nextK());
-        assertThrows(IllegalArgumentException.class, () -> new BatchAwarePolicy(p, steep, () -> 1));
+        // nothing measured yet: the stored cost model decides (here a compute-bound profile)
+        double[] steep = new double[80];
+        for (int b = 1; b < steep.length; b++) steep[b] = b;
+        BatchAwarePolicy u = new BatchAwarePolicy(
+                new FixedPolicy(4), new CostModel(steep, 0.05), new FakeLoad(new double[] {4}, Double.NaN, 0, 0));
+        assertEquals(0, u.nextK());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new BatchAwarePolicy(p, CostModel.assumed(), new FakeLoad(n, 0, 1, 1)));
     }
 }

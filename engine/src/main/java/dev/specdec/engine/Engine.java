@@ -140,7 +140,7 @@ public final class Engine implements AutoCloseable {
         this.target = tw;
         this.draft = dw;
         this.pool = p;
-        combiner.track(tw);
+        combiner.track(tw, dw);
     }
 
     /**
@@ -311,9 +311,34 @@ public final class Engine implements AutoCloseable {
         return combiner.counters();
     }
 
-    /** How many sessions shared a target pass lately (1 alone): what a batch-aware policy weighs. */
-    double recentSequencesPerPass() {
-        return combiner.recentSequences();
+    private final java.util.concurrent.atomic.AtomicInteger generating =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The batch as a batch-aware policy sees it: sessions generating now and the measured pass times. */
+    private final dev.specdec.draft.BatchLoad load = new dev.specdec.draft.BatchLoad() {
+        @Override
+        public double sequences() {
+            return Math.max(1, generating.get());
+        }
+
+        @Override
+        public double targetPassNanos(int rows) {
+            return combiner.targetTimes().nanos(rows);
+        }
+
+        @Override
+        public double draftPassNanos(int rows) {
+            return draft == null ? 0 : combiner.draftTimes().nanos(rows);
+        }
+    };
+
+    dev.specdec.draft.BatchLoad load() {
+        return load;
+    }
+
+    /** A session starts (+1) or ends (-1) a generation. */
+    void generating(int delta) {
+        generating.addAndGet(delta);
     }
 
     /** Whether sessions' draft-length policies back off as the batch grows ({@link Builder#backOffInBatches}). */

@@ -40,17 +40,22 @@ final class PassCombiner {
     private int[] counts = new int[8], positions = new int[8];
     private float[][][] logits = new float[8][][];
     private long passes, rows, sequences;
-    private volatile dev.specdec.target.ModelWeights tracked; // the target: its passes tell how many sessions share one
-    private volatile double recentSequences = 1;
+    // measured pass times of the target's and the draft's passes (what a batch-aware policy weighs)
+    private volatile dev.specdec.target.ModelWeights target, draft;
+    private final PassTimes targetTimes = new PassTimes(), draftTimes = new PassTimes();
 
-    /** Counts the sequences per pass of these weights (the target's) for {@link #recentSequences}. */
-    void track(dev.specdec.target.ModelWeights target) {
-        tracked = target;
+    /** Measures the passes of these weights (the draft may be null). */
+    void track(dev.specdec.target.ModelWeights targetWeights, dev.specdec.target.ModelWeights draftWeights) {
+        target = targetWeights;
+        draft = draftWeights;
     }
 
-    /** Sequences per pass of the tracked weights lately (an exponential average; 1 for a lone session). */
-    double recentSequences() {
-        return recentSequences;
+    PassTimes targetTimes() {
+        return targetTimes;
+    }
+
+    PassTimes draftTimes() {
+        return draftTimes;
     }
 
     /** Runs {@code p}'s forward, in a pass with whatever else is queued; returns when it is done. */
@@ -125,11 +130,16 @@ final class PassCombiner {
             }
             RuntimeException failure = null;
             try {
+                long t0 = System.nanoTime();
                 Transformer.forwardMany(models, tokens, counts, positions, logits, m);
-                if (w == tracked) recentSequences = 0.7 * recentSequences + 0.3 * m;
+                long elapsed = System.nanoTime() - t0;
+                int passRows = 0;
+                for (int i = 0; i < m; i++) passRows += counts[i];
+                if (w == target) targetTimes.record(passRows, elapsed);
+                else if (w == draft) draftTimes.record(passRows, elapsed);
                 passes++;
                 sequences += m;
-                for (int i = 0; i < m; i++) rows += counts[i];
+                rows += passRows;
             } catch (RuntimeException e) {
                 failure = e;
             }

@@ -86,6 +86,7 @@ public final class Session implements AutoCloseable {
                             + "(open one session per concurrent conversation)");
         }
         generation++;
+        engine.generating(1);
         try {
             Result r = run(request, stream);
             stream.onComplete(r);
@@ -94,6 +95,7 @@ public final class Session implements AutoCloseable {
             stream.onError(e);
             throw e;
         } finally {
+            engine.generating(-1);
             busy.set(false);
         }
     }
@@ -186,7 +188,7 @@ public final class Session implements AutoCloseable {
         if (kind == DraftKind.NGRAM) costs = new CostModel(costs.pass(), 0.01); // lookup is nearly free
         DraftLengthPolicy p = DraftLengthPolicy.named(s.policy(), s.k(), costs);
         // batched with other sessions, draft rows are no longer nearly free: back off as the cost curve says
-        return engine.backsOffInBatches() ? new BatchAwarePolicy(p, costs, engine::recentSequencesPerPass) : p;
+        return engine.backsOffInBatches() ? new BatchAwarePolicy(p, costs, engine.load()) : p;
     }
 
     /**
