@@ -86,4 +86,19 @@ final class Http {
         if (optional) return 0;
         throw new AssertionError("no metric " + sample + " in\n" + text);
     }
+
+    /**
+     * The value of a gauge once it settles at {@code expected}, or its last value after 10 s: a
+     * request's slot is given back just after its last byte is written, so a client that has its
+     * response can read the gauge a moment before it drops.
+     */
+    double metricSettled(String sample, double expected) throws InterruptedException {
+        long until = System.nanoTime() + 10_000_000_000L;
+        double v = metric(sample);
+        while (v != expected && System.nanoTime() < until) {
+            Thread.sleep(20);
+            v = metric(sample);
+        }
+        return v;
+    }
 }
