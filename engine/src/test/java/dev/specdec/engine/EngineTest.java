@@ -235,23 +235,32 @@ class EngineTest {
                     "stopped within the step: " + cut.tokens().length);
             assertArrayEquals(Arrays.copyOf(full, cut.tokens().length), cut.tokens());
 
-            // from another thread, mid-draft
-            CountDownLatch fifth = new CountDownLatch(1);
+            // from another thread, mid-generation: the stream holds the 5th token until the cancel has
+            // been made, so the cancel lands in the generation however slow the machine
+            CountDownLatch fifth = new CountDownLatch(1), cancelled = new CountDownLatch(1);
             Thread canceller = Thread.ofVirtual().start(() -> {
                 try {
                     fifth.await();
                     s.cancel();
+                    cancelled.countDown();
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
             });
             AtomicInteger n = new AtomicInteger();
             Result cut2 = s.generate(r, (id, text) -> {
-                if (n.incrementAndGet() == 5) fifth.countDown();
+                if (n.incrementAndGet() == 5) {
+                    fifth.countDown();
+                    try {
+                        assertTrue(cancelled.await(30, TimeUnit.SECONDS));
+                    } catch (InterruptedException interrupted) {
+                        throw new IllegalStateException(interrupted);
+                    }
+                }
             });
             canceller.join();
             assertEquals(StopReason.CANCELLED, cut2.finishReason());
-            assertTrue(cut2.tokens().length < 80);
+            assertEquals(5, cut2.tokens().length, "stopped right after the token that saw the cancel");
             assertArrayEquals(Arrays.copyOf(full, cut2.tokens().length), cut2.tokens());
 
             // the session generates normally afterwards, and a cancel while it is idle stops nothing later
