@@ -63,12 +63,14 @@ final class CompletionHandler {
                     Envelope envelope = Envelope.of(format, modelId);
                     if (request.stream()) streamed(ex, request, session, g, envelope, arrived);
                     else whole(ex, request, session, g, envelope, arrived);
-                    reusable = g.cancelled() == null;
+                    reusable = true;
                 } finally {
                     g.finished();
                     timer.cancel(false);
                     inflight.ended(g);
-                    if (reusable) pool.giveBack(session);
+                    // a cancelled generation leaves its session as usable as a finished one (a cancel
+                    // never reaches a later generation), so only a failure costs the session
+                    if (reusable || g.cancelled() != null) pool.giveBack(session);
                     else pool.discard(session);
                 }
             }

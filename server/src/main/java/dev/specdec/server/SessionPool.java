@@ -74,10 +74,7 @@ final class SessionPool implements AutoCloseable {
         s.close();
     }
 
-    /**
-     * A session that must not be reused: its generation failed, or it was cancelled (a cancel that
-     * lands just after a generation ends would stop the session's next one at its first step).
-     */
+    /** A session that must not be reused: its generation failed. */
     void discard(Session s) {
         synchronized (this) {
             open--;
