@@ -503,4 +503,34 @@ class EngineTest {
                     r.usage().totalTokens());
         }
     }
+
+    /** The pool gives a prompt the session that holds its start, and takes an idle one over rather than run out of memory. */
+    @Test
+    void theSessionPoolReusesPrefixesAndStaysInTheBudget() {
+        long one;
+        try (Engine probe = Engine.builder(TARGET).threads(1).contextLength(256).build()) {
+            one = probe.sessionBytes();
+        }
+        try (Engine e = Engine.builder(TARGET)
+                        .threads(1)
+                        .contextLength(256)
+                        .memoryBudget(one * 5 / 2)
+                        .build();
+                SessionPool pool = new SessionPool(e, Integer.MAX_VALUE)) {
+            int[] a = {1, 415, 260, 338}, b = {1, 100, 200, 300};
+            Session sa = pool.take(a), sb = pool.take(b);
+            sa.generate(Request.tokens(a).maxTokens(3).greedy().build());
+            sb.generate(Request.tokens(b).maxTokens(3).greedy().build());
+            pool.giveBack(sa);
+            pool.giveBack(sb);
+            Session first = pool.take(new int[] {1, 100, 200, 300, 7});
+            assertSame(sb, first, "the session whose cache holds the prompt's start");
+            // two sessions fill the budget: an unrelated prompt takes the idle one over instead of failing
+            Session second = pool.take(new int[] {1, 9, 9});
+            assertSame(sa, second);
+            assertEquals(2, pool.open());
+            pool.giveBack(first);
+            pool.giveBack(second);
+        }
+    }
 }

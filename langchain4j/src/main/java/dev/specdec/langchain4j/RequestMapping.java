@@ -23,7 +23,10 @@ import java.util.List;
 final class RequestMapping {
     private RequestMapping() {}
 
-    static Request toRequest(Engine engine, ChatRequest chat) {
+    /** A request with its prompt as token ids: the ids choose the pooled session whose cache holds most of them. */
+    record Mapped(int[] prompt, Request request) {}
+
+    static Mapped map(Engine engine, ChatRequest chat) {
         ChatRequestParameters p = chat.parameters();
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             throw new UnsupportedFeatureException("specdec does not run tools: the request has "
@@ -50,7 +53,9 @@ final class RequestMapping {
                 sp != null && sp.seed() != null
                         ? sp.seed()
                         : java.util.concurrent.ThreadLocalRandom.current().nextLong());
-        Request.Builder r = Request.chat(messages).sampling(s.build());
+        if (engine.tokenizer() == null) throw new IllegalArgumentException(engine.targetFile() + " has no vocabulary");
+        int[] prompt = Chat.promptIds(engine.tokenizer(), messages); // rendered with the GGUF's chat template
+        Request.Builder r = Request.tokens(prompt).sampling(s.build());
         if (p.maxOutputTokens() != null) r.maxTokens(p.maxOutputTokens());
         if (p.stopSequences() != null && !p.stopSequences().isEmpty()) r.stop(p.stopSequences());
         if (sp != null && (sp.speculate() != null || sp.k() != null || sp.policy() != null)) {
@@ -62,7 +67,7 @@ final class RequestMapping {
             if (sp.policy() != null) spec = spec.withPolicy(sp.policy());
             r.speculation(spec);
         }
-        return r.build();
+        return new Mapped(prompt, r.build());
     }
 
     private static Chat.Message toMessage(ChatMessage m) {

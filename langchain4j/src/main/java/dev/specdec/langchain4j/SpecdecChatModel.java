@@ -7,6 +7,7 @@ import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.specdec.engine.Engine;
 import dev.specdec.engine.Session;
+import dev.specdec.engine.SessionPool;
 
 /**
  * A LangChain4j {@link ChatModel} over a specdec {@link Engine}: the chat template from the GGUF
@@ -21,7 +22,7 @@ public final class SpecdecChatModel implements ChatModel, AutoCloseable {
 
     private SpecdecChatModel(Engine engine, SpecdecChatRequestParameters defaults) {
         this.engine = engine;
-        this.sessions = new SessionPool(engine);
+        this.sessions = new SessionPool(engine, Integer.MAX_VALUE);
         this.defaults = defaults;
     }
 
@@ -41,11 +42,12 @@ public final class SpecdecChatModel implements ChatModel, AutoCloseable {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        Session s = sessions.take();
+        RequestMapping.Mapped mapped = RequestMapping.map(engine, request);
+        Session s = sessions.take(mapped.prompt());
         try {
-            return RequestMapping.toResponse(engine, s.generate(RequestMapping.toRequest(engine, request)));
+            return RequestMapping.toResponse(engine, s.generate(mapped.request()));
         } finally {
-            sessions.give(s);
+            sessions.giveBack(s);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.specdec.engine.Engine;
 import dev.specdec.engine.Request;
 import dev.specdec.engine.Result;
 import dev.specdec.engine.Session;
+import dev.specdec.engine.SessionPool;
 import dev.specdec.engine.TokenStream;
 
 /**
@@ -23,7 +24,7 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
 
     private SpecdecStreamingChatModel(Engine engine, SpecdecChatRequestParameters defaults) {
         this.engine = engine;
-        this.sessions = new SessionPool(engine);
+        this.sessions = new SessionPool(engine, Integer.MAX_VALUE);
         this.defaults = defaults;
     }
 
@@ -45,8 +46,9 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
             Request r;
             Session s;
             try {
-                r = RequestMapping.toRequest(engine, request);
-                s = sessions.take();
+                RequestMapping.Mapped mapped = RequestMapping.map(engine, request);
+                r = mapped.request();
+                s = sessions.take(mapped.prompt());
             } catch (RuntimeException e) {
                 handler.onError(e);
                 return;
@@ -70,7 +72,7 @@ public final class SpecdecStreamingChatModel implements StreamingChatModel, Auto
             } finally {
                 // the session goes back before the caller hears of the end: a caller that then closes the engine finds
                 // it closed
-                sessions.give(s);
+                sessions.giveBack(s);
             }
             if (error != null) handler.onError(error);
             else handler.onCompleteResponse(RequestMapping.toResponse(engine, result));

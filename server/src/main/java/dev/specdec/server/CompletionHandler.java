@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.specdec.engine.KvBudgetExceededException;
 import dev.specdec.engine.Result;
 import dev.specdec.engine.Session;
+import dev.specdec.engine.SessionPool;
 import dev.specdec.engine.TokenStream;
 import java.io.IOException;
 import java.util.concurrent.ScheduledExecutorService;

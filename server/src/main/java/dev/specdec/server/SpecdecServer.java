@@ -3,6 +3,7 @@ package dev.specdec.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.specdec.engine.Engine;
+import dev.specdec.engine.SessionPool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -1,7 +1,5 @@
-package dev.specdec.server;
+package dev.specdec.engine;
 
-import dev.specdec.engine.Engine;
-import dev.specdec.engine.Session;
 import java.util.ArrayList;
 import java.util.LinkedList;
 import java.util.List;
@@ -9,28 +7,31 @@ import java.util.List;
 /**
  * Sessions kept between requests, at most {@code capacity}: a request gets the idle session whose
  * KV cache already holds the longest start of its prompt (the earlier turns of its chat), so only
- * what is new is computed. A fresh session is opened while there is room; when there is none and
- * no cache matches, the least recently used one is taken over.
+ * what is new is computed. A fresh session is opened while there is room (the capacity and the
+ * engine's memory budget); when there is none and no cache matches, the least recently used one is
+ * taken over. For servers and adapters that see
+ * each request with its whole conversation (OpenAI's API, LangChain4j). Thread-safe.
  */
-final class SessionPool implements AutoCloseable {
+public final class SessionPool implements AutoCloseable {
     private final Engine engine;
     private final int capacity;
     private final LinkedList<Session> idle = new LinkedList<>(); // least recently used first
     private int open;
     private boolean closed;
 
-    SessionPool(Engine engine, int capacity) {
+    /** @param capacity sessions open at most, in use or idle ({@code Integer.MAX_VALUE}: the engine's memory budget is the limit) */
+    public SessionPool(Engine engine, int capacity) {
         this.engine = engine;
         this.capacity = capacity;
     }
 
     /**
-     * A session for this prompt. The caller holds an admission slot, so fewer than {@code capacity}
-     * sessions are in use and one is always idle or can be opened.
+     * A session for this prompt (token ids). The caller keeps fewer than {@code capacity} sessions in
+     * use (a server's admission slots), so one is always idle or can be opened.
      *
-     * @throws dev.specdec.engine.KvBudgetExceededException when a new session does not fit in the engine's memory budget
+     * @throws KvBudgetExceededException when a new session does not fit in the engine's memory budget
      */
-    Session take(int[] prompt) {
+    public Session take(int[] prompt) {
         synchronized (this) {
             if (closed) throw new IllegalStateException("the session pool is closed");
             Session best = null;
@@ -43,13 +44,13 @@ final class SessionPool implements AutoCloseable {
                     bestPrefix = p;
                 }
             }
-            if (best == null && open >= capacity && !idle.isEmpty()) best = idle.getFirst();
+            if (best == null && !idle.isEmpty() && !roomForAnother()) best = idle.getFirst();
             if (best != null) {
                 idle.remove(best);
                 return best;
             }
             if (open >= capacity)
-                throw new IllegalStateException("no session free: more generations than --max-sessions are running");
+                throw new IllegalStateException("no session free: more than " + capacity + " generations are running");
             open++; // reserved here, opened outside the lock (allocating KV caches takes a while)
         }
         try {
@@ -62,8 +63,13 @@ final class SessionPool implements AutoCloseable {
         }
     }
 
+    /** Whether a fresh session fits: under the capacity and in the engine's memory budget. */
+    private boolean roomForAnother() {
+        return open < capacity && (engine.openSessions() + 1L) * engine.sessionBytes() <= engine.memoryBudget();
+    }
+
     /** A session whose generation ended normally: kept for the next request. */
-    void giveBack(Session s) {
+    public void giveBack(Session s) {
         synchronized (this) {
             if (!closed) {
                 idle.addLast(s);
@@ -75,7 +81,7 @@ final class SessionPool implements AutoCloseable {
     }
 
     /** A session that must not be reused: its generation failed. */
-    void discard(Session s) {
+    public void discard(Session s) {
         synchronized (this) {
             open--;
         }
@@ -83,7 +89,7 @@ final class SessionPool implements AutoCloseable {
     }
 
     /** Sessions open now (in use or idle). */
-    synchronized int open() {
+    public synchronized int open() {
         return open;
     }
 
