@@ -10,8 +10,9 @@ package dev.specdec.draft;
  * rule), and picks the k in 0 .. inner k with the most expected tokens per unit of time:
  * Leviathan et al.'s expected tokens over the time of a target pass of n (k + 1) rows plus k draft
  * passes of n rows, as measured on the batch's own passes (the stored {@link CostModel} until
- * they are). With a cost that grows as fast as the rows (a compute-bound pass) that is k = 0 for
- * any batch; with nearly free rows it rarely is.
+ * they are), plus what a draft model that skipped steps must feed before it drafts again. With a
+ * cost that grows as fast as the rows (a compute-bound pass) that is k = 0 for any batch; with
+ * nearly free rows it rarely is.
  *
  * <p>k then depends on what else runs, so under rejection sampling the text of a seed may vary with
  * the load (its distribution does not); under drafter-invariant verification it does not vary.
@@ -36,18 +37,29 @@ public final class BatchAwarePolicy implements DraftLengthPolicy {
 
     @Override
     public int nextK() {
+        return nextK(0, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public int nextK(int catchUp, int remaining) {
         int k = inner.nextK();
         double n = load.sequences();
         if (n < 1.5 || k == 0) return k; // alone: the inner policy's choice
-        return bestK(n, k, alpha.value());
+        return bestK(n, k, alpha.value(), catchUp, remaining);
     }
 
     /** The k in [0, maxK] with the most expected tokens per unit of time when n sequences share each pass. */
     int bestK(double n, int maxK, double a) {
+        return bestK(n, maxK, a, 0, Integer.MAX_VALUE);
+    }
+
+    private int bestK(double n, int maxK, double a, int catchUp, int remaining) {
+        boolean measured = !Double.isNaN(load.targetPassNanos(1));
         int best = 0;
-        double bestRate = 1 / cost(n, 0);
+        double bestRate = 1 / cost(n, 0, 0, remaining, measured);
         for (int kk = 1; kk <= maxK; kk++) {
-            double rate = CostModel.expectedTokens(a, kk) / cost(n, kk);
+            double tokens = CostModel.expectedTokens(a, kk);
+            double rate = tokens / cost(n, kk, catchUp, remaining / tokens, measured);
             if (rate > bestRate) {
                 bestRate = rate;
                 best = kk;
@@ -58,14 +70,28 @@ public final class BatchAwarePolicy implements DraftLengthPolicy {
 
     /**
      * The time of one step when n sequences each draft k tokens: k draft passes of n rows and a
-     * target pass of n (k + 1) rows, as measured on this batch's passes; the stored cost model
-     * (in single-row passes) while they have not been measured.
+     * target pass of n (k + 1) rows. A draft that must first catch up on tokens it skipped puts
+     * them in its first draft pass; that is paid once for the steps left (at most {@code steps}),
+     * so it is spread over them. Times are those measured on this batch's passes; in the stored
+     * cost model's units (single-row target passes) before any target pass was measured.
      */
-    private double cost(double n, int k) {
-        int rows = (int) Math.round(n * (k + 1)), draftRows = (int) Math.round(n);
-        double target = load.targetPassNanos(rows), draft = k == 0 ? 0 : load.draftPassNanos(draftRows);
-        if (!Double.isNaN(target) && !Double.isNaN(draft)) return target + k * draft;
-        return costs.passCost(rows) + k * costs.draftPerToken() * costs.passCost(draftRows);
+    private double cost(double n, int k, int catchUp, double steps, boolean measured) {
+        int seqs = (int) Math.round(n);
+        double c = target((int) Math.round(n * (k + 1)), measured);
+        if (k == 0) return c;
+        c += k * draft(seqs, measured);
+        if (catchUp > 0) c += (draft(seqs + catchUp, measured) - draft(seqs, measured)) / Math.max(1, steps);
+        return c;
+    }
+
+    private double target(int rows, boolean measured) {
+        return measured ? load.targetPassNanos(rows) : costs.passCost(rows);
+    }
+
+    /** A draft pass: measured, or (never measured yet) the stored draft-to-target ratio of a target pass. */
+    private double draft(int rows, boolean measured) {
+        double d = measured ? load.draftPassNanos(rows) : Double.NaN;
+        return Double.isNaN(d) ? costs.draftPerToken() * target(rows, measured) : d;
     }
 
     @Override

@@ -10,6 +10,15 @@ public sealed interface DraftLengthPolicy
     /** The most tokens to draft in the next step (>= 1; 0, plain decoding this step, only from {@link BatchAwarePolicy}). */
     int nextK();
 
+    /**
+     * As {@link #nextK()}, for a drafter that must first run {@code catchUp} tokens it has not seen
+     * (see {@link Drafter#catchUp}) in a generation with at most {@code remaining} tokens left. Only a
+     * policy that weighs drafting against plain decoding ({@link BatchAwarePolicy}) prices them.
+     */
+    default int nextK(int catchUp, int remaining) {
+        return nextK();
+    }
+
     /** Drafting stops early when the draft's top probability falls below this; 0 = never. */
     default float minConfidence() {
         return 0f;

@@ -19,6 +19,15 @@ public sealed interface Drafter extends AutoCloseable permits ModelDrafter, Prom
     DraftProposal propose(
             int[] context, int length, int maxTokens, SamplingParams params, TokenSampler sampler, float minConfidence);
 
+    /**
+     * How many tokens of {@code context[0..length)} beyond the last one the drafter would have to
+     * run through its model before drafting (a draft model that skipped steps, or has not seen the
+     * prompt yet): what resuming costs. 0 for a drafter without a model.
+     */
+    default int catchUp(int[] context, int length) {
+        return 0;
+    }
+
     /** Short name for reports ("ngram", a model file name, ...). */
     String name();
 

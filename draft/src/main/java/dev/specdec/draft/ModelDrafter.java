@@ -119,6 +119,13 @@ public final class ModelDrafter implements Drafter {
     }
 
     @Override
+    public int catchUp(int[] context, int length) {
+        if (length <= 1) return 0;
+        for (int i = 0; i < length; i++) history[i] = asSeen(context[i]);
+        return length - 1 - model.commonPrefix(history, length - 1);
+    }
+
+    @Override
     public DraftProposal propose(
             int[] context,
             int length,

@@ -131,4 +131,19 @@ class PolicyTest {
                 IllegalArgumentException.class,
                 () -> new BatchAwarePolicy(p, CostModel.assumed(), new FakeLoad(n, 0, 1, 1)));
     }
+
+    /**
+     * A draft model that skipped steps (or has not seen the prompt) must feed them before it drafts:
+     * worth it when many tokens are left to spread that over, not for the last few.
+     */
+    @Test
+    void theBatchAwarePolicyPricesADraftCatchingUp() {
+        // 8 sequences on memory-bound target passes (20 ms + 0.1 ms a row), a dear draft (1 ms a row)
+        BatchAwarePolicy p = new BatchAwarePolicy(
+                new FixedPolicy(4), CostModel.assumed(), new FakeLoad(new double[] {8}, 20e6, 1e5, 1e6));
+        for (int i = 0; i < 40; i++) p.update(4, 4, 1, 1);
+        assertEquals(4, p.nextK(0, 8), "in step: drafting pays");
+        assertEquals(4, p.nextK(100, 1000), "100 tokens to catch up, spread over up to 1000 tokens");
+        assertEquals(0, p.nextK(100, 8), "100 tokens to catch up for at most 8 more: plain decoding");
+    }
 }

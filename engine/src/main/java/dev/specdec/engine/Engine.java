@@ -323,12 +323,12 @@ public final class Engine implements AutoCloseable {
 
         @Override
         public double targetPassNanos(int rows) {
-            return combiner.targetTimes().nanos(rows);
+            return combiner.targetTimes().nanos(rows, costs::passCost);
         }
 
         @Override
         public double draftPassNanos(int rows) {
-            return draft == null ? 0 : combiner.draftTimes().nanos(rows);
+            return draft == null ? 0 : combiner.draftTimes().nanos(rows, costs::passCost);
         }
     };
 

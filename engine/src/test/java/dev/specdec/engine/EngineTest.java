@@ -104,10 +104,14 @@ class EngineTest {
                         : Speculation.DEFAULT)
                 .withK(5)
                 .withTopToken(top);
-        // a prompt that repeats itself, so prompt lookup finds matches to draft from
-        int[] prompt = new int[2 * PROMPT.length];
-        System.arraycopy(PROMPT, 0, prompt, 0, PROMPT.length);
-        System.arraycopy(PROMPT, 0, prompt, PROMPT.length, PROMPT.length);
+        // a story in the model's own style, whose words its continuation reuses, so prompt lookup
+        // finds matches to draft from
+        int[] prompt;
+        try (Engine e = engine(TARGET, "none")) {
+            prompt = e.encode("Once upon a time, there was a little girl named Lily. She liked to play in the park"
+                    + " with her friends. One day, she saw a big dog. The dog was happy and wanted to play. Lily"
+                    + " and the dog ran and played all day. They were very happy.");
+        }
         int[] viaApi;
         try (Engine e = engine(TARGET, draft.equals("ngram") ? "none" : draft);
                 Session s = e.newSession()) {

@@ -23,8 +23,9 @@ import org.HdrHistogram.Histogram;
 /**
  * A bounded load test of a running server: N clients, each sending M streamed greedy completions
  * one after another; it measures what a client sees (time to first token, time between tokens,
- * tokens per second over the run). Greedy, so the runs with and without speculation make the same
- * tokens and differ only in time.
+ * tokens per second over the run). Each request's prompt starts with a tag unique to its run and
+ * request, so no request finds its prompt already in a KV cache that an earlier run filled (a
+ * server keeps prompts cached for the next turn of a chat): every run pays for its prefills.
  */
 public final class LoadBenchmark {
     private final HttpClient client = HttpClient.newBuilder()
@@ -35,6 +36,7 @@ public final class LoadBenchmark {
     private final String apiKey;
     private final List<String> prompts;
     private final int maxTokens;
+    private final AtomicInteger runs = new AtomicInteger();
 
     /** One run's numbers; latencies in milliseconds. */
     public record Result(
@@ -49,6 +51,7 @@ public final class LoadBenchmark {
             double ttftP99,
             double itlP50,
             double itlP99,
+            long draftTokens,
             double acceptanceRate,
             String firstError) {}
 
@@ -67,6 +70,7 @@ public final class LoadBenchmark {
         AtomicLong tokens = new AtomicLong(), drafted = new AtomicLong(), accepted = new AtomicLong();
         AtomicInteger failed = new AtomicInteger();
         List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        int run = runs.incrementAndGet();
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> all = new ArrayList<>();
@@ -74,7 +78,8 @@ public final class LoadBenchmark {
                 int client = c;
                 all.add(pool.submit(() -> {
                     for (int j = 0; j < requestsPerClient; j++) {
-                        String prompt = prompts.get((client * requestsPerClient + j) % prompts.size());
+                        int index = client * requestsPerClient + j;
+                        String prompt = "[" + run + "." + index + "] " + prompts.get(index % prompts.size());
                         try {
                             one(prompt, speculation, ttft, itl, tokens, drafted, accepted);
                         } catch (IOException | RuntimeException e) {
@@ -109,7 +114,8 @@ public final class LoadBenchmark {
                 ms(ttft, 99),
                 ms(itl, 50),
                 ms(itl, 99),
-                drafted.get() == 0 ? 0 : (double) accepted.get() / drafted.get(),
+                drafted.get(),
+                drafted.get() == 0 ? Double.NaN : (double) accepted.get() / drafted.get(),
                 errors.isEmpty() ? null : errors.getFirst());
     }
 
@@ -175,11 +181,12 @@ public final class LoadBenchmark {
     public static String table(List<Result> results) {
         StringBuilder b = new StringBuilder(
                 "| clients | speculation | requests | failed | tokens | seconds | tokens/s | TTFT p50 ms | TTFT p99 ms "
-                        + "| ITL p50 ms | ITL p99 ms | acceptance |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                        + "| ITL p50 ms | ITL p99 ms | draft tokens | acceptance |\n"
+                        + "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
             b.append(String.format(
                     java.util.Locale.ROOT,
-                    "| %d | %s | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.2f | %.2f | %s |%n",
+                    "| %d | %s | %d | %d | %d | %.2f | %.1f | %.1f | %.1f | %.2f | %.2f | %s | %s |%n",
                     r.clients(),
                     r.speculation() ? "on" : "off",
                     r.requests(),
@@ -191,7 +198,8 @@ public final class LoadBenchmark {
                     r.ttftP99(),
                     r.itlP50(),
                     r.itlP99(),
-                    r.speculation() ? String.format(java.util.Locale.ROOT, "%.2f", r.acceptanceRate()) : "-"));
+                    r.speculation() ? String.valueOf(r.draftTokens()) : "-",
+                    r.draftTokens() > 0 ? String.format(java.util.Locale.ROOT, "%.2f", r.acceptanceRate()) : "-"));
         }
         return b.toString();
     }

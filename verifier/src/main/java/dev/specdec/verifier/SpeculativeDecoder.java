@@ -145,8 +145,15 @@ public final class SpeculativeDecoder {
         // turns): a truncated cache is the same as a fresh one, so the output is unchanged
         int reuse = target.commonPrefix(prompt, len - 1);
         target.truncate(reuse);
-        if (len - 1 > reuse)
-            target.forward(java.util.Arrays.copyOfRange(prompt, reuse, len - 1), len - 1 - reuse, reuse, null);
+        // the prompt's pass also gives the logits after its last token: the first step verifies no
+        // drafts and passes no rows, so the first token comes as early as in plain decoding (a
+        // draft that has not seen the prompt yet would delay it), and drafting starts at the second
+        if (logits[0] == null) {
+            logits[0] = new float[vocab];
+            p[0] = new float[vocab];
+        }
+        target.forward(Arrays.copyOfRange(prompt, reuse, len), len - reuse, reuse, lastRowOnly(len - reuse));
+        boolean prefilled = true;
         stats.prompt(len, System.nanoTime() - t0);
 
         int generated = 0;
@@ -158,7 +165,8 @@ public final class SpeculativeDecoder {
                 reason = StopReason.CANCELLED;
                 break;
             }
-            int cached = target.cachedLength(); // = len - 1: the last token is not in the cache yet
+            // = len - 1: the last token is not in the cache yet (the prompt's pass ran it, logits and all)
+            int cached = prefilled ? len - 1 : target.cachedLength();
             int room = ctx - cached - 1;
             if (room < 0) {
                 reason = StopReason.CONTEXT_FULL;
@@ -167,8 +175,9 @@ public final class SpeculativeDecoder {
             int k = 0;
             long ts = System.nanoTime();
             DraftProposal prop = null;
-            if (drafter != null) {
-                k = Math.min(Math.min(policy.nextK(), req.maxTokens() - generated - 1), room);
+            if (drafter != null && !prefilled) {
+                int left = req.maxTokens() - generated;
+                k = Math.min(Math.min(policy.nextK(drafter.catchUp(context, len), left), left - 1), room);
                 if (k > 0) {
                     prop = drafter.propose(context, len, k, sp, draws, policy.minConfidence());
                     k = Math.min(prop.count(), k);
@@ -189,7 +198,8 @@ public final class SpeculativeDecoder {
                 logitRows[i] = logits[i];
             }
             for (int i = k + 1; i < logitRows.length && logitRows[i] != null; i++) logitRows[i] = null;
-            target.forward(batch, k + 1, cached, logitRows);
+            if (!prefilled) target.forward(batch, k + 1, cached, logitRows);
+            prefilled = false;
             long tt = System.nanoTime();
             // the distributions see the draft tokens before each position, as plain decoding would
             System.arraycopy(draft, 0, context, len, k);
@@ -269,6 +279,15 @@ public final class SpeculativeDecoder {
     }
 
     private final float[][] logitRows = new float[DraftProposal.MAX_TOKENS + 1][];
+    private float[][] promptRows = new float[1][];
+
+    /** Rows for a pass over n prompt tokens: only the last gets logits (into logits[0]). */
+    private float[][] lastRowOnly(int n) {
+        if (promptRows.length < n) promptRows = new float[Math.max(n, 2 * promptRows.length)][];
+        Arrays.fill(promptRows, null);
+        promptRows[n - 1] = logits[0];
+        return promptRows;
+    }
 
     public VerifyMode verifyMode() {
         return mode;

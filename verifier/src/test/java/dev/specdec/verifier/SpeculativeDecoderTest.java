@@ -322,17 +322,17 @@ class SpeculativeDecoderTest {
                         new GenerationRequest(second, 12, SamplingParams.greedy(), List.of(), false),
                         TokenListener.NONE);
                 // the cache holds the first turn (its prompt and all but the last reply token), so the
-                // prompt pass runs only that token and the first 2 new ones (the last prompt token is
-                // the first step's input), not all second.length - 1 = 17
+                // prompt pass runs only that token and the 3 new ones, not all second.length = 18
                 int promptPass = t.forwardCounts.get(callsBefore);
                 assertEquals(
-                        3,
+                        4,
                         promptPass,
                         "the second turn recomputed its prompt: "
                                 + t.forwardCounts.subList(callsBefore, t.forwardCounts.size()));
-                // and then one token per generated token: nothing else was recomputed
+                // and then one token per generated token after the first (which the prompt pass gave):
+                // nothing else was recomputed
                 assertEquals(
-                        promptPass + 12,
+                        promptPass + 11,
                         t.forwardCounts.subList(callsBefore, t.forwardCounts.size()).stream()
                                 .mapToInt(Integer::intValue)
                                 .sum());
