@@ -147,7 +147,9 @@ final class BenchServeCommand implements Callable<Integer> {
     private void run(URI url, String key, List<String> set, PrintWriter out, PrintWriter err, String what)
             throws InterruptedException {
         LoadBenchmark bench = new LoadBenchmark(url, key, set, maxTokens);
-        bench.run(1, 1, true); // warm-up: the first request pays for class loading and the JIT
+        // warm-up: the first requests pay for class loading and the JIT, and a server opens its
+        // sessions on demand; as many as the most clients, so every run finds them open
+        bench.run(clients.stream().mapToInt(Integer::intValue).max().orElse(1), 1, true);
         List<LoadBenchmark.Result> results = new ArrayList<>();
         for (int c : clients) {
             for (String s : speculation) {

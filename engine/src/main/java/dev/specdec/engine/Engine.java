@@ -140,7 +140,7 @@ public final class Engine implements AutoCloseable {
         this.target = tw;
         this.draft = dw;
         this.pool = p;
-        combiner.track(tw, dw);
+        combiner.track(tw, dw, costs::passCost);
     }
 
     /**
@@ -323,12 +323,12 @@ public final class Engine implements AutoCloseable {
 
         @Override
         public double targetPassNanos(int rows) {
-            return combiner.targetTimes().nanos(rows, costs::passCost);
+            return combiner.targetTimes().nanos(rows);
         }
 
         @Override
         public double draftPassNanos(int rows) {
-            return draft == null ? 0 : combiner.draftTimes().nanos(rows, costs::passCost);
+            return draft == null ? 0 : combiner.draftTimes().nanos(rows);
         }
     };
 

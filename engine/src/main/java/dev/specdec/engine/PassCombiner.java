@@ -42,10 +42,19 @@ final class PassCombiner {
     private long passes, rows, sequences;
     // measured pass times of the target's and the draft's passes (what a batch-aware policy weighs)
     private volatile dev.specdec.target.ModelWeights target, draft;
-    private final PassTimes targetTimes = new PassTimes(), draftTimes = new PassTimes();
+    private volatile PassTimes targetTimes, draftTimes;
 
-    /** Measures the passes of these weights (the draft may be null). */
-    void track(dev.specdec.target.ModelWeights targetWeights, dev.specdec.target.ModelWeights draftWeights) {
+    /**
+     * Measures the passes of these weights (the draft may be null).
+     *
+     * @param prior the prior cost of a pass by rows, for what the passes cannot show yet
+     */
+    void track(
+            dev.specdec.target.ModelWeights targetWeights,
+            dev.specdec.target.ModelWeights draftWeights,
+            java.util.function.IntToDoubleFunction prior) {
+        targetTimes = new PassTimes(prior);
+        draftTimes = new PassTimes(prior);
         target = targetWeights;
         draft = draftWeights;
     }

@@ -3,40 +3,57 @@ package dev.specdec.engine;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * Measured time of a pass by its number of rows, for one model's passes (an exponential average per
- * row count). Between measured counts it is linear in the rows; beyond them (on one side only) it
- * follows the shape of a prior cost curve scaled to the nearest measurement. Written by the thread
- * that runs the passes, read by any: a stale value is only a slightly older estimate.
+ * What a pass over one model's weights costs by its rows, as measured on the passes themselves: a
+ * fixed part (streaming the weights, paid once per pass however many rows it holds) plus a part per
+ * row (the arithmetic), fitted by least squares over the recorded passes. Older passes weigh less
+ * (a pass's weight halves about every 35 passes), so the first, cold passes (JIT, page cache) fade
+ * and a machine that gets busier is followed. While all recorded passes had about the same number of
+ * rows the fit cannot see the per-row part; it then takes the prior cost curve's relative slope
+ * there. Written by the thread that runs the passes, read by any: a read may pair the fixed part
+ * of one fit with the per-row part of the next, which is only a slightly older estimate.
  */
 final class PassTimes {
-    private static final int MAX_ROWS = 1024;
+    private static final double DECAY = 0.98;
 
-    private final double[] nanos = new double[MAX_ROWS + 1];
+    private final IntToDoubleFunction prior;
+    // recency-weighted sums of 1, rows, rows^2, nanos and rows * nanos (the recording thread's own)
+    private double w, sx, sxx, sy, sxy;
+    private volatile double fixed = Double.NaN, perRow = Double.NaN;
 
-    void record(int rows, long elapsedNanos) {
-        if (rows < 1 || rows > MAX_ROWS) return;
-        double old = nanos[rows];
-        nanos[rows] = old == 0 ? elapsedNanos : 0.8 * old + 0.2 * elapsedNanos;
+    /** @param prior the prior cost of a pass by rows (any unit: only its shape is used) */
+    PassTimes(IntToDoubleFunction prior) {
+        this.prior = prior;
     }
 
-    /**
-     * Nanoseconds of a pass of {@code rows} rows, or NaN when no pass has been measured.
-     *
-     * @param shape the prior cost of a pass by rows (any unit: only its ratios are used), for row
-     *              counts beyond every measurement. Neither flat (rows free: a lone prefill pass of
-     *              hundreds of rows would make every smaller pass look as dear) nor proportional
-     *              (rows never cheaper in bulk) is right; the prior is what was measured or assumed.
-     */
-    double nanos(int rows, IntToDoubleFunction shape) {
-        rows = Math.clamp(rows, 1, MAX_ROWS);
-        if (nanos[rows] > 0) return nanos[rows];
-        int lo = rows - 1, hi = rows + 1;
-        while (lo >= 1 && nanos[lo] == 0) lo--;
-        while (hi <= MAX_ROWS && nanos[hi] == 0) hi++;
-        boolean haveLo = lo >= 1, haveHi = hi <= MAX_ROWS;
-        if (haveLo && haveHi) return nanos[lo] + (nanos[hi] - nanos[lo]) * (rows - lo) / (hi - lo);
-        if (!haveLo && !haveHi) return Double.NaN;
-        int near = haveLo ? lo : hi;
-        return nanos[near] * shape.applyAsDouble(rows) / shape.applyAsDouble(near);
+    void record(int rows, long elapsedNanos) {
+        if (rows < 1 || elapsedNanos <= 0) return;
+        double y = elapsedNanos;
+        w = w * DECAY + 1;
+        sx = sx * DECAY + rows;
+        sxx = sxx * DECAY + (double) rows * rows;
+        sy = sy * DECAY + y;
+        sxy = sxy * DECAY + rows * y;
+        double mx = sx / w, my = sy / w, variance = sxx / w - mx * mx;
+        double b;
+        if (variance < 1) {
+            int m = (int) Math.round(mx);
+            b = my * (prior.applyAsDouble(m + 1) - prior.applyAsDouble(m)) / prior.applyAsDouble(m);
+        } else {
+            b = (sxy / w - mx * my) / variance;
+        }
+        b = Math.max(b, 0); // noise can tilt the fit; more rows never cost less
+        double a = my - b * mx;
+        if (a < 0) { // a fixed part below zero: the rows alone, through the origin
+            a = 0;
+            b = sxy / sxx;
+        }
+        perRow = b;
+        fixed = a;
+    }
+
+    /** Nanoseconds of a pass of {@code rows} rows, or NaN when no pass has been measured. */
+    double nanos(int rows) {
+        double a = fixed;
+        return Double.isNaN(a) ? Double.NaN : a + perRow * Math.max(rows, 1);
     }
 }
