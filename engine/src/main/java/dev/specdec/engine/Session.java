@@ -114,7 +114,6 @@ public final class Session implements AutoCloseable {
             policySettings.put(kind, request.speculation() != null ? null : spec);
         }
         decoder.observe(observer);
-        int cached = target.commonPrefix(prompt, prompt.length - 1);
         GenerationResult g = decoder.generate(
                 new GenerationRequest(
                         prompt, request.maxTokens(), sampling, request.stop(), request.stopAtEndOfGeneration()),
@@ -134,7 +133,7 @@ public final class Session implements AutoCloseable {
                 g.text(),
                 g.tokens(),
                 g.stopReason(),
-                new Usage(prompt.length, cached, g.tokens().length),
+                new Usage(prompt.length, (int) g.stats().cachedPromptTokens(), g.tokens().length),
                 g.stats(),
                 sampling.seed());
     }

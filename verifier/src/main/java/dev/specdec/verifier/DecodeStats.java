@@ -8,7 +8,7 @@ import java.util.Arrays;
  * histogram), target calls, and where the time went.
  */
 public final class DecodeStats {
-    private long draftTokens, acceptedTokens, targetCalls, generatedTokens, promptTokens;
+    private long draftTokens, acceptedTokens, targetCalls, generatedTokens, promptTokens, cachedPromptTokens;
     private final long[] proposedAt = new long[DraftProposal.MAX_TOKENS];
     private final long[] acceptedAt = new long[DraftProposal.MAX_TOKENS];
     private final long[] acceptedLengthHistogram = new long[DraftProposal.MAX_TOKENS + 1];
@@ -35,8 +35,9 @@ public final class DecodeStats {
         verifyNanos += n;
     }
 
-    void prompt(int tokens, long nanos) {
+    void prompt(int tokens, int cached, long nanos) {
         promptTokens = tokens;
+        cachedPromptTokens = cached;
         promptNanos = nanos;
     }
 
@@ -70,6 +71,11 @@ public final class DecodeStats {
 
     public long promptTokens() {
         return promptTokens;
+    }
+
+    /** Prompt tokens found already in the target's KV cache (an earlier turn's), not computed again. */
+    public long cachedPromptTokens() {
+        return cachedPromptTokens;
     }
 
     /** Accepted / proposed draft tokens (0 when nothing was drafted). */

@@ -154,7 +154,7 @@ public final class SpeculativeDecoder {
         }
         target.forward(Arrays.copyOfRange(prompt, reuse, len), len - reuse, reuse, lastRowOnly(len - reuse));
         boolean prefilled = true;
-        stats.prompt(len, System.nanoTime() - t0);
+        stats.prompt(len, reuse, System.nanoTime() - t0);
 
         int generated = 0;
         StopReason reason = StopReason.MAX_TOKENS;
