@@ -149,7 +149,11 @@ final class BenchServeCommand implements Callable<Integer> {
         LoadBenchmark bench = new LoadBenchmark(url, key, set, maxTokens);
         // warm-up: the first requests pay for class loading and the JIT, and a server opens its
         // sessions on demand; as many as the most clients, so every run finds them open
-        bench.run(clients.stream().mapToInt(Integer::intValue).max().orElse(1), 1, true);
+        LoadBenchmark.Result warm =
+                bench.run(clients.stream().mapToInt(Integer::intValue).max().orElse(1), 1, true);
+        if (warm.firstError() != null)
+            err.println("specdec: " + warm.failed() + " warm-up request(s) failed (the server's limits?), the first: "
+                    + warm.firstError());
         List<LoadBenchmark.Result> results = new ArrayList<>();
         for (int c : clients) {
             for (String s : speculation) {

@@ -37,15 +37,15 @@ public final class BatchAwarePolicy implements DraftLengthPolicy {
 
     @Override
     public int nextK() {
-        return nextK(0, Integer.MAX_VALUE);
+        return nextK(() -> 0, Integer.MAX_VALUE);
     }
 
     @Override
-    public int nextK(int catchUp, int remaining) {
+    public int nextK(java.util.function.IntSupplier catchUp, int remaining) {
         int k = inner.nextK();
         double n = load.sequences();
         if (n < 1.5 || k == 0) return k; // alone: the inner policy's choice
-        return bestK(n, k, alpha.value(), catchUp, remaining);
+        return bestK(n, k, alpha.value(), catchUp.getAsInt(), remaining);
     }
 
     /** The k in [0, maxK] with the most expected tokens per unit of time when n sequences share each pass. */

@@ -11,11 +11,12 @@ public sealed interface DraftLengthPolicy
     int nextK();
 
     /**
-     * As {@link #nextK()}, for a drafter that must first run {@code catchUp} tokens it has not seen
-     * (see {@link Drafter#catchUp}) in a generation with at most {@code remaining} tokens left. Only a
-     * policy that weighs drafting against plain decoding ({@link BatchAwarePolicy}) prices them.
+     * As {@link #nextK()}, for a drafter that must first run {@code catchUp.getAsInt()} tokens it has
+     * not seen (see {@link Drafter#catchUp}; asked only when needed, it compares the whole context)
+     * in a generation with at most {@code remaining} tokens left. Only a policy that weighs drafting
+     * against plain decoding ({@link BatchAwarePolicy}) prices them.
      */
-    default int nextK(int catchUp, int remaining) {
+    default int nextK(java.util.function.IntSupplier catchUp, int remaining) {
         return nextK();
     }
 

@@ -120,7 +120,8 @@ public final class ModelDrafter implements Drafter {
 
     @Override
     public int catchUp(int[] context, int length) {
-        if (length <= 1) return 0;
+        // beyond the draft's own context it drafts nothing, so it has nothing to catch up on
+        if (length <= 1 || length >= model.contextLength()) return 0;
         for (int i = 0; i < length; i++) history[i] = asSeen(context[i]);
         return length - 1 - model.commonPrefix(history, length - 1);
     }

@@ -142,8 +142,8 @@ class PolicyTest {
         BatchAwarePolicy p = new BatchAwarePolicy(
                 new FixedPolicy(4), CostModel.assumed(), new FakeLoad(new double[] {8}, 20e6, 1e5, 1e6));
         for (int i = 0; i < 40; i++) p.update(4, 4, 1, 1);
-        assertEquals(4, p.nextK(0, 8), "in step: drafting pays");
-        assertEquals(4, p.nextK(100, 1000), "100 tokens to catch up, spread over up to 1000 tokens");
-        assertEquals(0, p.nextK(100, 8), "100 tokens to catch up for at most 8 more: plain decoding");
+        assertEquals(4, p.nextK(() -> 0, 8), "in step: drafting pays");
+        assertEquals(4, p.nextK(() -> 100, 1000), "100 tokens to catch up, spread over up to 1000 tokens");
+        assertEquals(0, p.nextK(() -> 100, 8), "100 tokens to catch up for at most 8 more: plain decoding");
     }
 }

@@ -47,7 +47,8 @@ final class PassCombiner {
     /**
      * Measures the passes of these weights (the draft may be null).
      *
-     * @param prior the prior cost of a pass by rows, for what the passes cannot show yet
+     * @param prior the prior cost of a pass by rows, for what the passes cannot show yet (the
+     *              target's curve: the draft's passes borrow its shape while they all had one size)
      */
     void track(
             dev.specdec.target.ModelWeights targetWeights,

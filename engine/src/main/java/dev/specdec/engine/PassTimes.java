@@ -1,5 +1,6 @@
 package dev.specdec.engine;
 
+import dev.specdec.target.LanguageModel;
 import java.util.function.IntToDoubleFunction;
 
 /**
@@ -9,8 +10,11 @@ import java.util.function.IntToDoubleFunction;
  * (a pass's weight halves about every 35 passes), so the first, cold passes (JIT, page cache) fade
  * and a machine that gets busier is followed. While all recorded passes had about the same number of
  * rows the fit cannot see the per-row part; it then takes the prior cost curve's relative slope
- * there. Written by the thread that runs the passes, read by any: a read may pair the fixed part
- * of one fit with the per-row part of the next, which is only a slightly older estimate.
+ * there. A model runs more rows than {@link LanguageModel#MAX_ROWS_PER_PASS} as several passes, each
+ * paying the fixed part (and a long prompt's attention grows with its positions): such calls are
+ * not fitted, and an estimate for them counts a fixed part per pass. Written by the thread that
+ * runs the passes, read by any: a read may pair the fixed part of one fit with the per-row part of
+ * the next, which is only a slightly older estimate.
  */
 final class PassTimes {
     private static final double DECAY = 0.98;
@@ -26,7 +30,7 @@ final class PassTimes {
     }
 
     void record(int rows, long elapsedNanos) {
-        if (rows < 1 || elapsedNanos <= 0) return;
+        if (rows < 1 || rows > LanguageModel.MAX_ROWS_PER_PASS || elapsedNanos <= 0) return;
         double y = elapsedNanos;
         w = w * DECAY + 1;
         sx = sx * DECAY + rows;
@@ -51,9 +55,12 @@ final class PassTimes {
         fixed = a;
     }
 
-    /** Nanoseconds of a pass of {@code rows} rows, or NaN when no pass has been measured. */
+    /** Nanoseconds of a call over {@code rows} rows, or NaN when no pass has been measured. */
     double nanos(int rows) {
         double a = fixed;
-        return Double.isNaN(a) ? Double.NaN : a + perRow * Math.max(rows, 1);
+        if (Double.isNaN(a)) return Double.NaN;
+        rows = Math.max(rows, 1);
+        int passes = (rows + LanguageModel.MAX_ROWS_PER_PASS - 1) / LanguageModel.MAX_ROWS_PER_PASS;
+        return passes * a + perRow * rows;
     }
 }

@@ -5,7 +5,9 @@ import java.util.Arrays;
 
 /**
  * What a generation did: drafting, acceptance (overall, per draft position, accepted-length
- * histogram), target calls, and where the time went.
+ * histogram), target calls, and where the time went. The first token comes from the prompt's pass
+ * (its logits after the last prompt token): it belongs to the prompt, like the time to it, and the
+ * steps, target calls and rates here are those of decoding, the tokens after it.
  */
 public final class DecodeStats {
     private long draftTokens, acceptedTokens, targetCalls, generatedTokens, promptTokens, cachedPromptTokens;
@@ -93,8 +95,14 @@ public final class DecodeStats {
         return steps == 0 ? 0 : (double) sum / steps;
     }
 
+    /** Tokens after the first (which the prompt's pass gives): what the decode steps made. */
+    public long decodeTokens() {
+        return Math.max(0, generatedTokens - 1);
+    }
+
+    /** Decode tokens per target call (1 for plain decoding). */
     public double tokensPerTargetCall() {
-        return targetCalls == 0 ? 0 : (double) generatedTokens / targetCalls;
+        return targetCalls == 0 ? 0 : (double) decodeTokens() / targetCalls;
     }
 
     /** Acceptance at draft position i: accepted there / proposed there. Length = deepest position used. */
@@ -149,10 +157,10 @@ public final class DecodeStats {
         return firstTokenNanos;
     }
 
-    /** Generated tokens per second of generation (prompt processing excluded). */
+    /** Decode tokens per second: the tokens after the first over the time after it. */
     public double tokensPerSecond() {
-        long gen = totalNanos - promptNanos;
-        return gen <= 0 ? 0 : generatedTokens * 1e9 / gen;
+        long decode = totalNanos - firstTokenNanos;
+        return firstTokenNanos < 0 || decode <= 0 ? 0 : decodeTokens() * 1e9 / decode;
     }
 
     @Override

@@ -153,7 +153,7 @@ public final class SpeculativeDecoder {
             p[0] = new float[vocab];
         }
         target.forward(Arrays.copyOfRange(prompt, reuse, len), len - reuse, reuse, lastRowOnly(len - reuse));
-        boolean prefilled = true;
+        boolean prefilled = true; // until the first token is taken from the prompt's logits
         stats.prompt(len, reuse, System.nanoTime() - t0);
 
         int generated = 0;
@@ -165,8 +165,12 @@ public final class SpeculativeDecoder {
                 reason = StopReason.CANCELLED;
                 break;
             }
-            // = len - 1: the last token is not in the cache yet (the prompt's pass ran it, logits and all)
-            int cached = prefilled ? len - 1 : target.cachedLength();
+            // the first token belongs to the prompt's pass: that step drafts nothing and runs no pass
+            boolean promptStep = prefilled;
+            prefilled = false;
+            // the position of the step's first row, len - 1: the last token is not in the cache yet
+            // (after the prompt's pass it is, and its logits are in logits[0])
+            int cached = promptStep ? len - 1 : target.cachedLength();
             int room = ctx - cached - 1;
             if (room < 0) {
                 reason = StopReason.CONTEXT_FULL;
@@ -175,9 +179,11 @@ public final class SpeculativeDecoder {
             int k = 0;
             long ts = System.nanoTime();
             DraftProposal prop = null;
-            if (drafter != null && !prefilled) {
+            if (drafter != null && !promptStep) {
                 int left = req.maxTokens() - generated;
-                k = Math.min(Math.min(policy.nextK(drafter.catchUp(context, len), left), left - 1), room);
+                catchUp.context = context;
+                catchUp.length = len;
+                k = Math.min(Math.min(policy.nextK(catchUp, left), left - 1), room);
                 if (k > 0) {
                     prop = drafter.propose(context, len, k, sp, draws, policy.minConfidence());
                     k = Math.min(prop.count(), k);
@@ -198,8 +204,7 @@ public final class SpeculativeDecoder {
                 logitRows[i] = logits[i];
             }
             for (int i = k + 1; i < logitRows.length && logitRows[i] != null; i++) logitRows[i] = null;
-            if (!prefilled) target.forward(batch, k + 1, cached, logitRows);
-            prefilled = false;
+            if (!promptStep) target.forward(batch, k + 1, cached, logitRows);
             long tt = System.nanoTime();
             // the distributions see the draft tokens before each position, as plain decoding would
             System.arraycopy(draft, 0, context, len, k);
@@ -228,10 +233,13 @@ public final class SpeculativeDecoder {
             int a = verification.accepted();
             target.truncate(cached + 1 + a);
             long tv = System.nanoTime();
-            stats.addDraftNanos(td - ts);
-            stats.addTargetNanos(tt - td);
-            stats.addVerifyNanos(tv - tt);
-            stats.step(k, a);
+            // the statistics of steps (target calls, their times) are of the steps after the first token
+            if (!promptStep) {
+                stats.addDraftNanos(td - ts);
+                stats.addTargetNanos(tt - td);
+                stats.addVerifyNanos(tv - tt);
+                stats.step(k, a);
+            }
             if (drafter != null && k > 0) policy.update(k, a, td - ts, tt - td);
             if (observer != StepObserver.NONE) {
                 step.set(len, k, a, verification.next(), draft, p, q, td - ts, tt - td, tv - tt);
@@ -279,6 +287,19 @@ public final class SpeculativeDecoder {
     }
 
     private final float[][] logitRows = new float[DraftProposal.MAX_TOKENS + 1][];
+    private final CatchUp catchUp = new CatchUp();
+
+    /** What the drafter must feed before drafting after the current context, asked only by a policy that prices it. */
+    private final class CatchUp implements java.util.function.IntSupplier {
+        int[] context;
+        int length;
+
+        @Override
+        public int getAsInt() {
+            return drafter.catchUp(context, length);
+        }
+    }
+
     private float[][] promptRows = new float[1][];
 
     /** Rows for a pass over n prompt tokens: only the last gets logits (into logits[0]). */

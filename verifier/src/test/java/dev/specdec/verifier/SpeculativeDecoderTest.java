@@ -63,6 +63,54 @@ class SpeculativeDecoderTest {
         }
     }
 
+    /**
+     * A draft session shorter than the target's context (the engine caps it at the draft's trained
+     * context): past its end the draft proposes nothing, and a batch-aware policy asking what it must
+     * catch up on gets nothing to catch up on rather than an index beyond the draft's buffers.
+     */
+    @Test
+    void aDraftWithAShorterContextStopsDraftingAtItsEnd() {
+        try (ModelWeights w = ModelLoader.load(TestData.model("stories260K.gguf"));
+                Transformer t = w.newSession(256, 2, KvCache.Type.F32);
+                ModelDrafter d = ModelDrafter.create(
+                        w.newSession(32, 1, KvCache.Type.F32),
+                        w.tokenizer(),
+                        w.config().vocabSize(),
+                        "short",
+                        ModelDrafter.Mode.SAMPLED)) {
+            int[] prompt = {1, 400, 401, 402, 403};
+            int n = 80;
+            // a loaded batch whose rows are nearly free, so the policy drafts and asks every step
+            dev.specdec.draft.BatchLoad load = new dev.specdec.draft.BatchLoad() {
+                @Override
+                public double sequences() {
+                    return 4;
+                }
+
+                @Override
+                public double targetPassNanos(int rows) {
+                    return 20e6 + 1e3 * rows;
+                }
+
+                @Override
+                public double draftPassNanos(int rows) {
+                    return 1e3 * rows;
+                }
+            };
+            var policy = new dev.specdec.draft.BatchAwarePolicy(
+                    new dev.specdec.draft.FixedPolicy(4), CostModel.assumed(), load);
+            GenerationResult r = new SpeculativeDecoder(t, d, policy)
+                    .generate(
+                            new GenerationRequest(prompt, n, SamplingParams.greedy(), List.of(), false),
+                            TokenListener.NONE);
+            assertArrayEquals(plain(w, prompt, n, SamplingParams.greedy()), r.tokens());
+            assertTrue(r.stats().draftTokens() > 0, "it drafted while the draft's context lasted");
+            int[] context = new int[100];
+            java.util.Arrays.fill(context, 400);
+            assertEquals(0, d.catchUp(context, 100), "beyond the draft's context there is nothing to catch up on");
+        }
+    }
+
     static Drafter randomDrafter(Path file, ModelWeights target) {
         ModelWeights dw = ModelLoader.load(file);
         return ModelDrafter.create(

@@ -42,8 +42,13 @@ public record RunRecord(
         return promptId + "|" + seed + "|" + config().key();
     }
 
-    /** Generation time excluding the prompt. */
+    /** Decode time: after the first token, which comes from the prompt's pass. */
     public double decodeMs() {
-        return totalMs - promptMs;
+        return totalMs - ttftMs;
+    }
+
+    /** Tokens made by decode steps: all but the first. */
+    public int decodeTokens() {
+        return Math.max(0, generated - 1);
     }
 }

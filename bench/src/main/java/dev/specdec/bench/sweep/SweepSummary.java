@@ -90,7 +90,7 @@ public final class SweepSummary {
             drafted += r.draftTokens();
             accepted += r.acceptedTokens();
             calls += r.targetCalls();
-            generated += r.generated();
+            generated += r.decodeTokens();
             draftMs += r.draftMs();
             targetMs += r.targetMs();
             decodeMs += r.decodeMs();
@@ -103,11 +103,11 @@ public final class SweepSummary {
             for (double l : r.tokenLatencyMs()) latency.recordValue(Math.max(0, (long) (l * 1e6)));
             ttft.recordValue(Math.max(0, (long) (r.ttftMs() * 1e6)));
             RunRecord b = base.get(r.promptId() + "|" + r.seed());
-            if (b != null && b.generated() > 0 && r.generated() > 0) {
-                double sp = (b.decodeMs() / b.generated()) / (r.decodeMs() / r.generated());
+            if (b != null && b.decodeTokens() > 0 && r.decodeTokens() > 0) {
+                double sp = (b.decodeMs() / b.decodeTokens()) / (r.decodeMs() / r.decodeTokens());
                 perPrompt.add(new double[] {sp, r.acceptedTokens(), r.draftTokens()});
                 byCategory.computeIfAbsent(r.category(), x -> new ArrayList<>()).add(sp);
-                baseTokens += b.generated();
+                baseTokens += b.decodeTokens();
                 baseMs += b.targetMs();
             }
         }

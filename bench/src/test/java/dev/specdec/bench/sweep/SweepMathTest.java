@@ -35,6 +35,7 @@ class SweepMathTest {
         assertEquals(3.3616 / 1.8, m.speedup(0.8, 4), 1e-9);
     }
 
+    /** A run whose decode steps made {@code gen} tokens in {@code decodeMs}, after the first token. */
     static RunRecord rec(
             String prompt,
             String cat,
@@ -56,7 +57,7 @@ class SweepMathTest {
                 k,
                 k == 0 ? "plain" : "fixed",
                 0f,
-                gen,
+                gen + 1, // and the first token, from the prompt's pass, before decoding
                 calls,
                 drafted,
                 accepted,
@@ -66,7 +67,7 @@ class SweepMathTest {
                 k == 0 ? 0 : 2.0 * calls,
                 decodeMs * 0.9,
                 0.1,
-                decodeMs + 5,
+                decodeMs + 7, // total: the first token at 7 ms, then decodeMs of decoding
                 5,
                 7,
                 gen * 1000.0 / decodeMs,
