@@ -59,7 +59,8 @@ public final class Engine implements AutoCloseable {
     private final boolean ngram;
     private final Device device, draftDevice;
     private final ComputePool pool;
-    private final PassCombiner combiner = new PassCombiner(); // CPU sessions: their passes batched together
+    // CPU sessions: their passes batched together
+    private final PassCombiner combiner = new PassCombiner(() -> this.generating.get());
     private final ReentrantLock turns = new ReentrantLock(true); // GPU sessions: fair turns, pass by pass
     private final int threads, contextLength, draftContextLength;
     private final KvCache.Type kvType;
