@@ -12,8 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Sessions that arrive while a pass runs wait for the next, so batches grow with load and a lone
  * session pays only an uncontended lock. Before a pass, the session that runs it waits a moment
  * for the generating sessions that have not queued yet (they are sampling their last token), at
- * most a tenth of the last pass's time: without it, 4 sessions met in passes of 2.5 on average. Each row attends to its own session's KV cache and is
- * computed independently of the others, so every session gets bitwise the output it would get alone.
+ * most a tenth of the last pass's time: without it, 4 sessions met in passes of 2.5 on average.
+ * Each row attends to its own session's KV cache and is computed independently of the others, so
+ * every session gets bitwise the output it would get alone.
  */
 final class PassCombiner {
     /** One session model's request, owned by it and reused for every pass (no allocation per token). */
