@@ -122,8 +122,17 @@ public final class ModelDrafter implements Drafter {
     public int catchUp(int[] context, int length) {
         // beyond the draft's own context it drafts nothing, so it has nothing to catch up on
         if (length <= 1 || length >= model.contextLength()) return 0;
+        return length - 1 - cachedPrefix(context, length);
+    }
+
+    /**
+     * Writes the context as the draft sees it into {@code history} (the target's tokens beyond the
+     * draft's vocabulary as its unknown token) and returns how much of it, short of the last token,
+     * the draft's cache already holds.
+     */
+    private int cachedPrefix(int[] context, int length) {
         for (int i = 0; i < length; i++) history[i] = asSeen(context[i]);
-        return length - 1 - model.commonPrefix(history, length - 1);
+        return model.commonPrefix(history, length - 1);
     }
 
     @Override
@@ -139,16 +148,13 @@ public final class ModelDrafter implements Drafter {
         int room = model.contextLength() - length;
         maxTokens = Math.min(Math.min(maxTokens, DraftProposal.MAX_TOKENS), room);
         if (maxTokens <= 0) return proposal;
-        // the context as the draft sees it: the target's tokens beyond the draft's vocabulary as its unknown token
-        for (int i = 0; i < length; i++) history[i] = asSeen(context[i]);
         // keep the common prefix of what the cache holds and the context; the last context token is
         // always run again so that its logits are available
-        int keep = model.commonPrefix(history, length - 1);
+        int keep = cachedPrefix(context, length);
         model.truncate(keep);
         int n = length - keep;
-        float[][] rows = rowsForLast(n);
-        model.forward(sliceFrom(history, keep, n), n, keep, rows);
-        float[] last = rows[n - 1];
+        model.forward(sliceFrom(history, keep, n), n, keep, catchUpRows.rows(n, logits[0]));
+        float[] last = logits[0];
         int hist = length;
         for (int i = 0; i < maxTokens; i++) {
             int token;
@@ -201,15 +207,8 @@ public final class ModelDrafter implements Drafter {
         return lastGreedy;
     }
 
-    private float[][] catchUp = new float[1][];
+    private final dev.specdec.target.LastRowLogits catchUpRows = new dev.specdec.target.LastRowLogits();
     private int[] slice = new int[64];
-
-    private float[][] rowsForLast(int n) {
-        if (catchUp.length < n) catchUp = new float[Math.max(n, 2 * catchUp.length)][];
-        java.util.Arrays.fill(catchUp, null);
-        catchUp[n - 1] = logits[0];
-        return catchUp;
-    }
 
     private int[] sliceFrom(int[] src, int from, int n) {
         if (slice.length < n) slice = new int[Math.max(n, 2 * slice.length)];

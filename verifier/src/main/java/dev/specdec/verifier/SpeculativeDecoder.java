@@ -8,6 +8,7 @@ import dev.specdec.sampling.Distribution;
 import dev.specdec.sampling.SamplingParams;
 import dev.specdec.sampling.TokenSampler;
 import dev.specdec.target.LanguageModel;
+import dev.specdec.target.LastRowLogits;
 import dev.specdec.target.StreamingDetokenizer;
 import dev.specdec.target.Tokenizer;
 import java.util.Arrays;
@@ -152,7 +153,8 @@ public final class SpeculativeDecoder {
             logits[0] = new float[vocab];
             p[0] = new float[vocab];
         }
-        target.forward(Arrays.copyOfRange(prompt, reuse, len), len - reuse, reuse, lastRowOnly(len - reuse));
+        target.forward(
+                Arrays.copyOfRange(prompt, reuse, len), len - reuse, reuse, promptRows.rows(len - reuse, logits[0]));
         boolean prefilled = true; // until the first token is taken from the prompt's logits
         stats.prompt(len, reuse, System.nanoTime() - t0);
 
@@ -300,15 +302,7 @@ public final class SpeculativeDecoder {
         }
     }
 
-    private float[][] promptRows = new float[1][];
-
-    /** Rows for a pass over n prompt tokens: only the last gets logits (into logits[0]). */
-    private float[][] lastRowOnly(int n) {
-        if (promptRows.length < n) promptRows = new float[Math.max(n, 2 * promptRows.length)][];
-        Arrays.fill(promptRows, null);
-        promptRows[n - 1] = logits[0];
-        return promptRows;
-    }
+    private final LastRowLogits promptRows = new LastRowLogits();
 
     public VerifyMode verifyMode() {
         return mode;
